@@ -1,0 +1,87 @@
+"""seeds + curation -> resources/ and datapackage.json, published only after validation passed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .curation import curate
+from .descriptor import changelog_date, dumps, package_descriptor, project_version
+from .errors import CnkzError, Problem, ValidationFailed
+from .files import to_csv_bytes, to_parquet_bytes
+from .tables import TABLES
+
+PUBLISHED = ("datapackage.json", "resources")
+
+
+def render(root: Path) -> dict[str, bytes]:
+    """Every published file as bytes, keyed by its path in the package. Pure given the inputs."""
+    rows, _ = curate(root)
+    version = project_version(root)
+    created = changelog_date(root, version)
+    files: dict[str, bytes] = {}
+    for table in TABLES:
+        files[f"resources/{table.name}.csv"] = to_csv_bytes(table, rows[table.name])
+        files[f"resources/{table.name}.parquet"] = to_parquet_bytes(table, rows[table.name])
+    files["datapackage.json"] = dumps(package_descriptor(version, created, rows["sources"], files))
+    return files
+
+
+def write_files(target: Path, files: dict[str, bytes]) -> None:
+    for relative, data in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def stage(root: Path, files: dict[str, bytes], staging: Path) -> None:
+    """A complete package in `staging`: the new files plus the seeds they cite."""
+    write_files(staging, files)
+    shutil.copytree(root / "seeds", staging / "seeds")
+
+
+def build(root: Path) -> dict[str, bytes]:
+    """Render, validate in a temporary directory, then move the files into place."""
+    from .validate import validate
+
+    root = Path(root)
+    files = render(root)
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=root) as tmp:
+        staging = Path(tmp)
+        stage(root, files, staging)
+        problems = validate(staging, rebuild=False)
+        if problems:
+            raise ValidationFailed(problems)
+        publish(staging, root)
+    return files
+
+
+def publish(staging: Path, root: Path) -> None:
+    """Swap the staged resources/ in whole, then the descriptor; the old copy goes last."""
+    old = root / ".resources-previous"
+    if old.exists():
+        shutil.rmtree(old)
+    if (root / "resources").exists():
+        os.replace(root / "resources", old)
+    os.replace(staging / "resources", root / "resources")
+    os.replace(staging / "datapackage.json", root / "datapackage.json")
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def check_rebuild(root: Path) -> list[Problem]:
+    """The published files equal a fresh build from seeds/ and curation/."""
+    try:
+        files = render(root)
+    except CnkzError as exc:
+        return [Problem("rebuild", "curation", "", "", "curation that builds", str(exc))]
+    problems = []
+    for relative, data in sorted(files.items()):
+        path = root / relative
+        if not path.is_file():
+            problems.append(Problem("stale", relative, "", "", "the file a fresh build writes", "no file"))
+        elif path.read_bytes() != data:
+            problems.append(Problem("stale", relative, "", "", "the bytes of a fresh build (run `cnkz build`)", "different bytes"))
+    return problems

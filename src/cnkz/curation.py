@@ -1,0 +1,348 @@
+"""Curation files -> table rows. Structure and evidence are checked here; values in validate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from .errors import CurationError
+from .sources import locate, read_text, sha256_file
+from .tables import CAMEO_BY_EVENT_TYPE, TABLES
+
+Row = dict[str, Any]
+Rows = dict[str, list[Row]]
+
+# Per section: YAML key -> (parser, required). Parsers return the value or raise ValueError.
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, found {type(value).__name__} {value!r}")
+    if value != value.strip() or not value:
+        raise ValueError(f"expected non-empty text without surrounding spaces, found {value!r}")
+    return value
+
+
+def _quote(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected the quoted words as text, found {value!r}")
+    return value
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, (dt.date, str)):
+        raise ValueError(f"expected a date YYYY-MM-DD, found {value!r}")
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"expected a date YYYY-MM-DD, found {value!r}") from None
+    return value
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, found {value!r}")
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, found {value!r}")
+    return float(value)
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, found {value!r}")
+    return value
+
+
+def _period(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _str(value)
+
+
+def _body(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or set(value) != {"first", "last"}:
+        raise ValueError(f"expected {{first: ..., last: ...}}, found {value!r}")
+    return {k: _quote(v) for k, v in value.items()}
+
+
+Parser = Callable[[Any], Any]
+SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
+    "source": {
+        "id": (_str, True), "file": (_str, True), "title": (_str, True), "outlet": (_str, False),
+        "agency": (_str, False), "published_date": (_str, False), "published_on": (_date, False),
+        "reference_date": (_date, True), "reference_basis": (_str, True), "language": (_str, True),
+        "body": (_body, True),
+    },
+    "events": {
+        "key": (_str, True), "type": (_str, True), "parent": (_str, False), "start_date": (_date, False),
+        "end_date": (_date, False), "date_precision": (_str, True), "date_inferred": (_bool, True),
+        "city": (_str, False), "country": (_str, False), "venue": (_str, False),
+        "location_inferred": (_bool, True), "summary": (_str, True), "quote": (_quote, True),
+        "occurrence": (_int, False),
+    },
+    "participants": {
+        "event": (_str, True), "person": (_str, True), "name_in_source": (_str, True), "office": (_str, False),
+        "role": (_str, True), "present": (_bool, True), "quote": (_quote, True), "occurrence": (_int, False),
+    },
+    "pledges": {
+        "key": (_str, True), "event": (_str, True), "actor": (_str, True), "speaker": (_str, False),
+        "type": (_str, True), "topic": (_str, True), "statement": (_str, True), "target_value": (_number, False),
+        "target_unit": (_str, False), "deadline": (_int, False), "status": (_str, True),
+        "status_as_of": (_date, False), "status_source": (_str, False), "quote": (_quote, True),
+        "occurrence": (_int, False),
+    },
+    "figures": {
+        "key": (_str, True), "event": (_str, False), "pledge": (_str, False), "metric": (_str, True),
+        "description": (_str, True), "value": (_number, True), "unit": (_str, True), "value_text": (_quote, True),
+        "qualifier": (_str, True), "is_target": (_bool, True), "period": (_period, False),
+        "period_inferred": (_bool, True), "quote": (_quote, True), "occurrence": (_int, False),
+    },
+    "exclusions": {"text": (_quote, True), "quote": (_quote, True), "reason": (_str, True), "occurrence": (_int, False)},
+}
+LIST_SECTIONS = ("events", "participants", "pledges", "figures", "exclusions")
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: str
+    name: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    text: str
+    reason: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One curated source: its text, rows and audit exclusions."""
+
+    source_id: str
+    path: str
+    text: str
+    rows: Rows
+    exclusions: tuple[Exclusion, ...]
+
+
+def _parse_record(raw: Any, section: str, file: str, label: str) -> dict[str, Any]:
+    spec = SPECS[section]
+    if not isinstance(raw, dict):
+        raise CurationError(f"expected a mapping of fields, found {type(raw).__name__}", file=file, record=label)
+    unknown = sorted(set(raw) - set(spec), key=str)
+    if unknown:
+        raise CurationError(f"unknown field(s) {', '.join(map(str, unknown))}; allowed: {', '.join(spec)}", file=file, record=label)
+    parsed: dict[str, Any] = {}
+    for name, (parser, required) in spec.items():
+        value = raw.get(name)
+        if value is None:
+            if required:
+                raise CurationError("required field is missing or empty", file=file, record=label, field=name)
+            parsed[name] = None
+            continue
+        try:
+            parsed[name] = parser(value)
+        except ValueError as exc:
+            raise CurationError(str(exc), file=file, record=label, field=name) from None
+    return parsed
+
+
+def load_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise CurationError("file not found", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise CurationError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise CurationError(f"invalid YAML{where}: {problem}", file=str(path)) from None
+
+
+def load_people(path: Path) -> dict[str, Person]:
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not data:
+        raise CurationError("expected a mapping person_id -> {name, country}", file=str(path))
+    people = {}
+    for person_id, entry in data.items():
+        if not isinstance(entry, dict) or set(entry) != {"name", "country"}:
+            raise CurationError("expected {name: ..., country: ...}", file=str(path), record=str(person_id))
+        try:
+            people[str(person_id)] = Person(str(person_id), _str(entry["name"]), _str(entry["country"]))
+        except ValueError as exc:
+            raise CurationError(str(exc), file=str(path), record=str(person_id)) from None
+    names = [p.name for p in people.values()]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise CurationError(f"the same name has several person_ids: {', '.join(duplicates)}", file=str(path))
+    return people
+
+
+def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Document:
+    """Turn one curation file into rows for every table, locating each quote in its text."""
+    file = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise CurationError("expected a mapping with a 'source' section", file=file)
+    unknown = sorted(set(data) - {"source", *LIST_SECTIONS}, key=str)
+    if unknown:
+        raise CurationError(f"unknown section(s) {', '.join(map(str, unknown))}", file=file)
+    meta = _parse_record(data.get("source"), "source", file, "source")
+    if path.stem != meta["id"]:
+        raise CurationError(f"file name must be the source id ({meta['id']}.yaml)", file=file, record="source", field="id")
+    text_path = root / meta["file"]
+    text = read_text(text_path)
+    source_id = meta["id"]
+
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for section in LIST_SECTIONS:
+        raw = data.get(section) or []
+        if not isinstance(raw, list):
+            raise CurationError(f"section {section} must be a list", file=file)
+        records = []
+        for index, item in enumerate(raw, start=1):
+            label = f"{section}[{index}]"
+            if isinstance(item, dict) and item.get("key"):
+                label += f" ({item['key']})"
+            record = _parse_record(item, section, file, label)
+            record["_label"] = label
+            if section != "source" and "quote" in record:
+                try:
+                    record["_span"] = locate(text, record["quote"], record.get("occurrence"))
+                except ValueError as exc:
+                    raise CurationError(str(exc), file=file, record=label, field="quote") from None
+            records.append(record)
+        sections[section] = records
+
+    def check_unique_keys(section: str) -> set[str]:
+        seen: set[str] = set()
+        for record in sections[section]:
+            if record["key"] in seen:
+                raise CurationError(f"key {record['key']!r} is used twice in {section}", file=file, record=record["_label"], field="key")
+            seen.add(record["key"])
+        return seen
+
+    event_keys = check_unique_keys("events")
+    pledge_keys = check_unique_keys("pledges")
+    check_unique_keys("figures")
+
+    def ref(record: dict[str, Any], field: str, keys: set[str], what: str) -> str | None:
+        value = record[field]
+        if value is None:
+            return None
+        if "." in value:  # a row of another document: checked as a foreign key in validation
+            return str(value)
+        if value not in keys:
+            raise CurationError(f"no {what} with key {value!r} in this file", file=file, record=record["_label"], field=field)
+        return f"{source_id}.{value}"
+
+    def person(record: dict[str, Any], field: str) -> Person | None:
+        value = record[field]
+        if value is None:
+            return None
+        if value not in people:
+            raise CurationError(f"person {value!r} is not in curation/people.yaml", file=file, record=record["_label"], field=field)
+        return people[value]
+
+    def evidence(record: dict[str, Any]) -> Row:
+        start, end = record["_span"]
+        return {"quote": record["quote"], "char_start": start, "char_end": end}
+
+    try:
+        body_start = locate(text, meta["body"]["first"])[0]
+        body_end = locate(text, meta["body"]["last"])[1]
+    except ValueError as exc:
+        raise CurationError(str(exc), file=file, record="source", field="body") from None
+    if body_end <= body_start:
+        raise CurationError("body.last comes before body.first", file=file, record="source", field="body")
+
+    rows: Rows = {t.name: [] for t in TABLES}
+    rows["sources"].append({
+        "source_id": source_id, "path": meta["file"], "sha256": sha256_file(text_path),
+        "bytes": text_path.stat().st_size, "title": meta["title"], "outlet": meta["outlet"],
+        "agency": meta["agency"], "published_date": meta["published_date"],
+        "published_on": meta["published_on"], "reference_date": meta["reference_date"],
+        "reference_basis": meta["reference_basis"], "language": meta["language"],
+        "body_start": body_start, "body_end": body_end,
+    })
+    for r in sections["events"]:
+        rows["events"].append({
+            "event_id": f"{source_id}.{r['key']}", "source_id": source_id,
+            "parent_event_id": ref(r, "parent", event_keys, "event"), "event_type": r["type"],
+            "cameo_code": CAMEO_BY_EVENT_TYPE.get(r["type"], ""), "start_date": r["start_date"],
+            "end_date": r["end_date"], "date_precision": r["date_precision"], "date_inferred": r["date_inferred"],
+            "city": r["city"], "country": r["country"], "venue": r["venue"],
+            "location_inferred": r["location_inferred"], "summary": r["summary"], **evidence(r),
+        })
+    for r in sections["participants"]:
+        who = person(r, "person")
+        assert who is not None
+        rows["participants"].append({
+            "event_id": ref(r, "event", event_keys, "event"), "person_id": who.person_id, "source_id": source_id,
+            "name": who.name, "name_in_source": r["name_in_source"], "country": who.country,
+            "office": r["office"], "role": r["role"], "present": r["present"], **evidence(r),
+        })
+    for r in sections["pledges"]:
+        speaker = person(r, "speaker")
+        rows["pledges"].append({
+            "pledge_id": f"{source_id}.{r['key']}", "event_id": ref(r, "event", event_keys, "event"),
+            "source_id": source_id, "actor": r["actor"], "speaker_person_id": speaker.person_id if speaker else None,
+            "pledge_type": r["type"], "topic": r["topic"], "statement": r["statement"],
+            "target_value": r["target_value"], "target_unit": r["target_unit"], "deadline": r["deadline"],
+            "status": r["status"], "status_as_of": r["status_as_of"], "status_source_id": r["status_source"],
+            **evidence(r),
+        })
+    for r in sections["figures"]:
+        start, end = r["_span"]
+        if r["value_text"] not in r["quote"]:
+            raise CurationError(f"value_text {r['value_text']!r} is not inside the quote", file=file, record=r["_label"], field="value_text")
+        rows["figures"].append({
+            "figure_id": f"{source_id}.{r['key']}", "source_id": source_id,
+            "event_id": ref(r, "event", event_keys, "event"), "pledge_id": ref(r, "pledge", pledge_keys, "pledge"),
+            "metric": r["metric"], "description": r["description"], "value": r["value"], "unit": r["unit"],
+            "value_text": r["value_text"], "qualifier": r["qualifier"], "is_target": r["is_target"],
+            "period": r["period"], "period_inferred": r["period_inferred"], **evidence(r),
+        })
+    exclusions = []
+    for r in sections["exclusions"]:
+        start, end = r["_span"]
+        offset = r["quote"].find(r["text"])
+        if offset == -1:
+            raise CurationError(f"text {r['text']!r} is not inside the quote", file=file, record=r["_label"], field="text")
+        exclusions.append(Exclusion(r["text"], r["reason"], start + offset, start + offset + len(r["text"])))
+    return Document(source_id, meta["file"], text, rows, tuple(exclusions))
+
+
+def curate(root: Path) -> tuple[Rows, list[Document]]:
+    """Curate every file in `root/curation`; rows are sorted by source, position in the text, key."""
+    curation_dir = root / "curation"
+    people = load_people(curation_dir / "people.yaml")
+    files = sorted(p for p in curation_dir.glob("*.yaml") if p.name != "people.yaml")
+    if not files:
+        raise CurationError("no curation files found", file=str(curation_dir))
+    documents = [curate_document(p, root, people) for p in files]
+    rows: Rows = {t.name: [] for t in TABLES}
+    for doc in documents:
+        for name, table_rows in doc.rows.items():
+            rows[name].extend(table_rows)
+    for table in TABLES:
+        key_columns = table.primary_key
+        rows[table.name].sort(key=lambda r: (r["source_id"], r.get("char_start", 0), *(r[k] for k in key_columns)))
+    return rows, documents

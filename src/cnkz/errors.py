@@ -1,0 +1,65 @@
+"""Errors that carry their location and print as one readable line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CnkzError(Exception):
+    """Base class: a problem the user can fix, located in a file, record or field."""
+
+    def __init__(self, message: str, *, file: str | None = None, record: str | None = None, field: str | None = None):
+        self.message = message
+        self.file = file
+        self.record = record
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part for part in (self.file, self.record and f"record {self.record}", self.field and f"field {self.field}") if part
+        )
+        return f"{where}: {self.message}" if where else self.message
+
+
+class CurationError(CnkzError):
+    """A curation file is malformed or its evidence cannot be found in the text."""
+
+
+class BuildError(CnkzError):
+    """The build could not produce a valid package."""
+
+
+class ReleaseError(CnkzError):
+    """A release was refused."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation finding, with a stable check code."""
+
+    check: str
+    table: str
+    row: str
+    column: str
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        location = self.table
+        if self.row:
+            location += f" row {self.row}"
+        if self.column:
+            location += f" column {self.column}"
+        return f"[{self.check}] {location}: expected {self.expected}, found {self.found}"
+
+
+class ValidationFailed(CnkzError):
+    """Validation found problems; all of them are carried, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        super().__init__(f"{len(self.problems)} validation problem(s)")
+
+    def report(self) -> str:
+        return "\n".join(str(p) for p in self.problems)

@@ -1,0 +1,150 @@
+"""Writing and reading the published CSV and Parquet files, typed by the table definitions."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .tables import Field, Table
+
+ARROW_TYPES = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+}
+PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+
+
+def csv_cell(value: Any) -> str:
+    """The one text form of a value: empty for null, true/false, ISO dates, no trailing .0."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_csv_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(table.columns)
+    for row in rows:
+        writer.writerow([csv_cell(row[c]) for c in table.columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+# pandas metadata written by hand (no library versions inside, so bytes do not drift): it makes
+# pandas, and Frictionless's Parquet reader, load nullable columns as nullable dtypes, not NaN.
+PANDAS_METADATA_TYPES = {
+    "string": ("unicode", "string"),
+    "integer": ("int64", "Int64"),
+    "number": ("float64", "Float64"),
+    "boolean": ("bool", "boolean"),
+    "date": ("date", "object"),
+}
+
+
+def pandas_metadata(table: Table) -> bytes:
+    columns = [
+        {"name": f.name, "field_name": f.name, "pandas_type": PANDAS_METADATA_TYPES[f.type][0],
+         "numpy_type": PANDAS_METADATA_TYPES[f.type][1], "metadata": None}
+        for f in table.fields
+    ]
+    meta = {"index_columns": [], "column_indexes": [], "columns": columns, "creator": {"library": "cnkz", "version": "1"}, "pandas_version": "2.2.0"}
+    return json.dumps(meta, sort_keys=True).encode("utf-8")
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    return pa.schema(
+        [pa.field(f.name, ARROW_TYPES[f.type], nullable=not f.required, metadata={"description": f.description}) for f in table.fields],
+        metadata={"pandas": pandas_metadata(table)},
+    )
+
+
+def to_arrow(table: Table, rows: list[dict[str, Any]]) -> pa.Table:
+    columns = {c: [row[c] for row in rows] for c in table.columns}
+    return pa.table(columns, schema=arrow_schema(table))
+
+
+def to_parquet_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
+    sink = pa.BufferOutputStream()
+    # Fixed writer options: no timestamps are stored, so the bytes depend only on the data.
+    pq.write_table(
+        to_arrow(table, rows), sink, compression="zstd", compression_level=9, use_dictionary=False,
+        write_statistics=True, version="2.6", data_page_version="1.0",
+    )
+    return sink.getvalue().to_pybytes()
+
+
+def _convert(series: pd.Series, field: Field) -> pd.Series:
+    if field.type == "date":
+        return pd.to_datetime(series, format="%Y-%m-%d").dt.date.astype("object").where(series.notna(), None)
+    if field.type == "boolean":
+        mapped = series.map({"true": True, "false": False}, na_action="ignore")
+        bad = series.notna() & mapped.isna()
+        if bad.any():
+            raise ValueError(f"expected true or false, found {series[bad].iloc[0]!r}")
+        return mapped.astype("boolean")
+    if field.type in ("integer", "number"):
+        numeric = pd.to_numeric(series)
+        return numeric.astype(PANDAS_DTYPES[field.type])
+    return series.astype("string")
+
+
+class ColumnTypeError(ValueError):
+    def __init__(self, column: str, row: int, message: str):
+        self.column, self.row = column, row
+        super().__init__(message)
+
+
+def read_csv(path: Path, table: Table) -> pd.DataFrame:
+    """Read a published CSV with the definition's types; every cell arrives as text first."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    for name in frame.columns:
+        if name not in table.columns:
+            continue
+        try:
+            frame[name] = _convert(frame[name], table.field(name))
+        except (ValueError, TypeError) as exc:
+            bad_rows = [i for i, v in frame[name].items() if v is not None and not _parses(v, table.field(name))]
+            raise ColumnTypeError(name, bad_rows[0] if bad_rows else -1, f"expected {table.field(name).type}: {exc}") from None
+    return frame
+
+
+def _parses(value: Any, field: Field) -> bool:
+    if pd.isna(value):
+        return True
+    try:
+        _convert(pd.Series([value], dtype="string"), field)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def read_parquet(path: Path, table: Table) -> pd.DataFrame:
+    """Read a published Parquet file into the same pandas types as read_csv."""
+    frame = pq.read_table(path).to_pandas(types_mapper={
+        pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(),
+        pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
+    }.get, date_as_object=True)
+    for name in frame.columns:
+        if name in table.columns and table.field(name).type == "date":
+            frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
+    return frame

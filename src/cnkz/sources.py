@@ -1,0 +1,49 @@
+"""Source texts: reading them exactly and locating quotes in them."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .errors import CurationError
+
+
+def read_text(path: Path) -> str:
+    """Read a seed as UTF-8 without newline translation, so offsets match the bytes on disk."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CurationError("source text not found", file=str(path)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CurationError(f"source text is not UTF-8 (byte {exc.start})", file=str(path)) from None
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def locate(text: str, quote: str, occurrence: int | None = None) -> tuple[int, int]:
+    """Return (start, end) code-point offsets of `quote` in `text`.
+
+    Raises ValueError when the quote is absent, ambiguous without `occurrence`, or the
+    requested occurrence does not exist.
+    """
+    if not quote:
+        raise ValueError("quote is empty")
+    starts = []
+    position = text.find(quote)
+    while position != -1:
+        starts.append(position)
+        position = text.find(quote, position + 1)
+    if not starts:
+        raise ValueError("quote not found in the source text")
+    if occurrence is None:
+        if len(starts) > 1:
+            raise ValueError(f"quote occurs {len(starts)} times in the source text; add occurrence: N to say which")
+        occurrence = 1
+    if not 1 <= occurrence <= len(starts):
+        raise ValueError(f"occurrence {occurrence} requested but the quote occurs {len(starts)} time(s)")
+    start = starts[occurrence - 1]
+    return start, start + len(quote)

@@ -1,0 +1,327 @@
+"""Every validation layer, each returning Problems; nothing stops at the first one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+
+import jsonschema
+import pandas as pd
+import pandera.errors
+
+from .descriptor import PACKAGE_NAME, project_version, resource_descriptor, table_schema
+from .errors import Problem
+from .files import ColumnTypeError, read_csv, read_parquet
+from .schemas import Frames, dataframe_schema
+from .tables import TABLES, TABLES_BY_NAME
+
+DESCRIPTOR = "datapackage.json"
+
+
+def _p(check: str, table: str, row: Any, column: str, expected: str, found: Any) -> Problem:
+    return Problem(check, table, "" if row is None else str(row), column or "", expected, _show(found))
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def safe_path(package_dir: Path, path: Any) -> Path | None:
+    """The file a descriptor path names, or None when the path could leave the package."""
+    if not isinstance(path, str) or not path or "\\" in path or path.startswith(("~", "$", "/")) or "://" in path:
+        return None
+    parts = PurePosixPath(path).parts
+    if ".." in parts or any(p.startswith("$") or p.startswith("~") for p in parts):
+        return None
+    resolved = (package_dir / path).resolve()
+    return resolved if resolved.is_relative_to(package_dir.resolve()) else None
+
+
+# ---------------------------------------------------------------- descriptor
+
+
+def load_descriptor(package_dir: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    path = package_dir / DESCRIPTOR
+    try:
+        descriptor = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return None, [_p("descriptor_missing", DESCRIPTOR, None, "", "a datapackage.json", "no file")]
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, [_p("descriptor_json", DESCRIPTOR, None, "", "UTF-8 JSON", str(exc))]
+    if not isinstance(descriptor, dict):
+        return None, [_p("descriptor_json", DESCRIPTOR, None, "", "a JSON object", type(descriptor).__name__)]
+    return descriptor, []
+
+
+def check_profile(descriptor: dict[str, Any]) -> list[Problem]:
+    """The descriptor against the official Data Package v2 JSON Schemas (bundled)."""
+    problems = []
+    profiles = resources.files("cnkz") / "profiles"
+    package_schema = json.loads((profiles / "datapackage.json").read_text(encoding="utf-8"))
+    for error in jsonschema.Draft7Validator(package_schema).iter_errors(descriptor):
+        where = "/".join(str(p) for p in error.absolute_path)
+        problems.append(_p("profile", DESCRIPTOR, None, where, "a valid Data Package v2 descriptor", error.message))
+    schema_schema = json.loads((profiles / "tableschema.json").read_text(encoding="utf-8"))
+    for index, resource in enumerate(descriptor.get("resources") or []):
+        schema = resource.get("schema") if isinstance(resource, dict) else None
+        if isinstance(schema, dict):
+            for error in jsonschema.Draft7Validator(schema_schema).iter_errors(schema):
+                where = f"resources/{index}/schema/" + "/".join(str(p) for p in error.absolute_path)
+                problems.append(_p("profile", DESCRIPTOR, None, where, "a valid Table Schema v2", error.message))
+    return problems
+
+
+def check_descriptor_content(package_dir: Path, descriptor: dict[str, Any]) -> list[Problem]:
+    """Names, paths, schemas and version agree with the table definitions and pyproject.toml."""
+    problems = []
+    if descriptor.get("name") != PACKAGE_NAME:
+        problems.append(_p("descriptor_name", DESCRIPTOR, None, "name", PACKAGE_NAME, descriptor.get("name")))
+    if (package_dir / "pyproject.toml").exists():
+        version = project_version(package_dir)
+        if descriptor.get("version") != version:
+            problems.append(_p("version_mismatch", DESCRIPTOR, None, "version", f"{version} (pyproject.toml)", descriptor.get("version")))
+    by_name = {r.get("name"): r for r in descriptor.get("resources") or [] if isinstance(r, dict)}
+    expected_names = [t.name + s for s in ("", "-parquet") for t in TABLES]
+    for name in sorted(set(by_name) - set(expected_names), key=str):
+        problems.append(_p("unexpected_resource", DESCRIPTOR, None, f"resources/{name}", "only the published tables", name))
+    for table in TABLES:
+        for suffix, fmt in (("", "csv"), ("-parquet", "parquet")):
+            name = table.name + suffix
+            resource = by_name.get(name)
+            if resource is None:
+                problems.append(_p("missing_resource", DESCRIPTOR, None, f"resources/{name}", "a resource", "none"))
+                continue
+            expected_path = f"resources/{table.name}.{fmt}"
+            if resource.get("path") != expected_path:
+                problems.append(_p("resource_path", DESCRIPTOR, None, f"resources/{name}/path", expected_path, resource.get("path")))
+            if resource.get("schema") != table_schema(table, suffix):
+                problems.append(_p("schema_drift", DESCRIPTOR, None, f"resources/{name}/schema", "the schema derived from the table definitions", "a different schema"))
+            template = resource_descriptor(table, fmt, b"")
+            for key in ("format", "mediatype", "type", "profile", "encoding", "dialect"):
+                if template.get(key) != resource.get(key):
+                    problems.append(_p("resource_property", DESCRIPTOR, None, f"resources/{name}/{key}", template.get(key), resource.get(key)))
+    return problems
+
+
+def check_files(package_dir: Path, descriptor: dict[str, Any]) -> list[Problem]:
+    """Every resource path stays in the package, exists, and matches its declared bytes and hash."""
+    problems = []
+    for resource in descriptor.get("resources") or []:
+        if not isinstance(resource, dict):
+            continue
+        name = str(resource.get("name"))
+        path = safe_path(package_dir, resource.get("path"))
+        if path is None:
+            problems.append(_p("unsafe_path", name, None, "path", "a relative path inside the package", resource.get("path")))
+            continue
+        if not path.is_file():
+            problems.append(_p("file_missing", name, None, "path", "an existing file", resource.get("path")))
+            continue
+        data = path.read_bytes()
+        declared_hash = resource.get("hash")
+        actual_hash = "sha256:" + hashlib.sha256(data).hexdigest()
+        if declared_hash != actual_hash:
+            problems.append(_p("hash_mismatch", name, None, "hash", f"the file's {actual_hash}", declared_hash))
+        if "bytes" in resource and resource["bytes"] != len(data):
+            problems.append(_p("bytes_mismatch", name, None, "bytes", f"the file's size {len(data)}", resource["bytes"]))
+        if resource.get("format") == "csv":
+            problems += check_csv_bytes(name, data)
+    return problems
+
+
+def check_csv_bytes(name: str, data: bytes) -> list[Problem]:
+    """Encoding and line endings that a loader would trip over."""
+    problems = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        problems.append(_p("bom", name, 1, "", "UTF-8 without a byte-order mark", "a BOM"))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(_p("encoding", name, f"line {line}", "", "UTF-8", f"byte {data[exc.start]:#04x}"))
+    if b"\r" in data:
+        line = data[: data.index(b"\r")].count(b"\n") + 1
+        problems.append(_p("line_endings", name, f"line {line}", "", "LF line endings", "a carriage return"))
+    if data and not data.endswith(b"\n"):
+        problems.append(_p("final_newline", name, None, "", "a final newline", "none"))
+    return problems
+
+
+# ---------------------------------------------------------------- frictionless
+
+
+def check_frictionless(package_dir: Path) -> list[Problem]:
+    """Frictionless's own validation of the descriptor and every resource, CSV and Parquet."""
+    import frictionless
+
+    problems = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = frictionless.validate(str(package_dir / DESCRIPTOR))
+    for error in report.errors:
+        problems.append(_p("frictionless", DESCRIPTOR, None, "", "a valid package", f"{error.type}: {error.note}"))
+    for task in report.tasks:
+        for error in task.errors:
+            row = getattr(error, "row_number", None)
+            column = getattr(error, "field_name", None) or ""
+            problems.append(_p("frictionless", task.name or "?", row, column, "valid per the descriptor", f"{error.type}: {error.note}"))
+    return problems
+
+
+# ---------------------------------------------------------------- tables
+
+
+def read_tables(package_dir: Path, fmt: str) -> tuple[Frames, list[Problem]]:
+    frames: Frames = {}
+    problems = []
+    for table in TABLES:
+        path = package_dir / "resources" / f"{table.name}.{fmt}"
+        name = table.name if fmt == "csv" else f"{table.name}-parquet"
+        if not path.is_file():
+            continue  # reported by check_files
+        try:
+            frame = read_csv(path, table) if fmt == "csv" else read_parquet(path, table)
+        except ColumnTypeError as exc:
+            problems.append(_p("type", name, exc.row + 2 if exc.row >= 0 else None, exc.column, str(exc).split(":")[0], str(exc)))
+            continue
+        except Exception as exc:  # unreadable file: report it, keep validating the rest
+            problems.append(_p("unreadable", name, None, "", f"a readable {fmt} file", f"{type(exc).__name__}: {exc}"))
+            continue
+        if list(frame.columns) != table.columns:
+            problems.append(_p("columns", name, None, "", ",".join(table.columns), ",".join(map(str, frame.columns))))
+        frames[table.name] = frame
+    return frames, problems
+
+
+def row_key(table_name: str, frame: pd.DataFrame, index: Any) -> str:
+    table = TABLES_BY_NAME[table_name]
+    if index is None or pd.isna(index) or index not in frame.index:
+        return ""
+    values = [str(frame.at[index, k]) for k in table.primary_key if k in frame.columns]
+    return f"{int(index) + 2} ({'/'.join(values)})"
+
+
+def check_schemas(frames: Frames) -> list[Problem]:
+    """pandera: types, vocabularies, patterns, ranges, uniqueness, cross-field and cross-table rules."""
+    problems = []
+    if set(frames) != {t.name for t in TABLES}:
+        return problems  # missing tables are reported elsewhere; row rules need all of them
+    for table in TABLES:
+        frame = frames[table.name]
+        try:
+            dataframe_schema(table, frames).validate(frame, lazy=True)
+        except pandera.errors.SchemaErrors as exc:
+            for _, case in exc.failure_cases.iterrows():
+                column = case["column"] if isinstance(case["column"], str) and case["column"] != table.name else ""
+                check = str(case["check"])
+                problems.append(_p(
+                    _check_code(check), table.name, row_key(table.name, frame, case["index"]), column,
+                    _expected(check), case["failure_case"],
+                ))
+    return problems
+
+
+def _check_code(check: str) -> str:
+    return check.split("(")[0].split(":")[0].strip().replace(" ", "_") or "schema"
+
+
+def _expected(check: str) -> str:
+    return check
+
+
+# ---------------------------------------------------------------- cross-format and provenance
+
+
+def check_formats_agree(csv_frames: Frames, parquet_frames: Frames) -> list[Problem]:
+    problems = []
+    for table in TABLES:
+        a, b = csv_frames.get(table.name), parquet_frames.get(table.name)
+        if a is None or b is None:
+            continue
+        if list(a.columns) != list(b.columns):
+            problems.append(_p("csv_parquet", table.name, None, "", "the same columns in CSV and Parquet", "different columns"))
+            continue
+        if len(a) != len(b):
+            problems.append(_p("csv_parquet", table.name, None, "", f"{len(a)} rows in Parquet as in CSV", len(b)))
+            continue
+        for column in a.columns:
+            left, right = a[column].astype(object), b[column].astype(object)
+            for index in a.index:
+                x, y = left[index], right[index]
+                if (pd.isna(x) and pd.isna(y)) or (not pd.isna(x) and not pd.isna(y) and x == y):
+                    continue
+                problems.append(_p("csv_parquet", table.name, row_key(table.name, a, index), column, f"the CSV value {x!r} in Parquet", y))
+    return problems
+
+
+def check_provenance(package_dir: Path, frames: Frames) -> list[Problem]:
+    """Each seed's sha256 matches `sources`; each row's quote is the text at its offsets."""
+    problems = []
+    sources = frames.get("sources")
+    if sources is None:
+        return problems
+    texts: dict[str, str] = {}
+    for index, source in sources.iterrows():
+        key = row_key("sources", sources, index)
+        path = safe_path(package_dir, source["path"])
+        if path is None or not path.is_file():
+            problems.append(_p("seed_missing", "sources", key, "path", "the source text in the package", source["path"]))
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != source["sha256"]:
+            problems.append(_p("seed_hash", "sources", key, "sha256", "the sha256 of the text file", hashlib.sha256(data).hexdigest()))
+        if len(data) != source["bytes"]:
+            problems.append(_p("seed_bytes", "sources", key, "bytes", "the size of the text file", len(data)))
+        try:
+            texts[source["source_id"]] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(_p("seed_encoding", "sources", key, "path", "a UTF-8 text", "undecodable bytes"))
+    for table in TABLES:
+        frame = frames.get(table.name)
+        if frame is None or "quote" not in frame.columns:
+            continue
+        for index, row in frame.iterrows():
+            text = texts.get(row["source_id"])
+            if text is None or pd.isna(row["char_start"]) or pd.isna(row["char_end"]):
+                continue
+            found = text[int(row["char_start"]) : int(row["char_end"])]
+            if found != row["quote"]:
+                problems.append(_p("quote_offsets", table.name, row_key(table.name, frame, index), "quote",
+                                   f"the text at [{row['char_start']}, {row['char_end']})", f"{found!r} vs quote {row['quote']!r}"))
+    return problems
+
+
+# ---------------------------------------------------------------- entry point
+
+Layer = Callable[[], list[Problem]]
+
+
+def validate(package_dir: Path, *, rebuild: bool = True) -> list[Problem]:
+    """All problems of the package in `package_dir`; the rebuild and audit run when curation/ is there."""
+    package_dir = Path(package_dir)
+    descriptor, problems = load_descriptor(package_dir)
+    if descriptor is None:
+        return problems
+    problems += check_profile(descriptor)
+    problems += check_descriptor_content(package_dir, descriptor)
+    problems += check_files(package_dir, descriptor)
+    if not any(p.check == "unsafe_path" for p in problems):
+        problems += check_frictionless(package_dir)
+    csv_frames, read_problems = read_tables(package_dir, "csv")
+    parquet_frames, parquet_problems = read_tables(package_dir, "parquet")
+    problems += read_problems + parquet_problems
+    problems += check_schemas(csv_frames)
+    problems += check_formats_agree(csv_frames, parquet_frames)
+    problems += check_provenance(package_dir, csv_frames)
+    if rebuild and (package_dir / "curation").is_dir():
+        from .audit import check_coverage
+        from .build import check_rebuild
+
+        problems += check_rebuild(package_dir)
+        problems += check_coverage(package_dir)
+    return sorted(set(problems))
