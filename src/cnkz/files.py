@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,49 +94,47 @@ def to_parquet_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _convert(series: pd.Series, field: Field) -> pd.Series:
+def _convert(series: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
+    """The typed column, and a mask of cells that did not parse (they become missing)."""
+    text = series.astype("string")
     if field.type == "date":
-        return pd.to_datetime(series, format="%Y-%m-%d").dt.date.astype("object").where(series.notna(), None)
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        typed = pd.Series([d.date() if not pd.isna(d) else None for d in parsed], index=series.index, dtype="object")
+        return typed, text.notna() & parsed.isna()
     if field.type == "boolean":
-        mapped = series.map({"true": True, "false": False}, na_action="ignore")
-        bad = series.notna() & mapped.isna()
-        if bad.any():
-            raise ValueError(f"expected true or false, found {series[bad].iloc[0]!r}")
-        return mapped.astype("boolean")
+        mapped = text.map({"true": True, "false": False}, na_action="ignore").astype("boolean")
+        return mapped, text.notna() & mapped.isna()
     if field.type in ("integer", "number"):
-        numeric = pd.to_numeric(series)
-        return numeric.astype(PANDAS_DTYPES[field.type])
-    return series.astype("string")
+        numeric = pd.to_numeric(text, errors="coerce")
+        bad = text.notna() & numeric.isna()
+        if field.type == "integer":
+            fractional = numeric.notna() & (numeric % 1 != 0)
+            numeric = numeric.where(~fractional)
+            bad |= fractional
+        return numeric.astype(PANDAS_DTYPES[field.type]), bad
+    return text, pd.Series(False, index=series.index)
 
 
-class ColumnTypeError(ValueError):
-    def __init__(self, column: str, row: int, message: str):
-        self.column, self.row = column, row
-        super().__init__(message)
+@dataclass(frozen=True)
+class CellError:
+    row: int  # 0-based data row
+    column: str
+    value: str
+    expected: str
 
 
-def read_csv(path: Path, table: Table) -> pd.DataFrame:
-    """Read a published CSV with the definition's types; every cell arrives as text first."""
+def read_csv(path: Path, table: Table) -> tuple[pd.DataFrame, list[CellError]]:
+    """Read a published CSV with the definition's types; unparsable cells are reported, not fatal."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    errors: list[CellError] = []
     for name in frame.columns:
         if name not in table.columns:
             continue
-        try:
-            frame[name] = _convert(frame[name], table.field(name))
-        except (ValueError, TypeError) as exc:
-            bad_rows = [i for i, v in frame[name].items() if v is not None and not _parses(v, table.field(name))]
-            raise ColumnTypeError(name, bad_rows[0] if bad_rows else -1, f"expected {table.field(name).type}: {exc}") from None
-    return frame
-
-
-def _parses(value: Any, field: Field) -> bool:
-    if pd.isna(value):
-        return True
-    try:
-        _convert(pd.Series([value], dtype="string"), field)
-    except (ValueError, TypeError):
-        return False
-    return True
+        field = table.field(name)
+        raw = frame[name]
+        frame[name], bad = _convert(raw, field)
+        errors += [CellError(int(i), name, str(raw[i]), f"a value of type {field.type}") for i in raw.index[bad.to_numpy(dtype=bool)]]
+    return frame, errors
 
 
 def read_parquet(path: Path, table: Table) -> pd.DataFrame:

@@ -20,35 +20,52 @@ DTYPES: dict[str, Any] = {
 
 # Characters that make a spreadsheet evaluate a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 def _is_date(value: Any) -> bool:
     return value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
 
 
+# pandera reports a failed check by its error text; this maps the text back to a stable code.
+CHECK_CODES: dict[str, str] = {}
+
+
+def _coded(code: str, check: pa.Check, column: str = "") -> pa.Check:
+    CHECK_CODES[str(check.error)] = code
+    if column:
+        RULE_COLUMNS[str(check.error)] = column
+    return check
+
+
 def column_checks(f: Field) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if f.type == "date":
-        checks.append(pa.Check(_is_date, element_wise=True, name="date_type", error="a date YYYY-MM-DD"))
+        checks.append(_coded("type", pa.Check(_is_date, element_wise=True, error="a date YYYY-MM-DD")))
     if f.type == "string":
-        checks.append(pa.Check(
-            lambda s: ~s.str.startswith(FORMULA_PREFIXES), name="formula_injection",
-            error="text not starting with = + - @ tab or carriage return (a spreadsheet would run it)",
-        ))
-        checks.append(pa.Check(lambda s: s == s.str.strip(), name="surrounding_whitespace", error="no leading or trailing whitespace"))
+        checks.append(_coded("formula_injection", pa.Check(
+            lambda s: ~s.str.startswith(FORMULA_PREFIXES),
+            error="text not starting with = + - @ tab or carriage return (a spreadsheet would run it as a formula)",
+        )))
+        checks.append(_coded("control_character", pa.Check(
+            lambda s: ~s.str.contains(CONTROL_CHARACTERS, regex=True), error="text without control characters",
+        )))
+        checks.append(_coded("whitespace", pa.Check(lambda s: s == s.str.strip(), error="no leading or trailing whitespace")))
     if f.pattern:
-        checks.append(pa.Check.str_matches(f.pattern, error=f"text matching {f.pattern}"))
+        checks.append(_coded("pattern", pa.Check.str_matches(f.pattern, error=f"text matching {f.pattern}")))
     if f.vocabulary:
-        checks.append(pa.Check.isin(f.vocabulary.codes, error=f"one of {', '.join(f.vocabulary.codes)}"))
+        checks.append(_coded("vocabulary", pa.Check.isin(f.vocabulary.codes, error=f"one of {', '.join(f.vocabulary.codes)}")))
     if f.minimum is not None:
-        checks.append(pa.Check.ge(f.minimum, error=f"a value >= {f.minimum}"))
+        checks.append(_coded("minimum", pa.Check.ge(f.minimum, error=f"a value >= {f.minimum}")))
     if f.maximum is not None:
-        checks.append(pa.Check.le(f.maximum, error=f"a value <= {f.maximum}"))
+        checks.append(_coded("maximum", pa.Check.le(f.maximum, error=f"a value <= {f.maximum}")))
     return checks
 
 
 Frames = dict[str, pd.DataFrame]
 RowRule = Callable[[pd.DataFrame, Frames], pd.Series]
+# Which column a row rule names in its report.
+RULE_COLUMNS: dict[str, str] = {}
 
 
 def _set(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -134,53 +151,53 @@ def _figure_target_matches_pledge(f: pd.DataFrame, frames: Frames) -> pd.Series:
 
 
 # (code, what is expected, rule): every rule returns True for good rows.
-ROW_RULES: dict[str, list[tuple[str, str, RowRule]]] = {
+ROW_RULES: dict[str, list[tuple[str, str, str, RowRule]]] = {
     "sources": [
-        ("body_order", "body_end > body_start", lambda f, _: f["body_end"] > f["body_start"]),
+        ("body_order", "body_end", "body_end > body_start", lambda f, _: f["body_end"] > f["body_start"]),
     ],
     "events": [
-        ("id_prefix", "event_id to start with '<source_id>.'", _id_prefix("event_id")),
-        ("offsets_order", "char_end > char_start", lambda f, _: f["char_end"] > f["char_start"]),
-        ("end_before_start", "end_date >= start_date", _dates_ordered),
-        ("dates_with_precision", "start_date and end_date empty exactly when date_precision is unknown",
+        ("id_prefix", "event_id", "event_id to start with '<source_id>.'", _id_prefix("event_id")),
+        ("offsets_order", "char_end", "char_end > char_start", lambda f, _: f["char_end"] > f["char_start"]),
+        ("end_before_start", "end_date", "end_date >= start_date", _dates_ordered),
+        ("dates_with_precision", "date_precision", "start_date and end_date empty exactly when date_precision is unknown",
          lambda f, _: (f["date_precision"] == "unknown") == (f["start_date"].isna() & f["end_date"].isna())),
-        ("dates_together", "start_date and end_date set together", lambda f, _: _set(f, "start_date") == _set(f, "end_date")),
-        ("cameo_for_type", "cameo_code determined by event_type", lambda f, _: f["cameo_code"] == f["event_type"].map(CAMEO_BY_EVENT_TYPE)),
-        ("parent_is_visit", "parent_event_id to name a visit row other than itself", _parent_is_visit),
-        ("parent_same_source", "parent event from the same source", lambda f, fr: _same_source(f, "parent_event_id", fr)),
-        ("foreign_key", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
+        ("dates_together", "end_date", "start_date and end_date set together", lambda f, _: _set(f, "start_date") == _set(f, "end_date")),
+        ("cameo_for_type", "cameo_code", "cameo_code determined by event_type", lambda f, _: f["cameo_code"] == f["event_type"].map(CAMEO_BY_EVENT_TYPE)),
+        ("parent_is_visit", "parent_event_id", "parent_event_id to name a visit row other than itself", _parent_is_visit),
+        ("parent_same_source", "parent_event_id", "parent event from the same source", lambda f, fr: _same_source(f, "parent_event_id", fr)),
+        ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
     ],
     "participants": [
-        ("offsets_order", "char_end > char_start", lambda f, _: f["char_end"] > f["char_start"]),
-        ("present_role", "present false exactly when role is mentioned", lambda f, _: f["present"] == (f["role"] != "mentioned")),
-        ("foreign_key", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
-        ("foreign_key", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
-        ("event_same_source", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
-        ("person_id_names", "one name and country per person_id",
+        ("offsets_order", "char_end", "char_end > char_start", lambda f, _: f["char_end"] > f["char_start"]),
+        ("present_role", "present", "present false exactly when role is mentioned", lambda f, _: f["present"] == (f["role"] != "mentioned")),
+        ("foreign_key", "event_id", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
+        ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
+        ("event_same_source", "event_id", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
+        ("person_id_names", "person_id", "one name and country per person_id",
          lambda f, fr: _one_id_per_name("person_id", "name")(f, fr) & _one_id_per_name("person_id", "country")(f, fr)),
-        ("name_person_ids", "one person_id per name", _one_id_per_name("name", "person_id")),
+        ("name_person_ids", "name", "one person_id per name", _one_id_per_name("name", "person_id")),
     ],
     "pledges": [
-        ("id_prefix", "pledge_id to start with '<source_id>.'", _id_prefix("pledge_id")),
-        ("offsets_order", "char_end > char_start", lambda f, _: f["char_end"] > f["char_start"]),
-        ("target_fields", "target_value, target_unit and deadline set together, and set for a target", _target_fields),
-        ("status_fields", "status_as_of and status_source_id set exactly when status is not announced", _status_fields),
-        ("status_later_source", "status reported by another source dated on or after the pledge's source", _status_from_later_source),
-        ("foreign_key", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
-        ("foreign_key", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
-        ("foreign_key", "status_source_id present in sources", lambda f, fr: _in(f, "status_source_id", _keys(fr, "sources", "source_id"))),
-        ("event_same_source", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
-        ("speaker_participant", "speaker_person_id to be a participant of the pledge's event", _speaker_is_participant),
+        ("id_prefix", "pledge_id", "pledge_id to start with '<source_id>.'", _id_prefix("pledge_id")),
+        ("offsets_order", "char_end", "char_end > char_start", lambda f, _: f["char_end"] > f["char_start"]),
+        ("target_fields", "target_value", "target_value, target_unit and deadline set together, and set for a target", _target_fields),
+        ("status_fields", "status", "status_as_of and status_source_id set exactly when status is not announced", _status_fields),
+        ("status_later_source", "status_source_id", "status reported by another source dated on or after the pledge's source", _status_from_later_source),
+        ("foreign_key", "event_id", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
+        ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
+        ("foreign_key", "status_source_id", "status_source_id present in sources", lambda f, fr: _in(f, "status_source_id", _keys(fr, "sources", "source_id"))),
+        ("event_same_source", "event_id", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
+        ("speaker_participant", "speaker_person_id", "speaker_person_id to be a participant of the pledge's event", _speaker_is_participant),
     ],
     "figures": [
-        ("id_prefix", "figure_id to start with '<source_id>.'", _id_prefix("figure_id")),
-        ("offsets_order", "char_end > char_start", lambda f, _: f["char_end"] > f["char_start"]),
-        ("value_text_in_quote", "value_text inside quote", _value_text_in_quote),
-        ("foreign_key", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
-        ("foreign_key", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
-        ("foreign_key", "pledge_id present in pledges", lambda f, fr: _in(f, "pledge_id", _keys(fr, "pledges", "pledge_id"))),
-        ("event_same_source", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
-        ("target_matches_pledge", "a target figure to equal its pledge's target_value and target_unit", _figure_target_matches_pledge),
+        ("id_prefix", "figure_id", "figure_id to start with '<source_id>.'", _id_prefix("figure_id")),
+        ("offsets_order", "char_end", "char_end > char_start", lambda f, _: f["char_end"] > f["char_start"]),
+        ("value_text_in_quote", "value_text", "value_text inside quote", _value_text_in_quote),
+        ("foreign_key", "event_id", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
+        ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
+        ("foreign_key", "pledge_id", "pledge_id present in pledges", lambda f, fr: _in(f, "pledge_id", _keys(fr, "pledges", "pledge_id"))),
+        ("event_same_source", "event_id", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
+        ("target_matches_pledge", "pledge_id", "a target figure to equal its pledge's target_value and target_unit", _figure_target_matches_pledge),
     ],
 }
 
@@ -192,8 +209,8 @@ def dataframe_schema(table: Table, frames: Frames) -> pa.DataFrameSchema:
         for f in table.fields
     }
     checks = [
-        pa.Check(lambda df, rule=rule: rule(df, frames), name=code, error=expected)
-        for code, expected, rule in ROW_RULES[table.name]
+        _coded(code, pa.Check(lambda df, rule=rule: rule(df, frames), error=expected), column)
+        for code, column, expected, rule in ROW_RULES[table.name]
     ]
     return pa.DataFrameSchema(
         columns, checks=checks, strict=True, ordered=True, unique=list(table.primary_key),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import warnings
@@ -15,9 +16,9 @@ import pandera.errors
 
 from .descriptor import PACKAGE_NAME, project_version, resource_descriptor, table_schema
 from .errors import Problem
-from .files import ColumnTypeError, read_csv, read_parquet
-from .schemas import Frames, dataframe_schema
-from .tables import TABLES, TABLES_BY_NAME
+from .files import arrow_schema, read_csv, read_parquet
+from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, dataframe_schema
+from .tables import TABLES, TABLES_BY_NAME, Table
 
 DESCRIPTOR = "datapackage.json"
 
@@ -27,7 +28,9 @@ def _p(check: str, table: str, row: Any, column: str, expected: str, found: Any)
 
 
 def _show(value: Any, limit: int = 80) -> str:
-    text = value if isinstance(value, str) else repr(value)
+    if value is None or (not isinstance(value, (list, dict, tuple)) and pd.isna(value)):
+        return "an empty cell"
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -185,10 +188,12 @@ def read_tables(package_dir: Path, fmt: str) -> tuple[Frames, list[Problem]]:
         if not path.is_file():
             continue  # reported by check_files
         try:
-            frame = read_csv(path, table) if fmt == "csv" else read_parquet(path, table)
-        except ColumnTypeError as exc:
-            problems.append(_p("type", name, exc.row + 2 if exc.row >= 0 else None, exc.column, str(exc).split(":")[0], str(exc)))
-            continue
+            if fmt == "csv":
+                frame, cell_errors = read_csv(path, table)
+                problems += [_p("type", name, row_key(table.name, frame, e.row), e.column, e.expected, e.value) for e in cell_errors]
+            else:
+                problems += check_parquet_types(path, table, name)
+                frame = read_parquet(path, table)
         except Exception as exc:  # unreadable file: report it, keep validating the rest
             problems.append(_p("unreadable", name, None, "", f"a readable {fmt} file", f"{type(exc).__name__}: {exc}"))
             continue
@@ -198,12 +203,34 @@ def read_tables(package_dir: Path, fmt: str) -> tuple[Frames, list[Problem]]:
     return frames, problems
 
 
+def check_parquet_types(path: Path, table: Table, name: str) -> list[Problem]:
+    import pyarrow.parquet as pq
+
+    actual = {f.name: f.type for f in pq.read_schema(path)}
+    expected = arrow_schema(table)
+    return [
+        _p("parquet_type", name, None, f.name, str(f.type), str(actual[f.name]))
+        for f in expected
+        if f.name in actual and actual[f.name] != f.type
+    ]
+
+
 def row_key(table_name: str, frame: pd.DataFrame, index: Any) -> str:
     table = TABLES_BY_NAME[table_name]
     if index is None or pd.isna(index) or index not in frame.index:
         return ""
     values = [str(frame.at[index, k]) for k in table.primary_key if k in frame.columns]
     return f"{int(index) + 2} ({'/'.join(values)})"
+
+
+PANDERA_CODES = {
+    "not_nullable": ("required", "a value (the field is required)"),
+    "field_uniqueness": ("unique", "a value unique in the column"),
+    "multiple_fields_uniqueness": ("primary_key", "a unique primary key"),
+    "column_in_dataframe": ("columns", "the column to be present"),
+    "column_in_schema": ("columns", "no column outside the schema"),
+    "dataframe_column_labels_ordered": ("columns", "the columns in the published order"),
+}
 
 
 def check_schemas(frames: Frames) -> list[Problem]:
@@ -216,22 +243,32 @@ def check_schemas(frames: Frames) -> list[Problem]:
         try:
             dataframe_schema(table, frames).validate(frame, lazy=True)
         except pandera.errors.SchemaErrors as exc:
-            for _, case in exc.failure_cases.iterrows():
-                column = case["column"] if isinstance(case["column"], str) and case["column"] != table.name else ""
-                check = str(case["check"])
-                problems.append(_p(
-                    _check_code(check), table.name, row_key(table.name, frame, case["index"]), column,
-                    _expected(check), case["failure_case"],
-                ))
+            problems += _pandera_problems(table, frame, exc.failure_cases)
     return problems
 
 
-def _check_code(check: str) -> str:
-    return check.split("(")[0].split(":")[0].strip().replace(" ", "_") or "schema"
-
-
-def _expected(check: str) -> str:
-    return check
+def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for _, case in cases.iterrows():
+        check = str(case["check"])
+        column = case["column"] if isinstance(case["column"], str) and case["column"] != table.name else ""
+        index = case["index"]
+        if case["schema_context"] == "DataFrameSchema" and check in CHECK_CODES:
+            # A row rule: pandera lists every column of a failing row; one problem per row is enough.
+            rule_column = RULE_COLUMNS.get(check, "")
+            found = frame.at[index, rule_column] if rule_column in frame.columns and index in frame.index else ""
+            problems.append(_p(CHECK_CODES[check], table.name, row_key(table.name, frame, index), rule_column, check, found))
+            continue
+        if check in CHECK_CODES:
+            code, expected = CHECK_CODES[check], check
+        elif check.split("(")[0] in PANDERA_CODES:
+            code, expected = PANDERA_CODES[check.split("(")[0]]
+        elif check.startswith("dtype("):
+            code, expected = "type", f"type {check}"
+        else:
+            code, expected = "schema", check
+        problems.append(_p(code, table.name, row_key(table.name, frame, index), column, expected, case["failure_case"]))
+    return problems
 
 
 # ---------------------------------------------------------------- cross-format and provenance
@@ -255,7 +292,7 @@ def check_formats_agree(csv_frames: Frames, parquet_frames: Frames) -> list[Prob
                 x, y = left[index], right[index]
                 if (pd.isna(x) and pd.isna(y)) or (not pd.isna(x) and not pd.isna(y) and x == y):
                     continue
-                problems.append(_p("csv_parquet", table.name, row_key(table.name, a, index), column, f"the CSV value {x!r} in Parquet", y))
+                problems.append(_p("csv_parquet", table.name, row_key(table.name, a, index), column, f"the CSV value {_show(x)} in Parquet", y))
     return problems
 
 
@@ -321,7 +358,9 @@ def validate(package_dir: Path, *, rebuild: bool = True) -> list[Problem]:
     if rebuild and (package_dir / "curation").is_dir():
         from .audit import check_coverage
         from .build import check_rebuild
+        from .docs import check_docs
 
         problems += check_rebuild(package_dir)
         problems += check_coverage(package_dir)
+        problems += check_docs(package_dir)
     return sorted(set(problems))

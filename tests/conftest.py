@@ -1,0 +1,72 @@
+"""Fixtures: real copies of the repository's package, to break one thing at a time."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cnkz.errors import Problem
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_PARTS = ("pyproject.toml", "CHANGELOG.md", "CURATION.md", "README.md", "docs", "seeds", "curation", "resources", "datapackage.json")
+
+
+def copy_repo(target: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.exists():
+            shutil.copy2(source, target / part)
+    return target
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of the repository's data, curation and published package."""
+    return copy_repo(tmp_path / "repo")
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+
+
+def set_cell(package: Path, table: str, row: int, column: str, value: str) -> str:
+    """Set one CSV cell (row 0 = first data row) and return the row's first column."""
+    path = package / "resources" / f"{table}.csv"
+    rows = read_rows(path)
+    rows[row + 1][rows[0].index(column)] = value
+    write_rows(path, rows)
+    return rows[row + 1][0]
+
+
+def rehash(package: Path) -> None:
+    """Make the descriptor's bytes and hash agree with the files again, so only the fault under test remains."""
+    path = package / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        data = (package / resource["path"]).read_bytes()
+        resource["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+        if "bytes" in resource:
+            resource["bytes"] = len(data)
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def find(problems: list[Problem], check: str, table: str | None = None, column: str | None = None) -> list[Problem]:
+    return [
+        p for p in problems
+        if p.check == check and (table is None or p.table == table) and (column is None or p.column == column)
+    ]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import set_cell
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cnkz.cli", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_validate_exit_codes_and_report(repo: Path) -> None:
+    ok = run("validate", str(repo), "--no-rebuild", cwd=repo)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith(f"{repo}: valid")
+    key = set_cell(repo, "events", 0, "event_type", "banquet")
+    bad = run("validate", str(repo), "--no-rebuild", cwd=repo)
+    assert bad.returncode == 1
+    assert f"[vocabulary] events row 2 ({key}) column event_type: expected one of visit, arrival" in bad.stderr
+    assert bad.stderr.rstrip().splitlines()[-1].startswith("cnkz: ")
+
+
+def test_build_error_is_one_line_with_exit_2(repo: Path) -> None:
+    doc = repo / "curation" / "2010-jia-qinglin-astana.yaml"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("quote: arrived in Astana on Tuesday afternoon\n", "quote: arrived in Almaty\n"), encoding="utf-8")
+    result = run("build", "--root", str(repo), cwd=repo)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "cnkz: error: curation/2010-jia-qinglin-astana.yaml, record events[2] (arrival), field quote: quote not found in the source text\n"
+    )
+
+
+def test_outside_the_repository_says_what_to_do(tmp_path: Path) -> None:
+    result = run("build", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "not inside the dataset repository" in result.stderr
