@@ -120,7 +120,10 @@ def compare(first: dict[str, list[dict[str, Any]]], second: dict[str, list[dict[
             for f in fields:
                 if a.get(f) != b.get(f):
                     field_diffs += 1
-                    report["differences"].append({"table": table, "doc": a["doc"], "kind": "field", "field": f, "first": str(a.get(f)), "second": str(b.get(f)), "quote": a["quote"][:70]})
+                    report["differences"].append({
+                        "table": table, "doc": a["doc"], "kind": "field", "field": f,
+                        "first": str(a.get(f)), "second": str(b.get(f)), "quote": a["quote"][:70],
+                    })
         for i in only_first:
             a = first[table][i]
             report["differences"].append({"table": table, "doc": a["doc"], "kind": "only_first", "quote": a["quote"][:90], "name": a.get("name", "")})

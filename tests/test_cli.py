@@ -36,3 +36,15 @@ def test_outside_the_repository_says_what_to_do(tmp_path: Path) -> None:
     result = run("build", cwd=tmp_path)
     assert result.returncode == 2
     assert "not inside the dataset repository" in result.stderr
+
+
+def test_ci_runs_the_readme_commands_exactly() -> None:
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [block.strip() for block in readme.split("```sh\n")[1:3]]
+    commands = [c.split("\n```")[0] for c in commands]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert len(commands) == 2
+    for command in commands:
+        assert command in ci, command

@@ -55,7 +55,7 @@ def items(text: str, start: int, end: int) -> list[Item]:
     for match in CAPITALISED.finditer(body):
         run: list[tuple[str, int]] = []
         offset = match.start()
-        for token in match.group().split(" ") + [""]:
+        for token in [*match.group().split(" "), ""]:
             if token and not _not_a_name(token):
                 run.append((token, offset))
             else:

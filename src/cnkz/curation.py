@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -310,7 +311,6 @@ def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Docume
             **evidence(r),
         })
     for r in sections["figures"]:
-        start, end = r["_span"]
         if r["value_text"] not in r["quote"]:
             raise CurationError(f"value_text {r['value_text']!r} is not inside the quote", file=file, record=r["_label"], field="value_text")
         rows["figures"].append({
@@ -322,7 +322,7 @@ def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Docume
         })
     exclusions = []
     for r in sections["exclusions"]:
-        start, end = r["_span"]
+        start = r["_span"][0]
         offset = r["quote"].find(r["text"])
         if offset == -1:
             raise CurationError(f"text {r['text']!r} is not inside the quote", file=file, record=r["_label"], field="text")

@@ -24,7 +24,6 @@ ARROW_TYPES = {
     "boolean": pa.bool_(),
     "date": pa.date32(),
 }
-PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
 
 def csv_cell(value: Any) -> str:
@@ -111,7 +110,8 @@ def _convert(series: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
             fractional = numeric.notna() & (numeric % 1 != 0)
             numeric = numeric.where(~fractional)
             bad |= fractional
-        return numeric.astype(PANDAS_DTYPES[field.type]), bad
+        dtype: pd.api.extensions.ExtensionDtype = pd.Int64Dtype() if field.type == "integer" else pd.Float64Dtype()
+        return numeric.astype(dtype), bad
     return text, pd.Series(False, index=series.index)
 
 

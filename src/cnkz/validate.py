@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 import json
 import warnings
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 import jsonschema
 import pandas as pd
@@ -103,7 +104,10 @@ def check_descriptor_content(package_dir: Path, descriptor: dict[str, Any]) -> l
             if resource.get("path") != expected_path:
                 problems.append(_p("resource_path", DESCRIPTOR, None, f"resources/{name}/path", expected_path, resource.get("path")))
             if resource.get("schema") != table_schema(table, suffix):
-                problems.append(_p("schema_drift", DESCRIPTOR, None, f"resources/{name}/schema", "the schema derived from the table definitions", "a different schema"))
+                problems.append(_p(
+                    "schema_drift", DESCRIPTOR, None, f"resources/{name}/schema",
+                    "the schema derived from the table definitions", "a different schema",
+                ))
             template = resource_descriptor(table, fmt, b"")
             for key in ("format", "mediatype", "type", "profile", "encoding", "dialect"):
                 if template.get(key) != resource.get(key):
@@ -235,7 +239,7 @@ PANDERA_CODES = {
 
 def check_schemas(frames: Frames) -> list[Problem]:
     """pandera: types, vocabularies, patterns, ranges, uniqueness, cross-field and cross-table rules."""
-    problems = []
+    problems: list[Problem] = []
     if set(frames) != {t.name for t in TABLES}:
         return problems  # missing tables are reported elsewhere; row rules need all of them
     for table in TABLES:
@@ -298,7 +302,7 @@ def check_formats_agree(csv_frames: Frames, parquet_frames: Frames) -> list[Prob
 
 def check_provenance(package_dir: Path, frames: Frames) -> list[Problem]:
     """Each seed's sha256 matches `sources`; each row's quote is the text at its offsets."""
-    problems = []
+    problems: list[Problem] = []
     sources = frames.get("sources")
     if sources is None:
         return problems

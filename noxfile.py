@@ -1,0 +1,50 @@
+"""Sessions that build, test and validate the dataset. CI calls them by name."""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests", "validate"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    session.install("-e", ".")
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (pass pytest options after --)."""
+    install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on everything, mypy on the library."""
+    install(session, "lint")
+    session.run("ruff", "check", "src", "tests", "scripts", "noxfile.py")
+    session.run("mypy", "src/cnkz")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Curate, write resources/ and datapackage.json, regenerate the docs."""
+    install(session)
+    session.run("cnkz", "build")
+    session.run("cnkz", "docs")
+
+
+@nox.session
+def validate(session: nox.Session) -> None:
+    """Validate the package as published in the repository, with our validator and Frictionless's own."""
+    install(session)
+    session.run("cnkz", "validate", *session.posargs)
+    session.run("frictionless", "validate", "datapackage.json")
