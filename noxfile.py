@@ -48,3 +48,10 @@ def validate(session: nox.Session) -> None:
     install(session)
     session.run("cnkz", "validate", *session.posargs)
     session.run("frictionless", "validate", "datapackage.json")
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Build, validate and write the release archive for the version in pyproject.toml."""
+    install(session)
+    session.run("cnkz", "release", *session.posargs)

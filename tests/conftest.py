@@ -14,7 +14,9 @@ import pytest
 from cnkz.errors import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_PARTS = ("pyproject.toml", "CHANGELOG.md", "CURATION.md", "README.md", "docs", "seeds", "curation", "resources", "datapackage.json")
+PACKAGE_PARTS = (
+    "pyproject.toml", "CHANGELOG.md", "CITATION.cff", "releases", "CURATION.md", "README.md", "docs", "seeds", "curation", "resources", "datapackage.json",
+)
 
 
 def copy_repo(target: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:

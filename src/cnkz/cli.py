@@ -51,6 +51,29 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from .diff import render_text
+    from .release import release
+
+    root = Path(args.root).resolve() if args.root else find_root()
+    result = release(root, Path(args.dist).resolve() if args.dist else None)
+    state = "already published, identical bytes" if result.already_published else "published"
+    print(f"{result.path} ({state})\nsha256 {result.sha256}")
+    if result.diff is not None:
+        print(render_text(result.diff))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from .diff import diff, load_snapshot, render_text
+
+    change = diff(load_snapshot(Path(args.old)), load_snapshot(Path(args.new)))
+    print(json.dumps(change.to_json(), indent=2) if args.json else render_text(change, limit=args.limit))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cnkz", description="Build and validate the China–Kazakhstan engagements dataset.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -64,6 +87,16 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("docs", help="regenerate the codebook and the generated parts of CURATION.md")
     d.add_argument("--root", help="repository root")
     d.set_defaults(func=cmd_docs)
+    r = sub.add_parser("release", help="build, validate and write dist/<name>-<version>.zip; refuse what breaks versioning")
+    r.add_argument("--root", help="repository root")
+    r.add_argument("--dist", help="output folder (default: dist/ in the repository)")
+    r.set_defaults(func=cmd_release)
+    df = sub.add_parser("diff", help="rows and schema changed between two releases or package directories")
+    df.add_argument("old", help="release archive or package directory")
+    df.add_argument("new", help="release archive or package directory")
+    df.add_argument("--json", action="store_true", help="machine-readable output")
+    df.add_argument("--limit", type=int, default=50, help="rows listed per kind of change (text output)")
+    df.set_defaults(func=cmd_diff)
     return p
 
 

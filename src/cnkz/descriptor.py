@@ -23,6 +23,12 @@ LICENSE = {
 }
 CONTRIBUTORS = [{"title": "China–Kazakhstan Engagements Dataset maintainers", "roles": ["creator", "maintainer"]}]
 KEYWORDS = ["China", "Kazakhstan", "diplomacy", "high-level visits", "bilateral relations", "events data", "CAMEO"]
+TITLE = "China–Kazakhstan high-level engagements"
+DESCRIPTION = (
+    "Meetings, visits and talks between Chinese and Kazakh leaders, with their participants, "
+    "the pledges made and the figures quoted, curated from news reports. Every row carries the "
+    "exact words of its source text and their character offsets."
+)
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
@@ -128,12 +134,8 @@ def package_descriptor(
     return {
         "$schema": PROFILE,
         "name": PACKAGE_NAME,
-        "title": "China–Kazakhstan high-level engagements",
-        "description": (
-            "Meetings, visits and talks between Chinese and Kazakh leaders, with their participants, "
-            "the pledges made and the figures quoted, curated from news reports. Every row carries the "
-            "exact words of its source text and their character offsets."
-        ),
+        "title": TITLE,
+        "description": DESCRIPTION,
         "version": version,
         "created": f"{created}T00:00:00Z",
         "keywords": KEYWORDS,

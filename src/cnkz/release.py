@@ -1,0 +1,198 @@
+"""Reproducible release archives, guarded by version discipline, immutability and the data diff."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .descriptor import PACKAGE_NAME, changelog_date, project_version
+from .diff import LEVELS, Diff, bump_level, diff, load_snapshot
+from .errors import BuildError, ReleaseError, ValidationFailed
+from .tables import TABLES
+
+RELEASES = "releases"
+INDEX = "index.json"
+DATA_LICENSE_TEXT = """The data in this package (datapackage.json and resources/) are licensed under the
+Creative Commons Attribution 4.0 International licence (CC-BY-4.0):
+https://creativecommons.org/licenses/by/4.0/legalcode
+
+Attribute as: China–Kazakhstan high-level engagements, version {version}
+(see CITATION.cff).
+
+The source texts in seeds/ are the work of their outlets and are not covered by this
+licence; they are included only so that every quote in the data can be verified.
+"""
+
+
+def archive_name(version: str) -> str:
+    return f"{PACKAGE_NAME}-{version}"
+
+
+def dataset_readme(version: str, date: str, counts: dict[str, int]) -> str:
+    rows = "\n".join(f"| `{t.name}` | {counts[t.name]} | {t.description} |" for t in TABLES)
+    return f"""# China–Kazakhstan high-level engagements {version}
+
+Released {date}. Meetings, visits and talks between Chinese and Kazakh leaders, their
+participants, the pledges made and the figures quoted, curated from news reports. Every row
+carries the exact words of its source text (`quote`) and their offsets (`char_start`,
+`char_end`) in the text under `seeds/`.
+
+| table | rows | one row per |
+|---|---|---|
+{rows}
+
+Each table is in `resources/` as CSV and as Parquet. `datapackage.json` describes every column
+(types, constraints, vocabularies, keys); `codebook.md` explains them. Check the files with
+`sha256sum -c SHA256SUMS`, and the whole package with `cnkz validate .`.
+
+Load in Python: `pandas.read_parquet("resources/events.parquet")`; in R:
+`arrow::read_parquet("resources/events.parquet")` or `readr::read_csv` with the column types from
+`datapackage.json` (read `cameo_code` as text).
+
+Cite: see `CITATION.cff`. Licence: CC-BY-4.0 for the data (see `LICENSE`).
+"""
+
+
+def package_members(root: Path, version: str, date: str) -> dict[str, bytes]:
+    """Exactly the files a release holds: the descriptor's resources, the cited seeds, and the docs."""
+    descriptor = json.loads((root / "datapackage.json").read_bytes())
+    members: dict[str, bytes] = {"datapackage.json": (root / "datapackage.json").read_bytes()}
+    for resource in descriptor["resources"]:
+        members[resource["path"]] = (root / resource["path"]).read_bytes()
+    snapshot = load_snapshot(root)
+    for source in snapshot.rows["sources"].values():
+        members[source["path"]] = (root / source["path"]).read_bytes()
+    counts = {t.name: len(snapshot.rows[t.name]) for t in TABLES}
+    members["README.md"] = dataset_readme(version, date, counts).encode("utf-8")
+    members["CHANGELOG.md"] = (root / "CHANGELOG.md").read_bytes()
+    members["CITATION.cff"] = (root / "CITATION.cff").read_bytes()
+    members["codebook.md"] = (root / "docs" / "codebook.md").read_bytes()
+    members["LICENSE"] = DATA_LICENSE_TEXT.format(version=version).encode("utf-8")
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(members.items()))
+    members["SHA256SUMS"] = sums.encode("utf-8")
+    return members
+
+
+def zip_bytes(members: dict[str, bytes], top: str, date: str) -> bytes:
+    """A zip whose bytes depend only on the members: fixed order, timestamps and permissions."""
+    year, month, day = (int(x) for x in date.split("-"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(f"{top}/{name}", date_time=(year, month, day, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, members[name], compresslevel=9)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    path: Path
+    sha256: str
+    diff: Diff | None
+    already_published: bool
+
+
+def read_index(root: Path) -> dict[str, dict[str, str]]:
+    path = root / RELEASES / INDEX
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in version.split("."))
+
+
+def previous_version(index: dict[str, dict[str, str]], version: str) -> str | None:
+    earlier = [v for v in index if _key(v) < _key(version)]
+    return max(earlier, key=_key) if earlier else None
+
+
+def check_version_discipline(root: Path, version: str, date: str) -> None:
+    descriptor = json.loads((root / "datapackage.json").read_bytes())
+    if descriptor.get("version") != version:
+        raise ReleaseError(f"datapackage.json has version {descriptor.get('version')}, pyproject.toml {version}; run `cnkz build`")
+    citation = (root / "CITATION.cff").read_text(encoding="utf-8") if (root / "CITATION.cff").exists() else ""
+    if f"\nversion: {version}\n" not in citation or f"\ndate-released: {date}\n" not in citation:
+        raise ReleaseError(f"CITATION.cff does not carry version {version} and date {date}; run `cnkz docs`", file="CITATION.cff")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, path)
+
+
+def release(root: Path, dist: Path | None = None) -> Release:
+    """Build, validate, and publish the archive for the version in pyproject.toml, or refuse."""
+    from .build import build
+    from .validate import validate
+
+    root = Path(root)
+    dist = dist or root / "dist"
+    version = project_version(root)
+    try:
+        date = changelog_date(root, version)
+    except BuildError as exc:
+        raise ReleaseError(exc.message, file="CHANGELOG.md") from None
+    build(root)
+    check_version_discipline(root, version, date)
+    problems = validate(root)
+    if problems:
+        raise ValidationFailed(problems)
+
+    top = archive_name(version)
+    data = zip_bytes(package_members(root, version, date), top, date)
+    digest = hashlib.sha256(data).hexdigest()
+    index = read_index(root)
+    recorded = index.get(version)
+    if recorded and recorded["sha256"] != digest:
+        raise ReleaseError(
+            f"version {version} was released with sha256 {recorded['sha256']}; this build gives {digest}. "
+            "A published version never changes: bump the version in pyproject.toml and add a CHANGELOG entry",
+            file=f"{RELEASES}/{INDEX}",
+        )
+    target = dist / f"{top}.zip"
+    if target.exists() and target.read_bytes() != data:
+        raise ReleaseError(f"{target.name} exists with different bytes; a published version never changes", file=str(target))
+
+    change = None
+    previous = previous_version(index, version)
+    if previous:
+        with tempfile.TemporaryDirectory() as tmp:
+            new_archive = Path(tmp) / f"{top}.zip"
+            new_archive.write_bytes(data)
+            change = diff(load_snapshot(root / RELEASES / f"{archive_name(previous)}.zip"), load_snapshot(new_archive))
+        bump = bump_level(previous, version)
+        if LEVELS.index(bump) < LEVELS.index(change.level):
+            raise ReleaseError(
+                f"the data changed at {change.level} level since {previous}, but {previous} -> {version} is a {bump} bump; "
+                f"use version {required_version(previous, change.level)} or higher"
+            )
+
+    _write_atomically(target, data)
+    published = recorded is not None
+    if not published:
+        _write_atomically(root / RELEASES / f"{top}.zip", data)
+        index[version] = {"archive": f"{top}.zip", "sha256": digest, "date": date}
+        ordered = dict(sorted(index.items(), key=lambda item: _key(item[0])))
+        _write_atomically(root / RELEASES / INDEX, (json.dumps(ordered, indent=2) + "\n").encode("utf-8"))
+    return Release(version, target, digest, change, published)
+
+
+def required_version(previous: str, level: str) -> str:
+    major, minor, patch = _key(previous)
+    if level == "major":
+        return f"{major + 1}.0.0"
+    if level == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"

@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from cnkz.diff import diff, load_snapshot
+from cnkz.docs import write_docs
+from cnkz.errors import ReleaseError
+from cnkz.release import release
+from cnkz.validate import validate
+
+from .conftest import ROOT, read_rows, set_cell, write_rows
+
+
+@pytest.fixture
+def released(repo: Path) -> Path:
+    release(repo)
+    return repo
+
+
+def test_release_is_reproducible(repo: Path, tmp_path: Path) -> None:
+    first = release(repo, tmp_path / "a")
+    second = release(repo, tmp_path / "b")
+    assert first.path.read_bytes() == second.path.read_bytes()
+    assert second.already_published
+    with zipfile.ZipFile(first.path) as archive:
+        infos = archive.infolist()
+    assert [i.filename for i in infos] == sorted(i.filename for i in infos)
+    assert {i.date_time for i in infos} == {(2026, 11, 23, 0, 0, 0)}
+    assert {i.external_attr >> 16 for i in infos} == {0o100644}
+
+
+def unpack(archive: Path, target: Path) -> Path:
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(target)
+    (folder,) = list(target.iterdir())
+    return folder
+
+
+def test_archive_holds_exactly_the_package(released: Path, tmp_path: Path) -> None:
+    folder = unpack(released / "dist" / "china-kazakhstan-engagements-1.0.0.zip", tmp_path / "x")
+    names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    expected = {"datapackage.json", "README.md", "CHANGELOG.md", "CITATION.cff", "codebook.md", "LICENSE", "SHA256SUMS"}
+    expected |= {r["path"] for r in descriptor["resources"]}
+    expected |= {f"seeds/{p.name}" for p in (ROOT / "seeds").iterdir()}
+    assert names == sorted(expected)
+    assert validate(folder) == []
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, check=False).returncode == 0
+
+
+def test_tampering_inside_an_archive_is_caught(released: Path, tmp_path: Path) -> None:
+    folder = unpack(released / "dist" / "china-kazakhstan-engagements-1.0.0.zip", tmp_path / "x")
+    key = set_cell(folder, "figures", 0, "value", "99")
+    problems = validate(folder)
+    assert any(p.check == "hash_mismatch" and p.table == "figures" for p in problems)
+    assert any(p.check == "csv_parquet" and p.row.startswith(f"2 ({key})") for p in problems)
+    check = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, capture_output=True, text=True, check=False)
+    assert check.returncode == 1
+    assert "resources/figures.csv: FAILED" in check.stdout
+
+
+def test_citation_file_is_valid_cff_with_the_version() -> None:
+    schema = json.loads((ROOT / "tests" / "fixtures" / "citation-file-format-1.2.0.schema.json").read_text(encoding="utf-8"))
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    # YAML loads the date as a date object; CFF wants the ISO string it was written as.
+    citation["date-released"] = citation["date-released"].isoformat()
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(citation)
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    assert citation["version"] == descriptor["version"]
+    assert citation["license"] == descriptor["licenses"][0]["name"]
+    assert [a["name"] for a in citation["authors"]] == [c["title"] for c in descriptor["contributors"]]
+
+
+def bump(repo: Path, version: str, note: str = "Change.") -> None:
+    pyproject = repo / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    current = text.split('version = "')[1].split('"')[0]
+    pyproject.write_text(text.replace(f'version = "{current}"', f'version = "{version}"', 1), encoding="utf-8")
+    changelog = repo / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text(encoding="utf-8").replace(
+        "## [", f"## [{version}] - 2026-12-01\n\n{note}\n\n## [", 1), encoding="utf-8")
+    write_docs(repo)
+
+
+def edit_curation(repo: Path, old: str, new: str, doc: str = "2024-wang-yi-astana") -> None:
+    path = repo / "curation" / f"{doc}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_release_refuses_a_version_without_changelog_entry(released: Path) -> None:
+    pyproject = released / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace('version = "1.0.0"', 'version = "1.0.1"'), encoding="utf-8")
+    with pytest.raises(ReleaseError) as info:
+        release(released)
+    assert str(info.value) == "CHANGELOG.md: no entry '## [1.0.1] - YYYY-MM-DD' for the version in pyproject.toml"
+
+
+def test_release_refuses_a_stale_citation(released: Path) -> None:
+    bump(released, "1.0.1")
+    citation = released / "CITATION.cff"
+    citation.write_text(citation.read_text(encoding="utf-8").replace("version: 1.0.1", "version: 1.0.0"), encoding="utf-8")
+    with pytest.raises(ReleaseError) as info:
+        release(released)
+    assert str(info.value) == "CITATION.cff: CITATION.cff does not carry version 1.0.1 and date 2026-12-01; run `cnkz docs`"
+
+
+def test_release_refuses_to_rebuild_a_published_version_differently(released: Path) -> None:
+    edit_curation(released, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
+    with pytest.raises(ReleaseError) as info:
+        release(released)
+    assert "version 1.0.0 was released with sha256" in str(info.value)
+    assert "A published version never changes" in str(info.value)
+
+
+def test_release_refuses_a_dist_archive_with_other_bytes(repo: Path) -> None:
+    (repo / "dist").mkdir()
+    (repo / "dist" / "china-kazakhstan-engagements-1.0.0.zip").write_bytes(b"not this")
+    with pytest.raises(ReleaseError) as info:
+        release(repo)
+    assert "exists with different bytes" in str(info.value)
+
+
+def test_release_refuses_too_small_a_bump(released: Path) -> None:
+    # Removing a figure removes a row: a major change, but 1.0.0 -> 1.0.1 is a patch.
+    path = released / "curation" / "2024-wang-yi-astana.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - key: sister-regions")
+    end = text.index("\nexclusions:")
+    exclusion = 'exclusions:\n  - text: "26"\n    quote: A total of 26 pairs\n    reason: Test.\n'
+    path.write_text(text[:start] + text[end + 1 :].replace("exclusions: []", exclusion), encoding="utf-8")
+    bump(released, "1.0.1")
+    with pytest.raises(ReleaseError) as info:
+        release(released)
+    assert str(info.value) == (
+        "the data changed at major level since 1.0.0, but 1.0.0 -> 1.0.1 is a patch bump; use version 2.0.0 or higher"
+    )
+
+
+def test_a_correct_patch_release_passes(released: Path) -> None:
+    edit_curation(released, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
+    bump(released, "1.0.1", "Wording of one figure's description.")
+    result = release(released)
+    assert result.diff is not None and result.diff.level == "patch"
+    assert json.loads((released / "releases" / "index.json").read_text(encoding="utf-8")).keys() == {"1.0.0", "1.0.1"}
+
+
+# ---- diff classification, one test per kind, on real packages with hand-made changes
+
+
+def snapshot_pair(repo: Path, tmp_path: Path, change) -> tuple[Path, Path]:
+    old = tmp_path / "old"
+    shutil.copytree(repo, old)
+    change(repo)
+    return old, repo
+
+
+def rewrite_descriptor(repo: Path, edit) -> None:
+    path = repo / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    edit(descriptor)
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+
+
+def add_column(repo: Path) -> None:
+    rows = read_rows(repo / "resources" / "figures.csv")
+    write_rows(repo / "resources" / "figures.csv", [[*r, "x" if i else "note"] for i, r in enumerate(rows)])
+    rewrite_descriptor(repo, lambda d: d["resources"][4]["schema"]["fields"].append({"name": "note", "type": "string"}))
+
+
+def remove_column(repo: Path) -> None:
+    rows = read_rows(repo / "resources" / "figures.csv")
+    index = rows[0].index("period")
+    write_rows(repo / "resources" / "figures.csv", [r[:index] + r[index + 1 :] for r in rows])
+    rewrite_descriptor(repo, lambda d: d["resources"][4]["schema"]["fields"].pop(index))
+
+
+def retype_column(repo: Path) -> None:
+    rewrite_descriptor(repo, lambda d: d["resources"][4]["schema"]["fields"][6].update(type="string"))
+
+
+def add_value(repo: Path) -> None:
+    rewrite_descriptor(repo, lambda d: d["resources"][1]["schema"]["fields"][3]["constraints"]["enum"].append("banquet"))
+
+
+def remove_value(repo: Path) -> None:
+    rewrite_descriptor(repo, lambda d: d["resources"][1]["schema"]["fields"][3]["constraints"]["enum"].remove("announcement"))
+
+
+def add_row(repo: Path) -> None:
+    rows = read_rows(repo / "resources" / "figures.csv")
+    write_rows(repo / "resources" / "figures.csv", [*rows, [rows[1][0] + "-copy", *rows[1][1:]]])
+
+
+def remove_row(repo: Path) -> None:
+    rows = read_rows(repo / "resources" / "figures.csv")
+    write_rows(repo / "resources" / "figures.csv", rows[:-1])
+
+
+def change_value(repo: Path) -> None:
+    set_cell(repo, "figures", 0, "description", "Corrected description.")
+
+
+@pytest.mark.parametrize(
+    ("change", "level", "detail"),
+    [
+        (add_column, "minor", ("added_fields", ["note"])),
+        (remove_column, "major", ("removed_fields", ["period"])),
+        (retype_column, "major", ("retyped_fields", [{"field": "value", "old": "number", "new": "string"}])),
+        (add_value, "minor", ("added_values", {"event_type": ["banquet"]})),
+        (remove_value, "major", ("removed_values", {"event_type": ["announcement"]})),
+        (add_row, "minor", ("added_rows", ["{first}-copy"])),
+        (remove_row, "major", ("removed_rows", ["{last}"])),
+        (change_value, "patch", ("changed_rows", [{"key": "{first}", "changes": {
+            "description": {"old": "{first_description}", "new": "Corrected description."}}}])),
+    ],
+)
+def test_diff_classifies_each_kind_of_change(repo: Path, tmp_path: Path, change, level: str, detail) -> None:
+    old, new = snapshot_pair(repo, tmp_path, change)
+    result = diff(load_snapshot(old), load_snapshot(new))
+    table = "events" if change in (add_value, remove_value) else "figures"
+    figures = read_rows(old / "resources" / "figures.csv")
+    names = {"first": figures[1][0], "last": figures[-1][0], "first_description": figures[1][figures[0].index("description")]}
+    expected = json.loads(json.dumps(detail[1]).replace("{first}", names["first"]).replace("{last}", names["last"])
+                          .replace("{first_description}", names["first_description"]))
+    assert result.level == level
+    assert getattr(result.tables[table], detail[0]) == expected
+    others = [name for name, t in result.tables.items() if name != table and t.level != "none"]
+    assert others == []
+
+
+def test_diff_of_identical_packages_is_none(repo: Path, tmp_path: Path) -> None:
+    old, new = snapshot_pair(repo, tmp_path, lambda r: None)
+    assert diff(load_snapshot(old), load_snapshot(new)).level == "none"
