@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .tables import Field, Table
@@ -93,18 +94,27 @@ def to_parquet_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _convert(series: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
+# One pandas type per table type, shared by the CSV and Parquet readers so the two compare
+# cell for cell. Dates are Arrow date32: a real date type, vectorised.
+STRING = pd.StringDtype("pyarrow")
+DATE = pd.ArrowDtype(pa.date32())
+PANDAS_TYPES: dict[str, object] = {
+    "string": STRING, "integer": pd.Int64Dtype(), "number": pd.Float64Dtype(), "boolean": pd.BooleanDtype(), "date": DATE,
+}
+
+
+def _convert(text: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
     """The typed column, and a mask of cells that did not parse (they become missing)."""
-    text = series.astype("string")
     if field.type == "date":
         parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        typed = pd.Series([d.date() if not pd.isna(d) else None for d in parsed], index=series.index, dtype="object")
+        typed = pd.Series(pa.array(parsed.to_numpy(dtype="datetime64[s]"), mask=parsed.isna().to_numpy()).cast(pa.date32()),
+                          index=text.index, dtype=DATE)
         return typed, text.notna() & parsed.isna()
     if field.type == "boolean":
-        mapped = text.map({"true": True, "false": False}, na_action="ignore").astype("boolean")
+        mapped = text.map({"true": True, "false": False}).astype("boolean")
         return mapped, text.notna() & mapped.isna()
     if field.type in ("integer", "number"):
-        numeric = pd.to_numeric(text, errors="coerce")
+        numeric = pd.to_numeric(text.astype(object), errors="coerce")
         bad = text.notna() & numeric.isna()
         if field.type == "integer":
             fractional = numeric.notna() & (numeric % 1 != 0)
@@ -112,7 +122,7 @@ def _convert(series: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
             bad |= fractional
         dtype: pd.api.extensions.ExtensionDtype = pd.Int64Dtype() if field.type == "integer" else pd.Float64Dtype()
         return numeric.astype(dtype), bad
-    return text, pd.Series(False, index=series.index)
+    return text, pd.Series(False, index=text.index)
 
 
 @dataclass(frozen=True)
@@ -125,25 +135,39 @@ class CellError:
 
 def read_csv(path: Path, table: Table) -> tuple[pd.DataFrame, list[CellError]]:
     """Read a published CSV with the definition's types; unparsable cells are reported, not fatal."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    raw = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding="utf8"),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(_header(path), pa.string()), strings_can_be_null=True, null_values=[""],
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    frame = raw.to_pandas(types_mapper={pa.string(): STRING}.get)
     errors: list[CellError] = []
     for name in frame.columns:
         if name not in table.columns:
             continue
         field = table.field(name)
-        raw = frame[name]
-        frame[name], bad = _convert(raw, field)
-        errors += [CellError(int(i), name, str(raw[i]), f"a value of type {field.type}") for i in raw.index[bad.to_numpy(dtype=bool)]]
+        text = frame[name]
+        frame[name], bad = _convert(text, field)
+        if bad.any():
+            errors += [CellError(int(i), name, str(text[i]), f"a value of type {field.type}") for i in text.index[bad.to_numpy(dtype=bool)]]
     return frame, errors
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle), [])
 
 
 def read_parquet(path: Path, table: Table) -> pd.DataFrame:
     """Read a published Parquet file into the same pandas types as read_csv."""
-    frame = pq.read_table(path).to_pandas(types_mapper={
-        pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(),
-        pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
-    }.get, date_as_object=True)
-    for name in frame.columns:
-        if name in table.columns and table.field(name).type == "date":
-            frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
-    return frame
+    mapping = {
+        pa.string(): STRING, pa.large_string(): STRING, pa.int64(): pd.Int64Dtype(),
+        pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.date32(): DATE,
+    }
+    arrow = pq.read_table(path)
+    # Without the stored pandas metadata, so the mapping above alone decides the types.
+    return arrow.replace_schema_metadata(None).to_pandas(types_mapper=mapping.get)

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 import warnings
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -291,12 +290,14 @@ def check_formats_agree(csv_frames: Frames, parquet_frames: Frames) -> list[Prob
             problems.append(_p("csv_parquet", table.name, None, "", f"{len(a)} rows in Parquet as in CSV", len(b)))
             continue
         for column in a.columns:
-            left, right = a[column].astype(object), b[column].astype(object)
-            for index in a.index:
-                x, y = left[index], right[index]
-                if (pd.isna(x) and pd.isna(y)) or (not pd.isna(x) and not pd.isna(y) and x == y):
-                    continue
-                problems.append(_p("csv_parquet", table.name, row_key(table.name, a, index), column, f"the CSV value {_show(x)} in Parquet", y))
+            left, right = a[column], b[column]
+            if left.dtype != right.dtype:
+                continue  # a retyped Parquet column is reported by check_parquet_types
+            # Vectorised: only the differing cells are looked at one by one.
+            same = (left == right).fillna(False).to_numpy(dtype=bool) | (left.isna().to_numpy() & right.isna().to_numpy())
+            for index in a.index[~same]:
+                problems.append(_p("csv_parquet", table.name, row_key(table.name, a, index), column,
+                                   f"the CSV value {_show(left[index])} in Parquet", right[index]))
     return problems
 
 
@@ -326,20 +327,28 @@ def check_provenance(package_dir: Path, frames: Frames) -> list[Problem]:
         frame = frames.get(table.name)
         if frame is None or "quote" not in frame.columns:
             continue
-        for index, row in frame.iterrows():
-            text = texts.get(row["source_id"])
-            if text is None or pd.isna(row["char_start"]) or pd.isna(row["char_end"]):
+        columns = (frame.index, frame["source_id"], frame["char_start"], frame["char_end"], frame["quote"])
+        for index, source_id, start, end, quote in zip(*columns):
+            text = texts.get(source_id)
+            if text is None or pd.isna(start) or pd.isna(end):
                 continue
-            found = text[int(row["char_start"]) : int(row["char_end"])]
-            if found != row["quote"]:
+            found = text[int(start) : int(end)]
+            if found != quote:
                 problems.append(_p("quote_offsets", table.name, row_key(table.name, frame, index), "quote",
-                                   f"the text at [{row['char_start']}, {row['char_end']})", f"{found!r} vs quote {row['quote']!r}"))
+                                   f"the text at [{start}, {end})", f"{found!r} vs quote {quote!r}"))
     return problems
 
 
 # ---------------------------------------------------------------- entry point
 
-Layer = Callable[[], list[Problem]]
+def check_rows(package_dir: Path) -> tuple[list[Problem], Frames]:
+    """The row-level layers: typed reads of CSV and Parquet, pandera schemas, and CSV against Parquet."""
+    csv_frames, problems = read_tables(package_dir, "csv")
+    parquet_frames, parquet_problems = read_tables(package_dir, "parquet")
+    problems += parquet_problems
+    problems += check_schemas(csv_frames)
+    problems += check_formats_agree(csv_frames, parquet_frames)
+    return problems, csv_frames
 
 
 def validate(package_dir: Path, *, rebuild: bool = True) -> list[Problem]:
@@ -353,11 +362,8 @@ def validate(package_dir: Path, *, rebuild: bool = True) -> list[Problem]:
     problems += check_files(package_dir, descriptor)
     if not any(p.check == "unsafe_path" for p in problems):
         problems += check_frictionless(package_dir)
-    csv_frames, read_problems = read_tables(package_dir, "csv")
-    parquet_frames, parquet_problems = read_tables(package_dir, "parquet")
-    problems += read_problems + parquet_problems
-    problems += check_schemas(csv_frames)
-    problems += check_formats_agree(csv_frames, parquet_frames)
+    row_problems, csv_frames = check_rows(package_dir)
+    problems += row_problems
     problems += check_provenance(package_dir, csv_frames)
     if rebuild and (package_dir / "curation").is_dir():
         from .audit import check_coverage
