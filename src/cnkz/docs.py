@@ -7,20 +7,25 @@ from pathlib import Path
 
 from .descriptor import CONTRIBUTORS, DESCRIPTION, KEYWORDS, LICENSE, TITLE, changelog_date, project_version
 from .errors import CnkzError, Problem
-from .tables import CAMEO_BY_EVENT_TYPE, CAMEO_MEANINGS, EVENT_TYPE, TABLES, VOCABULARIES, Field, Vocabulary
+from .tables import CAMEO_BY_EVENT_TYPE, CAMEO_MEANINGS, EVENT_TYPE, METRIC, METRIC_TOPICS, TABLES, VOCABULARIES, Field, Vocabulary
 
 BEGIN = "<!-- BEGIN GENERATED: {name} (cnkz docs) -->"
 END = "<!-- END GENERATED: {name} -->"
 
 
+def meaning(vocabulary: Vocabulary, code: str, text: str) -> str:
+    """A value's meaning with what the definitions tie to it: its CAMEO code, the pledges it may report on."""
+    if vocabulary is EVENT_TYPE:
+        cameo = CAMEO_BY_EVENT_TYPE[code]
+        text += f" CAMEO {cameo} ({CAMEO_MEANINGS[cameo]})."
+    if vocabulary is METRIC:
+        topics = METRIC_TOPICS.get(code)
+        text += f" Links to pledges on: {', '.join(topics)}." if topics else " Links to no pledge."
+    return text
+
+
 def _values(vocabulary: Vocabulary) -> list[str]:
-    lines = []
-    for code, meaning in vocabulary.values:
-        cameo = ""
-        if vocabulary is EVENT_TYPE:
-            cameo = f" (CAMEO {CAMEO_BY_EVENT_TYPE[code]}, {CAMEO_MEANINGS[CAMEO_BY_EVENT_TYPE[code]]})"
-        lines.append(f"  - `{code}`{cameo}: {meaning}")
-    return lines
+    return [f"  - `{code}`: {meaning(vocabulary, code, text)}" for code, text in vocabulary.values]
 
 
 def vocabulary_markdown() -> str:
@@ -90,10 +95,8 @@ def codebook() -> str:
     out += ["## Vocabularies", ""]
     for vocabulary in VOCABULARIES:
         out += [f"### {vocabulary.name}", "", "| value | meaning |", "|---|---|"]
-        for code, meaning in vocabulary.values:
-            if vocabulary is EVENT_TYPE:
-                meaning += f" CAMEO {CAMEO_BY_EVENT_TYPE[code]}."
-            out.append(f"| `{code}` | {meaning} |")
+        for code, text in vocabulary.values:
+            out.append(f"| `{code}` | {meaning(vocabulary, code, text)} |")
         out.append("")
     return "\n".join(out)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .files import PANDAS_TYPES, STRING
-from .tables import CAMEO_BY_EVENT_TYPE, TABLES_BY_NAME, Field, Table
+from .tables import CAMEO_BY_EVENT_TYPE, METRIC_TOPICS, TABLES_BY_NAME, Field, Table
 
 DTYPES: dict[str, Any] = PANDAS_TYPES
 
@@ -113,6 +113,12 @@ def _one_id_per_name(column_a: str, column_b: str) -> RowRule:
     return rule
 
 
+def _figure_metric_fits_pledge(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    topic = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "topic"))
+    fits = [pd.isna(t) or t in METRIC_TOPICS.get(m, ()) for m, t in zip(f["metric"], topic)]
+    return pd.Series(f["pledge_id"].isna().to_numpy() | fits, index=f.index)
+
+
 def _cameo_for_type(f: pd.DataFrame, _: Frames) -> pd.Series:
     return _holds(f["cameo_code"] == f["event_type"].map(CAMEO_BY_EVENT_TYPE).astype(STRING))
 
@@ -197,6 +203,7 @@ ROW_RULES: dict[str, list[tuple[str, str, str, RowRule]]] = {
         ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
         ("foreign_key", "pledge_id", "pledge_id present in pledges", lambda f, fr: _in(f, "pledge_id", _keys(fr, "pledges", "pledge_id"))),
         ("event_same_source", "event_id", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
+        ("metric_fits_pledge", "pledge_id", "a linked pledge whose topic the figure's metric can report on", _figure_metric_fits_pledge),
         ("target_matches_pledge", "pledge_id", "a target figure to equal its pledge's target_value and target_unit", _figure_target_matches_pledge),
     ],
 }

@@ -181,6 +181,17 @@ METRIC = Vocabulary(
         ("sister_region_pairs", "Pairs of sister provinces and cities."),
     ),
 )
+# The pledge topics a figure of each metric can be the target or outcome of; a metric not
+# listed is a fact about the relationship (an anniversary) and links to no pledge.
+METRIC_TOPICS: dict[str, tuple[str, ...]] = {
+    "trade_volume": ("trade",),
+    "years_ahead_of_schedule": ("trade", "investment", "economy"),
+    "projects": ("investment", "industry", "energy", "economy"),
+    "students": ("education", "culture"),
+    "institutions": ("education", "culture"),
+    "sister_region_pairs": ("culture",),
+}
+
 UNIT = Vocabulary(
     "unit",
     (

@@ -1,0 +1,67 @@
+"""Print, for every fault of the fault-injection suite, whether `cnkz validate` and `frictionless validate` alone catch it.
+
+Usage: python scripts/fault_table.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+import frictionless  # noqa: E402
+
+from cnkz.validate import validate  # noqa: E402
+from tests.conftest import copy_repo, rehash  # noqa: E402
+from tests.faults import FAULTS  # noqa: E402
+
+
+def frictionless_catches(package: Path) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return not frictionless.validate(str(package / "datapackage.json")).valid
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = []
+    for fault in FAULTS:
+        with tempfile.TemporaryDirectory() as tmp:
+            package = copy_repo(Path(tmp) / "repo")
+            row = fault.inject(package)
+            if fault.rehash:
+                rehash(package)
+            problems = validate(package)
+            ours = [p for p in problems if p.check == fault.check and p.table == fault.table and p.column == fault.column]
+            results.append({
+                "fault": fault.name,
+                "ours": bool(ours),
+                "message": str(ours[0]) if ours else "",
+                "row": row,
+                "frictionless": frictionless_catches(package),
+            })
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print("| # | fault | cnkz validate | frictionless validate alone | our message |")
+    print("|---|---|---|---|---|")
+    for n, r in enumerate(results, 1):
+        message = r["message"] if len(r["message"]) < 110 else r["message"][:109] + "…"
+        print(f"| {n} | {r['fault']} | {'caught' if r['ours'] else 'MISSED'} | {'caught' if r['frictionless'] else 'missed'} | `{message}` |")
+    caught = sum(r["ours"] for r in results)
+    by_frictionless = sum(r["frictionless"] for r in results)
+    print(f"\n{caught}/{len(results)} caught by cnkz validate; {by_frictionless}/{len(results)} by frictionless validate alone")
+    return 0 if caught == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

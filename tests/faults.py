@@ -1,0 +1,233 @@
+# ruff: noqa: E501  (the catalogue reads best one fault per line)
+"""The fault catalogue: one function per kind of damage, applied to a copy of the published package.
+
+Each fault names where our validator must point: the check code, the table (resource or file)
+and the column; row faults also name the data row (2 = the first row under the header).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .conftest import read_rows, set_cell, write_rows
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    inject: Callable[[Path], int | None]  # returns the faulty data row (0-based) when it is found at injection
+    check: str
+    table: str
+    column: str = ""
+    row: int | None = None  # data row as reported (header = 1); None for file-level faults
+    rehash: bool = True  # re-sync descriptor hashes so only this fault remains
+
+
+def rows_of(package: Path, table: str) -> list[list[str]]:
+    return read_rows(package / "resources" / f"{table}.csv")
+
+
+def first_row_where(package: Path, table: str, column: str, predicate: Callable[[str], bool]) -> int:
+    rows = rows_of(package, table)
+    index = rows[0].index(column)
+    return next(i for i, r in enumerate(rows[1:]) if predicate(r[index]))
+
+
+def cell(table: str, column: str, value: str, row: int = 0) -> Callable[[Path], int | None]:
+    def inject(package: Path) -> int:
+        set_cell(package, table, row, column, value)
+        return row
+    return inject
+
+
+def descriptor_edit(edit: Callable[[dict], None]) -> Callable[[Path], int | None]:
+    def inject(package: Path) -> None:
+        path = package / "datapackage.json"
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        edit(descriptor)
+        path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return inject
+
+
+def resource(descriptor: dict, name: str) -> dict:
+    return next(r for r in descriptor["resources"] if r["name"] == name)
+
+
+def duplicate_key(package: Path) -> None:
+    rows = rows_of(package, "pledges")
+    write_rows(package / "resources" / "pledges.csv", [*rows[:2], rows[1], *rows[2:]])
+
+
+def extra_column(package: Path) -> None:
+    rows = rows_of(package, "events")
+    write_rows(package / "resources" / "events.csv", [[*r, "note" if i == 0 else "x"] for i, r in enumerate(rows)])
+
+
+def missing_column(package: Path) -> None:
+    rows = rows_of(package, "figures")
+    index = rows[0].index("qualifier")
+    write_rows(package / "resources" / "figures.csv", [r[:index] + r[index + 1 :] for r in rows])
+
+
+def swapped_columns(package: Path) -> None:
+    rows = rows_of(package, "sources")
+    write_rows(package / "resources" / "sources.csv", [[r[0], r[2], r[1], *r[3:]] for r in rows])
+
+
+def shift_offsets(delta_start: int, delta_end: int) -> Callable[[Path], None]:
+    def inject(package: Path) -> None:
+        rows = rows_of(package, "pledges")
+        header = rows[0]
+        for column, delta in (("char_start", delta_start), ("char_end", delta_end)):
+            rows[1][header.index(column)] = str(int(rows[1][header.index(column)]) + delta)
+        write_rows(package / "resources" / "pledges.csv", rows)
+    return inject
+
+
+def edit_seed(package: Path) -> int:
+    seed = package / "seeds" / "000_7928596d57607bdb.txt"
+    seed.write_bytes(seed.read_bytes().replace(b"Golden Hall", b"Golden Room"))
+    return first_row_where(package, "sources", "path", lambda v: v == "seeds/000_7928596d57607bdb.txt")
+
+
+def remove_seed(package: Path) -> int:
+    (package / "seeds" / "004_261aea078445e1a4.txt").unlink()
+    return first_row_where(package, "sources", "path", lambda v: v == "seeds/004_261aea078445e1a4.txt")
+
+
+def parquet_cell(package: Path) -> int:
+    path = package / "resources" / "figures.parquet"
+    table = pq.read_table(path)
+    values = table.column("value").to_pylist()
+    values[1] += 1
+    index = table.schema.get_field_index("value")
+    pq.write_table(table.set_column(index, table.schema.field("value"), pa.array(values, pa.float64())), path)
+    return 1
+
+
+def parquet_retype(package: Path) -> None:
+    path = package / "resources" / "events.parquet"
+    table = pq.read_table(path)
+    index = table.schema.get_field_index("char_end")
+    pq.write_table(table.set_column(index, pa.field("char_end", pa.string()), table.column("char_end").cast(pa.string())), path)
+
+
+def csv_bytes(transform: Callable[[bytes], bytes]) -> Callable[[Path], int | None]:
+    def inject(package: Path) -> None:
+        path = package / "resources" / "participants.csv"
+        path.write_bytes(transform(path.read_bytes()))
+    return inject
+
+
+def second_person_id(package: Path) -> int:
+    row = first_row_where(package, "participants", "person_id", lambda v: v == "nursultan-nazarbayev")
+    set_cell(package, "participants", row, "person_id", "nazarbayev-nursultan")
+    return row
+
+
+def speaker_elsewhere(package: Path) -> int:
+    row = first_row_where(package, "pledges", "speaker_person_id", lambda v: v == "")
+    set_cell(package, "pledges", row, "speaker_person_id", "xi-jinping")
+    return row
+
+
+def figure_to_other_topic(package: Path) -> int:
+    pledges = rows_of(package, "pledges")
+    header = pledges[0]
+    transport = next(r[0] for r in pledges[1:] if r[header.index("topic")] == "transport" and r[header.index("source_id")] == "2024-wang-yi-astana")
+    row = first_row_where(package, "figures", "figure_id", lambda v: v == "2024-wang-yi-astana.trade-2023")
+    set_cell(package, "figures", row, "pledge_id", transport)
+    return row
+
+
+def target_without_deadline(package: Path) -> int:
+    row = first_row_where(package, "pledges", "pledge_type", lambda v: v == "target")
+    set_cell(package, "pledges", row, "deadline", "")
+    return row
+
+
+def mentioned_present(package: Path) -> int:
+    row = first_row_where(package, "participants", "role", lambda v: v == "mentioned")
+    set_cell(package, "participants", row, "present", "true")
+    return row
+
+
+def stale_codebook(package: Path) -> None:
+    path = package / "docs" / "codebook.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nHand-written note.\n", encoding="utf-8")
+
+
+def uncovered_number(package: Path) -> None:
+    path = package / "curation" / "2024-wang-yi-astana.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - key: sister-regions")
+    end = text.index("\nexclusions:")
+    path.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+
+
+def hand_edit(package: Path) -> None:
+    set_cell(package, "events", 0, "summary", "Something else happened.")
+
+
+def remove_file(path: str) -> Callable[[Path], int | None]:
+    return lambda package: (package / path).unlink()
+
+
+FAULTS: list[Fault] = [
+    Fault("duplicate primary key", duplicate_key, "primary_key", "pledges", "pledge_id", 2),
+    Fault("dangling foreign key: participants.event_id", cell("participants", "event_id", "2010-jia-qinglin-astana.gala"), "foreign_key", "participants", "event_id", 2),
+    Fault("dangling foreign key: pledges.event_id", cell("pledges", "event_id", "2010-jia-qinglin-astana.gala"), "foreign_key", "pledges", "event_id", 2),
+    Fault("dangling foreign key: figures.pledge_id", cell("figures", "pledge_id", "2010-jia-qinglin-astana.none"), "foreign_key", "figures", "pledge_id", 2),
+    Fault("dangling foreign key: events.source_id", cell("events", "source_id", "1999-nobody"), "foreign_key", "events", "source_id", 2),
+    Fault("dangling foreign key: events.parent_event_id", cell("events", "parent_event_id", "2010-jia-qinglin-astana.trip"), "parent_is_visit", "events", "parent_event_id", 2),
+    Fault("dangling foreign key: pledges.status_source_id", cell("pledges", "status_source_id", "1999-nobody"), "foreign_key", "pledges", "status_source_id", 2),
+    Fault("value outside a vocabulary", cell("events", "event_type", "banquet"), "vocabulary", "events", "event_type", 2),
+    Fault("malformed date", cell("events", "start_date", "2010-11-31"), "type", "events", "start_date", 2),
+    Fault("end before start", cell("events", "end_date", "2010-11-01"), "end_before_start", "events", "end_date", 2),
+    Fault("negative value", cell("figures", "value", "-3"), "minimum", "figures", "value", 2),
+    Fault("non-numeric value", cell("figures", "value", "eighteen"), "type", "figures", "value", 2),
+    Fault("empty required field", cell("participants", "role", ""), "required", "participants", "role", 2),
+    Fault("extra column", extra_column, "columns", "events"),
+    Fault("missing column", missing_column, "columns", "figures"),
+    Fault("column order changed", swapped_columns, "columns", "sources"),
+    Fault("quote not at its offsets", shift_offsets(5, 5), "quote_offsets", "pledges", "quote", 2),
+    Fault("offsets off by one", shift_offsets(0, 1), "quote_offsets", "pledges", "quote", 2),
+    Fault("seed text edited", edit_seed, "seed_hash", "sources", "sha256"),
+    Fault("seed file missing", remove_seed, "seed_missing", "sources", "path"),
+    Fault("CSV and Parquet disagree in one cell", parquet_cell, "csv_parquet", "figures", "value"),
+    Fault("Parquet column retyped", parquet_retype, "parquet_type", "events-parquet", "char_end"),
+    Fault("descriptor hash stale", descriptor_edit(lambda d: resource(d, "events").update(hash="sha256:" + "0" * 64)), "hash_mismatch", "events", "hash", rehash=False),
+    Fault("descriptor Parquet hash stale", descriptor_edit(lambda d: resource(d, "pledges-parquet").update(hash="sha256:" + "1" * 64)),
+          "hash_mismatch", "pledges-parquet", "hash", rehash=False),
+    Fault("descriptor bytes stale", descriptor_edit(lambda d: resource(d, "figures").update(bytes=1)), "bytes_mismatch", "figures", "bytes", rehash=False),
+    Fault("descriptor version differs from pyproject.toml", descriptor_edit(lambda d: d.update(version="9.9.9")), "version_mismatch", "datapackage.json", "version"),
+    Fault("resource path escaping the package", descriptor_edit(lambda d: resource(d, "figures").update(path="../figures.csv")), "unsafe_path", "figures", "path"),
+    Fault("absolute resource path", descriptor_edit(lambda d: resource(d, "events").update(path="/etc/passwd")), "unsafe_path", "events", "path"),
+    Fault("schema differs from the table definitions", descriptor_edit(lambda d: resource(d, "events")["schema"]["fields"].pop()), "schema_drift", "datapackage.json",
+          "resources/events/schema"),
+    Fault("descriptor not a Data Package", descriptor_edit(lambda d: d.update(resources={})), "profile", "datapackage.json", "resources"),
+    Fault("BOM in a CSV", csv_bytes(lambda b: b"\xef\xbb\xbf" + b), "bom", "participants", row=1),
+    Fault("non-UTF-8 bytes in a CSV", csv_bytes(lambda b: b.replace(b"Astana", b"Astan\xe4", 1)), "encoding", "participants"),
+    Fault("CRLF line endings", csv_bytes(lambda b: b.replace(b"\n", b"\r\n")), "line_endings", "participants"),
+    Fault("trailing whitespace in a key", cell("events", "event_id", "2010-jia-qinglin-astana.arrival "), "whitespace", "events", "event_id", 2),
+    Fault("spreadsheet formula in a text cell", cell("pledges", "statement", "=HYPERLINK(\"http://example.org\")"), "formula_injection", "pledges", "statement", 2),
+    Fault("control character in a text cell", cell("pledges", "statement", "China\x07 pledges."), "control_character", "pledges", "statement", 2),
+    Fault("one person with two person_ids", second_person_id, "name_person_ids", "participants", "name"),
+    Fault("target pledge without a deadline", target_without_deadline, "target_fields", "pledges", "target_value"),
+    Fault("figure linked to a pledge of another topic", figure_to_other_topic, "metric_fits_pledge", "figures", "pledge_id"),
+    Fault("CAMEO code not that of the event type", cell("events", "cameo_code", "057"), "cameo_for_type", "events", "cameo_code", 2),
+    Fault("mentioned person marked present", mentioned_present, "present_role", "participants", "present"),
+    Fault("status without its source", cell("pledges", "status", "fulfilled"), "status_fields", "pledges", "status", 2),
+    Fault("speaker not a participant of the event", speaker_elsewhere, "speaker_participant", "pledges", "speaker_person_id"),
+    Fault("value_text not in the quote", cell("figures", "value_text", "a thousand"), "value_text_in_quote", "figures", "value_text", 2),
+    Fault("published files edited by hand", hand_edit, "stale", "resources/events.csv"),
+    Fault("generated codebook edited by hand", stale_codebook, "stale_docs", "docs/codebook.md"),
+    Fault("number in a text not curated", uncovered_number, "coverage", "seeds/004_261aea078445e1a4.txt", "number"),
+    Fault("resource file missing", remove_file("resources/figures.parquet"), "file_missing", "figures-parquet", "path", rehash=False),
+]
