@@ -4,9 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cnkz.build import build, render
-from cnkz.errors import ValidationFailed
+from cnkz.errors import CnkzError, ValidationFailed
 from cnkz.tables import TABLES
 
 from .conftest import ROOT
@@ -60,3 +62,28 @@ def test_descriptor_carries_version_hashes_and_profiles() -> None:
     for resource in parquet_resources:
         assert "bytes" not in resource  # Frictionless cannot check it for Parquet (see NOTES)
         assert resource["hash"].startswith("sha256:")
+
+
+def test_a_build_failing_mid_way_through_the_curation_writes_nothing(repo: Path) -> None:
+    before = snapshot(repo)
+    last = sorted((repo / "curation").glob("20*.yaml"))[-1]
+    last.write_text(last.read_text(encoding="utf-8").replace("quote:", "quote: [", 1), encoding="utf-8")
+    with pytest.raises(CnkzError):
+        build(repo)
+    assert snapshot(repo) == before
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300) | st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
+def test_random_curation_file_gives_a_clean_error_and_no_partial_write(repo: Path, garbage: str) -> None:
+    before = snapshot(repo)
+    target = repo / "curation" / "2011-hu-jintao-astana.yaml"
+    original = target.read_bytes()
+    target.write_text(garbage, encoding="utf-8")
+    try:
+        build(repo)
+    except CnkzError as exc:
+        assert "2011-hu-jintao-astana.yaml" in str(exc) or isinstance(exc, ValidationFailed)
+    finally:
+        target.write_bytes(original)
+    assert snapshot(repo) == before

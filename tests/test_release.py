@@ -241,3 +241,22 @@ def test_diff_classifies_each_kind_of_change(repo: Path, tmp_path: Path, change,
 def test_diff_of_identical_packages_is_none(repo: Path, tmp_path: Path) -> None:
     old, new = snapshot_pair(repo, tmp_path, lambda r: None)
     assert diff(load_snapshot(old), load_snapshot(new)).level == "none"
+
+
+def test_release_never_packs_files_outside_the_package_list(repo: Path, tmp_path: Path) -> None:
+    (repo / "resources" / "notes.txt").write_text("private", encoding="utf-8")
+    (repo / "seeds" / "draft.txt").write_text("not a source", encoding="utf-8")
+    result = release(repo)
+    with zipfile.ZipFile(result.path) as archive:
+        names = archive.namelist()
+    assert not [n for n in names if n.endswith(("notes.txt", "draft.txt"))]
+
+
+def test_a_release_failing_mid_way_leaves_no_record(repo: Path) -> None:
+    index = repo / "releases" / "index.json"
+    before = index.read_bytes() if index.exists() else None
+    (repo / "dist").write_text("a file where the output folder should be", encoding="utf-8")
+    with pytest.raises(OSError):
+        release(repo)
+    assert (index.read_bytes() if index.exists() else None) == before
+    assert (repo / "dist").read_text(encoding="utf-8") == "a file where the output folder should be"
