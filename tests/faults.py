@@ -125,16 +125,13 @@ def csv_bytes(transform: Callable[[bytes], bytes]) -> Callable[[Path], int | Non
     return inject
 
 
-def second_person_id(package: Path) -> int:
-    row = first_row_where(package, "participants", "person_id", lambda v: v == "nursultan-nazarbayev")
-    set_cell(package, "participants", row, "person_id", "nazarbayev-nursultan")
-    return row
-
-
-def speaker_elsewhere(package: Path) -> int:
-    row = first_row_where(package, "pledges", "speaker_person_id", lambda v: v == "")
-    set_cell(package, "pledges", row, "speaker_person_id", "xi-jinping")
-    return row
+def set_where(table: str, column: str, predicate: Callable[[str], bool], target: str, value: str) -> Callable[[Path], int | None]:
+    """Set `target` in the first row whose `column` satisfies `predicate`; return that row."""
+    def inject(package: Path) -> int:
+        row = first_row_where(package, table, column, predicate)
+        set_cell(package, table, row, target, value)
+        return row
+    return inject
 
 
 def figure_to_other_topic(package: Path) -> int:
@@ -146,16 +143,6 @@ def figure_to_other_topic(package: Path) -> int:
     return row
 
 
-def target_without_deadline(package: Path) -> int:
-    row = first_row_where(package, "pledges", "pledge_type", lambda v: v == "target")
-    set_cell(package, "pledges", row, "deadline", "")
-    return row
-
-
-def mentioned_present(package: Path) -> int:
-    row = first_row_where(package, "participants", "role", lambda v: v == "mentioned")
-    set_cell(package, "participants", row, "present", "true")
-    return row
 
 
 def stale_codebook(package: Path) -> None:
@@ -218,13 +205,13 @@ FAULTS: list[Fault] = [
     Fault("trailing whitespace in a key", cell("events", "event_id", "2010-jia-qinglin-astana.arrival "), "whitespace", "events", "event_id", 2),
     Fault("spreadsheet formula in a text cell", cell("pledges", "statement", "=HYPERLINK(\"http://example.org\")"), "formula_injection", "pledges", "statement", 2),
     Fault("control character in a text cell", cell("pledges", "statement", "China\x07 pledges."), "control_character", "pledges", "statement", 2),
-    Fault("one person with two person_ids", second_person_id, "name_person_ids", "participants", "name"),
-    Fault("target pledge without a deadline", target_without_deadline, "target_fields", "pledges", "target_value"),
+    Fault("one person with two person_ids", set_where("participants", "person_id", lambda v: v == "nursultan-nazarbayev", "person_id", "nazarbayev-nursultan"), "name_person_ids", "participants", "name"),
+    Fault("target pledge without a deadline", set_where("pledges", "pledge_type", lambda v: v == "target", "deadline", ""), "target_fields", "pledges", "target_value"),
     Fault("figure linked to a pledge of another topic", figure_to_other_topic, "metric_fits_pledge", "figures", "pledge_id"),
     Fault("CAMEO code not that of the event type", cell("events", "cameo_code", "057"), "cameo_for_type", "events", "cameo_code", 2),
-    Fault("mentioned person marked present", mentioned_present, "present_role", "participants", "present"),
+    Fault("mentioned person marked present", set_where("participants", "role", lambda v: v == "mentioned", "present", "true"), "present_role", "participants", "present"),
     Fault("status without its source", cell("pledges", "status", "fulfilled"), "status_fields", "pledges", "status", 2),
-    Fault("speaker not a participant of the event", speaker_elsewhere, "speaker_participant", "pledges", "speaker_person_id"),
+    Fault("speaker not a participant of the event", set_where("pledges", "speaker_person_id", lambda v: v == "", "speaker_person_id", "xi-jinping"), "speaker_participant", "pledges", "speaker_person_id"),
     Fault("value_text not in the quote", cell("figures", "value_text", "a thousand"), "value_text_in_quote", "figures", "value_text", 2),
     Fault("published files edited by hand", hand_edit, "stale", "resources/events.csv"),
     Fault("generated codebook edited by hand", stale_codebook, "stale_docs", "docs/codebook.md"),

@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .files import PANDAS_TYPES, STRING
-from .tables import CAMEO_BY_EVENT_TYPE, METRIC_TOPICS, TABLES_BY_NAME, Field, Table
+from .tables import CAMEO_BY_EVENT_TYPE, METRIC_TOPICS, ROW_ID, Field, Table
 
 DTYPES: dict[str, Any] = PANDAS_TYPES
 
@@ -162,51 +162,56 @@ ROW_RULES: dict[str, list[tuple[str, str, str, RowRule]]] = {
         ("body_order", "body_end", "body_end > body_start", lambda f, _: _holds(f["body_end"] > f["body_start"])),
     ],
     "events": [
-        ("id_prefix", "event_id", "event_id to start with '<source_id>.'", _id_prefix("event_id")),
-        ("offsets_order", "char_end", "char_end > char_start", lambda f, _: _holds(f["char_end"] > f["char_start"])),
         ("end_before_start", "end_date", "end_date >= start_date", _dates_ordered),
         ("dates_with_precision", "date_precision", "start_date and end_date empty exactly when date_precision is unknown",
          lambda f, _: _holds((f["date_precision"] == "unknown") == (f["start_date"].isna() & f["end_date"].isna()))),
         ("dates_together", "end_date", "start_date and end_date set together", lambda f, _: _set(f, "start_date") == _set(f, "end_date")),
         ("cameo_for_type", "cameo_code", "cameo_code determined by event_type", _cameo_for_type),
         ("parent_is_visit", "parent_event_id", "parent_event_id to name a visit row other than itself", _parent_is_visit),
-        ("parent_same_source", "parent_event_id", "parent event from the same source", lambda f, fr: _same_source(f, "parent_event_id", fr)),
-        ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
     ],
     "participants": [
-        ("offsets_order", "char_end", "char_end > char_start", lambda f, _: _holds(f["char_end"] > f["char_start"])),
         ("present_role", "present", "present false exactly when role is mentioned", lambda f, _: _holds(f["present"] == (f["role"] != "mentioned"))),
-        ("foreign_key", "event_id", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
-        ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
-        ("event_same_source", "event_id", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
         ("person_id_names", "person_id", "one name and country per person_id",
          lambda f, fr: _one_id_per_name("person_id", "name")(f, fr) & _one_id_per_name("person_id", "country")(f, fr)),
         ("name_person_ids", "name", "one person_id per name", _one_id_per_name("name", "person_id")),
     ],
     "pledges": [
-        ("id_prefix", "pledge_id", "pledge_id to start with '<source_id>.'", _id_prefix("pledge_id")),
-        ("offsets_order", "char_end", "char_end > char_start", lambda f, _: _holds(f["char_end"] > f["char_start"])),
         ("target_fields", "target_value", "target_value, target_unit and deadline set together, and set for a target", _target_fields),
         ("status_fields", "status", "status_as_of and status_source_id set exactly when status is not announced", _status_fields),
         ("status_later_source", "status_source_id", "status reported by another source dated on or after the pledge's source", _status_from_later_source),
-        ("foreign_key", "event_id", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
-        ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
-        ("foreign_key", "status_source_id", "status_source_id present in sources", lambda f, fr: _in(f, "status_source_id", _keys(fr, "sources", "source_id"))),
-        ("event_same_source", "event_id", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
         ("speaker_participant", "speaker_person_id", "speaker_person_id to be a participant of the pledge's event", _speaker_is_participant),
     ],
     "figures": [
-        ("id_prefix", "figure_id", "figure_id to start with '<source_id>.'", _id_prefix("figure_id")),
-        ("offsets_order", "char_end", "char_end > char_start", lambda f, _: _holds(f["char_end"] > f["char_start"])),
         ("value_text_in_quote", "value_text", "value_text inside quote", _value_text_in_quote),
-        ("foreign_key", "event_id", "event_id present in events", lambda f, fr: _in(f, "event_id", _keys(fr, "events", "event_id"))),
-        ("foreign_key", "source_id", "source_id present in sources", lambda f, fr: _in(f, "source_id", _keys(fr, "sources", "source_id"))),
-        ("foreign_key", "pledge_id", "pledge_id present in pledges", lambda f, fr: _in(f, "pledge_id", _keys(fr, "pledges", "pledge_id"))),
-        ("event_same_source", "event_id", "event from the same source", lambda f, fr: _same_source(f, "event_id", fr)),
         ("metric_fits_pledge", "pledge_id", "a linked pledge whose topic the figure's metric can report on", _figure_metric_fits_pledge),
         ("target_matches_pledge", "pledge_id", "a target figure to equal its pledge's target_value and target_unit", _figure_target_matches_pledge),
     ],
 }
+
+
+def _references(column: str, table: str, target: str) -> RowRule:
+    return lambda f, frames: _in(f, column, _keys(frames, table, target))
+
+
+def _same_source_rule(column: str) -> RowRule:
+    return lambda f, frames: _same_source(f, column, frames)
+
+
+def derived_rules(table: Table) -> list[tuple[str, str, str, RowRule]]:
+    """Rules that follow from the table definition itself: keys, foreign keys, evidence offsets."""
+    rules: list[tuple[str, str, str, RowRule]] = []
+    key = table.field(table.primary_key[0])
+    if key.pattern == ROW_ID and "source_id" in table.columns:
+        rules.append(("id_prefix", key.name, f"{key.name} to start with '<source_id>.'", _id_prefix(key.name)))
+    if "char_start" in table.columns:
+        rules.append(("offsets_order", "char_end", "char_end > char_start", lambda f, _: _holds(f["char_end"] > f["char_start"])))
+    for fk in table.foreign_keys:
+        (column,), (target,) = fk.fields, fk.reference
+        if fk.table != table.name:
+            rules.append(("foreign_key", column, f"{column} present in {fk.table}", _references(column, fk.table, target)))
+        if fk.table == "events" and "source_id" in table.columns:
+            rules.append(("same_source", column, f"{column} naming an event of the same source", _same_source_rule(column)))
+    return rules
 
 
 def dataframe_schema(table: Table, frames: Frames) -> pa.DataFrameSchema:
@@ -217,13 +222,10 @@ def dataframe_schema(table: Table, frames: Frames) -> pa.DataFrameSchema:
     }
     checks = [
         _coded(code, pa.Check(lambda df, rule=rule: rule(df, frames), error=expected), column)
-        for code, column, expected, rule in ROW_RULES[table.name]
+        for code, column, expected, rule in derived_rules(table) + ROW_RULES[table.name]
     ]
     return pa.DataFrameSchema(
         columns, checks=checks, strict=True, ordered=True, unique=list(table.primary_key),
         report_duplicates="all", name=table.name,
     )
 
-
-def schema_for(name: str, frames: Frames) -> pa.DataFrameSchema:
-    return dataframe_schema(TABLES_BY_NAME[name], frames)
