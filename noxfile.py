@@ -36,10 +36,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Curate, write resources/ and datapackage.json, regenerate the docs."""
-    install(session)
+    """Curate, write resources/ and datapackage.json, regenerate the docs and the figures."""
+    install(session, "docs")
     session.run("cnkz", "build")
     session.run("cnkz", "docs")
+    session.run("cnkz", "figures")
 
 
 @nox.session
@@ -55,3 +56,17 @@ def release(session: nox.Session) -> None:
     """Build, validate and write the release archive for the version in pyproject.toml."""
     install(session)
     session.run("cnkz", "release", *session.posargs)
+
+
+@nox.session(python=False, default=False)
+def r(session: nox.Session) -> None:
+    """The R loader's own test and the R example, with the system's Rscript (needs r-cran-readr, r-cran-jsonlite)."""
+    session.run("Rscript", "--vanilla", "tests/test_load.R", ".", external=True)
+    session.run("Rscript", "--vanilla", "examples/trade_pledges.R", external=True)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmark row-level validation against frictionless validate and a bare pyarrow read (script options after --)."""
+    install(session)
+    session.run("python", "scripts/bench.py", *session.posargs)

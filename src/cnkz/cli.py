@@ -74,6 +74,24 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from .fetch import fetch
+
+    result = fetch(args.url, sha256=args.sha256, cache_dir=args.cache_dir, offline=args.offline)
+    state = "from the cache" if result.from_cache else "downloaded and verified"
+    print(f"{result.path}\nversion {result.version} ({state}); load it with cnkz.load({str(result.path)!r})")
+    return 0
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from .figures import write_figures
+
+    root = Path(args.root).resolve() if args.root else find_root()
+    for path in write_figures(root):
+        print(f"wrote {path.relative_to(root)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cnkz", description="Build and validate the China–Kazakhstan engagements dataset.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -97,6 +115,15 @@ def parser() -> argparse.ArgumentParser:
     df.add_argument("--json", action="store_true", help="machine-readable output")
     df.add_argument("--limit", type=int, default=50, help="rows listed per kind of change (text output)")
     df.set_defaults(func=cmd_diff)
+    fe = sub.add_parser("fetch", help="download a release .zip or datapackage.json URL, verify it against the published sha256, cache it by version")
+    fe.add_argument("url", help="URL of a release archive (.zip) or of a published datapackage.json")
+    fe.add_argument("--sha256", help="the sha256 published for the archive or descriptor (default: from the releases' index.json next to an archive)")
+    fe.add_argument("--cache-dir", help="cache folder (default: $CNKZ_CACHE or ~/.cache/cnkz)")
+    fe.add_argument("--offline", action="store_true", help="use only the cache; never touch the network")
+    fe.set_defaults(func=cmd_fetch)
+    fg = sub.add_parser("figures", help="draw docs/figures/{timeline,targets}.{png,svg} from the published tables (needs matplotlib)")
+    fg.add_argument("--root", help="repository root")
+    fg.set_defaults(func=cmd_figures)
     return p
 
 

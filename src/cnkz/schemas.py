@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from .files import PANDAS_TYPES, STRING
 from .tables import CAMEO_BY_EVENT_TYPE, METRIC_TOPICS, ROW_ID, Field, Table
@@ -43,7 +45,10 @@ def column_checks(f: Field) -> list[pa.Check]:
     if f.pattern:
         checks.append(_coded("pattern", pa.Check.str_matches(f.pattern, error=f"text matching {f.pattern}")))
     if f.vocabulary:
-        checks.append(_coded("vocabulary", pa.Check.isin(f.vocabulary.codes, error=f"one of {', '.join(f.vocabulary.codes)}")))
+        codes = pd.Series(f.vocabulary.codes, dtype=STRING)
+        checks.append(_coded("vocabulary", pa.Check(
+            lambda s, codes=codes: pd.Series(_member(s, codes), index=s.index) | s.isna(), error=f"one of {', '.join(f.vocabulary.codes)}",
+        )))
     if f.minimum is not None:
         checks.append(_coded("minimum", pa.Check.ge(f.minimum, error=f"a value >= {f.minimum}")))
     if f.maximum is not None:
@@ -66,12 +71,18 @@ def _keys(frames: Frames, table: str, column: str) -> pd.Series:
 
 
 def _in(frame: pd.DataFrame, column: str, values: pd.Series) -> pd.Series:
-    return frame[column].isna() | frame[column].isin(values)
+    return frame[column].isna() | pd.Series(_member(frame[column], values), index=frame.index)
 
 
 def _holds(condition: pd.Series) -> pd.Series:
     """A rule's result where a missing comparison (NA) means the rule does not apply."""
     return condition.fillna(True).astype(bool)
+
+
+def _member(values: pd.Series, allowed: pd.Series) -> Any:
+    """Vectorised membership in Arrow: pandas' isin on Arrow strings builds one Python scalar per value."""
+    found = pc.is_in(pa_arrow.array(values.astype(STRING)), value_set=pa_arrow.array(allowed.astype(STRING).dropna()))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _true(condition: pd.Series) -> Any:
@@ -103,7 +114,7 @@ def _speaker_is_participant(f: pd.DataFrame, frames: Frames) -> pd.Series:
 
 def _parent_is_visit(f: pd.DataFrame, _: Frames) -> pd.Series:
     visits = f.loc[(f["event_type"] == "visit").fillna(False), "event_id"]
-    return (f["parent_event_id"].isna() | f["parent_event_id"].isin(visits)) & _holds(f["parent_event_id"] != f["event_id"])
+    return (f["parent_event_id"].isna() | pd.Series(_member(f["parent_event_id"], visits), index=f.index)) & _holds(f["parent_event_id"] != f["event_id"])
 
 
 def _one_id_per_name(column_a: str, column_b: str) -> RowRule:
@@ -151,7 +162,7 @@ def _value_text_in_quote(f: pd.DataFrame, _: Frames) -> pd.Series:
 def _figure_target_matches_pledge(f: pd.DataFrame, frames: Frames) -> pd.Series:
     value = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "target_value"))
     unit = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "target_unit"))
-    applies = _true(f["pledge_id"].notna()) & _true(f["is_target"]) & _true(f["pledge_id"].isin(frames["pledges"]["pledge_id"]))
+    applies = _true(f["pledge_id"].notna()) & _true(f["is_target"]) & _member(f["pledge_id"], frames["pledges"]["pledge_id"])
     matches = _true(value.astype("Float64") == f["value"]) & _true(unit.astype(STRING) == f["unit"])
     return pd.Series(~applies | matches, index=f.index)
 

@@ -1,0 +1,449 @@
+"""Synthetic packages with the real table definitions: N valid rows in every table, for the benchmark.
+
+Columns are generated with numpy and pyarrow (no per-row Python objects except where a string
+must be formatted), so 10^6 rows per table take seconds. Every rule of cnkz.schemas holds:
+patterns, vocabularies, keys, foreign keys, same-source references and the row rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import random
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cnkz import tables as T
+from cnkz.descriptor import changelog_date, dumps, package_descriptor, project_version
+from cnkz.errors import BuildError
+from cnkz.files import arrow_schema, csv_cell, to_csv_bytes, to_parquet_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS_PER_VISIT = 4  # a visit row and three events during it, all from one source
+CHUNK_ROWS = 100_000  # CSV rows formatted at a time, so memory stays flat at 10^6 rows
+DESCRIPTOR_SOURCES = 100  # the descriptor lists this many outlets: metadata, not row data
+
+WORDS = (
+    "China Kazakhstan Astana Beijing Almaty Xinjiang Belt Road Silk SCO CICA president premier minister chairman "
+    "delegation visit talks meeting summit agreement cooperation partnership strategic comprehensive bilateral "
+    "relations trade investment energy pipeline railway corridor logistics transit freight border customs "
+    "development strategy Bright Path initiative agriculture wheat technology digital innovation education students "
+    "university culture tourism youth media exchange security terrorism extremism stability region neighbours "
+    "friendship mutual trust benefit win-win support sovereignty integrity both sides agreed pledged vowed will "
+    "further deepen expand strengthen promote enhance implement consensus reached during the of and in with on for "
+    "to a new level joint statement signed documents memorandum understanding framework mechanism annual high-level "
+    "exchanges between two countries leaders held welcoming ceremony hall palace capital city host guest warmly "
+    "praised noted stressed said expressed willingness ready continue push forward projects production capacity "
+    "industrial parks financial services banks currency swap nuclear oil gas renewable water resources environment"
+).split()
+FIRST = (
+    "Xi Li Wang Zhang Liu Chen Yang Zhao Huang Zhou Wu Xu Sun Hu Zhu Gao Lin He Guo Ma Luo Liang Song Zheng Xie "
+    "Kassym Nursultan Karim Askar Erlan Yerlan Marat Bakhyt Serik Daniyar Nurlan Aidos Arman Timur Beibut Almas "
+    "Murat Dauren Saule Aigerim Gulnara Dinara Madina Zhanna Aliya"
+).split()
+LAST = (
+    "Jinping Qiang Yi Jintao Keqiang Qishan Yang Jiechi Wenbao Huning Tokayev Nazarbayev Massimov Tleuberdi "
+    "Smailov Mamin Sagintayev Idrissov Kemelbekov Abdrakhmanov Zhakupov Sultanov Nurpeisov Baimukhanov Iskakov "
+    "Ospanov Kaliyev Seitkali Bekov Zhumabayev Dosmukhamedov Tashenov Karimov Alimov Yessimov Rakhimov"
+).split()
+CITIES = ("Astana", "Beijing", "Almaty", "Shanghai", "Urumqi", "Xi'an", "Qingdao", "Shymkent", "Aktobe", "Dushanbe", "Bishkek")
+OFFICES = (
+    "President of the People's Republic of China", "President of Kazakhstan", "Premier of the State Council",
+    "Prime Minister of Kazakhstan", "Minister of Foreign Affairs", "chairman of the National People's Congress Standing Committee",
+    "Chairman of the Senate of Kazakhstan", "vice premier", "ambassador to Kazakhstan", "head of the Presidential Administration",
+)
+VENUES = (
+    "the Great Hall of the People", "the Akorda Presidential Palace", "the Palace of Independence", "Diaoyutai State Guesthouse", "Nazarbayev University",
+)
+OUTLETS = ("Xinhua", "China Daily", "China.org.cn", "Kazinform", "The Astana Times", "CGTN", "People's Daily Online")
+AGENCIES = ("Xinhua", "Kazinform", "Reuters")
+MONEY_TOPICS = {"trade", "investment", "finance", "economy", "energy", "transport", "industry"}
+METRIC_UNIT = {
+    "trade_volume": "USD", "diplomatic_relations_years": "year", "anniversary": "year", "organization_age_years": "year",
+    "years_ahead_of_schedule": "year", "visit_length_days": "day", "projects": "count", "students": "count",
+    "institutions": "count", "sister_region_pairs": "count",
+}
+
+
+# ---------------------------------------------------------------- vectorised helpers
+
+
+def strings(values: Any) -> pa.Array:
+    """A pyarrow string array (vocabularies and pools are small; rows pick from them with take)."""
+    return pa.array(list(values), type=pa.string())
+
+
+def pick(pool: pa.Array, index: np.ndarray) -> pa.Array:
+    return pool.take(pa.array(index))
+
+
+def join(*parts: Any, sep: str = "") -> pa.Array:
+    return pc.binary_join_element_wise(*parts, sep)
+
+
+def text(numbers: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(numbers), pa.string())
+
+
+def nulled(values: pa.Array, mask: np.ndarray) -> pa.Array:
+    """`values` with nulls where mask is True."""
+    return pc.if_else(pa.array(mask), pa.nulls(len(values), values.type), values)
+
+
+def dates(days: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+    return pa.array(days.astype("datetime64[D]"), mask=mask).cast(pa.date32())
+
+
+def year_of(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def offsets(rng: np.random.Generator, quote: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """char_start and char_end spanning the quote, as if it were found in a source text."""
+    start = rng.integers(0, 6000, len(quote))
+    return start, start + pc.utf8_length(quote).to_numpy()
+
+
+def sentence_pool(rnd: random.Random, size: int, low: int = 60, high: int = 200, end: str = ".") -> pa.Array:
+    """Sentences of `low`..`high` characters built from the word list, capitalised, no outer spaces."""
+    out = []
+    for _ in range(size):
+        goal = rnd.randint(low, high - 16)  # the longest word still fits under `high`
+        words: list[str] = []
+        while len(" ".join(words)) < goal:
+            words.append(rnd.choice(WORDS))
+        sentence = " ".join(words)
+        out.append(sentence[0].upper() + sentence[1:] + end)
+    return strings(out)
+
+
+# ---------------------------------------------------------------- the five tables
+
+
+class Pools:
+    """The shared string pools, drawn once per package from a seeded random.Random."""
+
+    def __init__(self, seed: int) -> None:
+        rnd = random.Random(seed)
+        self.sentences = sentence_pool(rnd, 8192)
+        self.fragments = sentence_pool(rnd, 4096, low=25, high=90, end="")  # halves of a quote around a number
+        names = [(f, last) for f in FIRST for last in LAST]
+        rnd.shuffle(names)
+        self.person_name = strings(f"{f} {last}" for f, last in names)
+        self.person_id = strings(f"{f}-{last}".lower() for f, last in names)
+        self.person_short = strings(last for _, last in names)
+        self.person_country = strings(rnd.choice(("CHN", "KAZ")) for _ in names)
+        self.leader_slug = strings(sorted({last.lower() for last in LAST}))
+        self.city = strings(CITIES)
+        self.city_slug = strings(c.lower().replace("'", "") for c in CITIES)
+
+
+def source_table(n: int, rng: np.random.Generator, pools: Pools) -> tuple[pa.Table, np.ndarray]:
+    """Sources, and their reference dates (rising with the row, so a later row is a later source)."""
+    k = np.arange(n)
+    reference = np.datetime64("2000-01-01") + (k * 9000 // n).astype("timedelta64[D]")
+    year = text(year_of(reference))
+    source_id = join(year, pick(pools.leader_slug, rng.integers(0, len(pools.leader_slug), n)),
+                     pick(pools.city_slug, rng.integers(0, len(pools.city_slug), n)), text(k), sep="-")
+    size = rng.integers(1500, 12000, n)
+    printed = rng.random(n) < 0.9
+    day = (reference - reference.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    month = pc.strftime(pa.array(reference.astype("datetime64[s]")), format="%B")
+    columns = {
+        "source_id": source_id,
+        "path": join("seeds/", source_id, ".txt"),
+        # Seed files need not exist: the benchmark measures row-level checks, not provenance.
+        "sha256": strings(hashlib.sha256(s.encode()).hexdigest() for s in source_id.to_pylist()),
+        "bytes": size,
+        "title": pick(pools.sentences, rng.integers(0, len(pools.sentences), n)),
+        "outlet": nulled(pick(strings(OUTLETS), rng.integers(0, len(OUTLETS), n)), rng.random(n) < 0.15),
+        "agency": nulled(pick(strings(AGENCIES), rng.integers(0, len(AGENCIES), n)), rng.random(n) < 0.4),
+        "published_date": nulled(join(month, join(text(day), year, sep=", "), sep=" "), ~printed),
+        "published_on": dates(reference, ~printed),
+        "reference_date": dates(reference),
+        "reference_basis": pick(pools.sentences, rng.integers(0, len(pools.sentences), n)),
+        "language": strings(["en"] * n),
+        "body_start": rng.integers(40, 400, n),
+        "body_end": size - rng.integers(0, 300, n),
+    }
+    return pa.table(columns, schema=arrow_schema(T.SOURCES)), reference
+
+
+def event_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Table, reference: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+    """Events in visits of EVENTS_PER_VISIT rows; returns the table and each row's source index."""
+    i = np.arange(n)
+    source, position = i // EVENTS_PER_VISIT, i % EVENTS_PER_VISIT
+    codes = T.EVENT_TYPE.codes
+    kind = np.where(position == 0, codes.index("visit"), rng.integers(1, len(codes), n))
+    source_id = pick(sources["source_id"].combine_chunks(), source)
+    event_id = join(source_id, join(pick(strings(c.replace("_", "-") for c in codes), kind), text(position), sep="-"), sep=".")
+    has_parent = (position > 0) & (rng.random(n) < 0.85)
+    precision = rng.choice(4, n, p=[0.7, 0.1, 0.05, 0.15])  # day, month, year, unknown
+    start = reference[source] - rng.integers(0, 4, n).astype("timedelta64[D]")
+    end = start + rng.integers(0, 3, n).astype("timedelta64[D]")
+    month = start.astype("datetime64[M]")
+    year = start.astype("datetime64[Y]")
+    start = np.select([precision == 1, precision == 2], [month.astype("datetime64[D]"), year.astype("datetime64[D]")], start)
+    end = np.select([precision == 1, precision == 2],
+                    [(month + 1).astype("datetime64[D]") - 1, (year + 1).astype("datetime64[D]") - 1], end)
+    unknown = precision == 3
+    summary = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
+    quote = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
+    char_start, char_end = offsets(rng, quote)
+    columns = {
+        "event_id": event_id,
+        "source_id": source_id,
+        "parent_event_id": nulled(pick(event_id, source * EVENTS_PER_VISIT), ~has_parent),
+        "event_type": pick(strings(codes), kind),
+        "cameo_code": pick(strings(T.CAMEO_BY_EVENT_TYPE[c] for c in codes), kind),
+        "start_date": dates(start, unknown),
+        "end_date": dates(end, unknown),
+        "date_precision": pick(strings(T.DATE_PRECISION.codes), precision),
+        "date_inferred": rng.random(n) < 0.2,
+        "city": nulled(pick(pools.city, rng.integers(0, len(CITIES), n)), rng.random(n) < 0.3),
+        "country": nulled(pick(strings(T.COUNTRY.codes), rng.integers(0, 2, n)), rng.random(n) < 0.1),
+        "venue": nulled(pick(strings(VENUES), rng.integers(0, len(VENUES), n)), rng.random(n) < 0.7),
+        "location_inferred": rng.random(n) < 0.1,
+        "summary": summary,
+        "quote": quote,
+        "char_start": char_start,
+        "char_end": char_end,
+    }
+    return pa.table(columns, schema=arrow_schema(T.EVENTS)), source
+
+
+def participant_table(n: int, rng: np.random.Generator, pools: Pools, events: pa.Table) -> pa.Table:
+    """Two different people for each of the first n/2 events; row i belongs to event i // 2."""
+    event = np.arange(n) // 2
+    people = len(pools.person_id)
+    person = rng.integers(0, people, n)
+    second = person[1::2]
+    second[:] = (person[0::2][: len(second)] + 1 + rng.integers(0, people - 1, len(second))) % people
+    roles = T.ROLE.codes
+    role = rng.choice(len(roles), n, p=[0.25, 0.25, 0.1, 0.05, 0.15, 0.1, 0.1])
+    quote = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
+    char_start, char_end = offsets(rng, quote)
+    name = pick(pools.person_name, person)
+    columns = {
+        "event_id": pick(events["event_id"].combine_chunks(), event),
+        "person_id": pick(pools.person_id, person),
+        "source_id": pick(events["source_id"].combine_chunks(), event),
+        "name": name,
+        "name_in_source": pc.if_else(pa.array(rng.random(n) < 0.7), name, pick(pools.person_short, person)),
+        "country": pick(pools.person_country, person),
+        "office": nulled(pick(strings(OFFICES), rng.integers(0, len(OFFICES), n)), rng.random(n) < 0.2),
+        "role": pick(strings(roles), role),
+        "present": role != roles.index("mentioned"),
+        "quote": quote,
+        "char_start": char_start,
+        "char_end": char_end,
+    }
+    return pa.table(columns, schema=arrow_schema(T.PARTICIPANTS))
+
+
+def pledge_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Table, reference: np.ndarray,
+                 events: pa.Table, event_source: np.ndarray, participants: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """Pledge i is made at event i // 2, by participant i's person or no named speaker; returns topic codes too."""
+    event = np.arange(n) // 2
+    source = event_source[event]
+    source_id = pick(sources["source_id"].combine_chunks(), source)
+    kinds, topics = T.PLEDGE_TYPE.codes, T.TOPIC.codes
+    kind = rng.choice(len(kinds), n, p=[0.1, 0.15, 0.2, 0.3, 0.1, 0.15])
+    topic = rng.integers(0, len(topics), n)
+    target = kind == kinds.index("target")
+    money = np.isin(topic, [topics.index(t) for t in MONEY_TOPICS])
+    value = np.where(money, rng.integers(1, 100, n) * 1e9, rng.integers(1, 500, n).astype(float))
+    # A status reported by a later source (about 10%): a later row of sources, so its reference date is not earlier.
+    later = np.minimum(source + 1 + rng.integers(0, 20, n), len(reference) - 1)
+    reported = (rng.random(n) < 0.1) & (later > source)
+    status = np.where(reported, rng.integers(1, len(T.STATUS.codes), n), 0)
+    quote = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
+    char_start, char_end = offsets(rng, quote)
+    columns = {
+        "pledge_id": join(source_id, join(pick(strings(topics), topic), text(np.arange(n)), sep="-"), sep="."),
+        "event_id": pick(events["event_id"].combine_chunks(), event),
+        "source_id": source_id,
+        "actor": pick(strings(T.ACTOR.codes), rng.integers(0, len(T.ACTOR.codes), n)),
+        "speaker_person_id": nulled(participants["person_id"].combine_chunks(), rng.random(n) >= 0.7),
+        "pledge_type": pick(strings(kinds), kind),
+        "topic": pick(strings(topics), topic),
+        "statement": pick(pools.sentences, rng.integers(0, len(pools.sentences), n)),
+        "target_value": pa.array(value, mask=~target),
+        "target_unit": pa.array(np.where(money, "USD", "count"), mask=~target),
+        "deadline": pa.array(year_of(reference[source]) + rng.integers(1, 11, n), mask=~target),
+        "status": pick(strings(T.STATUS.codes), status),
+        "status_as_of": dates(reference[later], ~reported),
+        "status_source_id": nulled(pick(sources["source_id"].combine_chunks(), later), ~reported),
+        "quote": quote,
+        "char_start": char_start,
+        "char_end": char_end,
+    }
+    return pa.table(columns, schema=arrow_schema(T.PLEDGES)), topic
+
+
+def metric_choice(rng: np.random.Generator, topic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A metric per row, and whether the row may link to its pledge (the metric fits the pledge's topic)."""
+    metrics, topics = T.METRIC.codes, T.TOPIC.codes
+    metric = rng.integers(0, len(metrics), len(topic))
+    fits = np.zeros(len(topic), dtype=bool)
+    for name in topics:
+        allowed = [metrics.index(m) for m, ts in T.METRIC_TOPICS.items() if name in ts]
+        rows = (topic == topics.index(name)) & (rng.random(len(topic)) < 0.6)
+        if allowed and rows.any():
+            metric[rows] = np.array(allowed)[rng.integers(0, len(allowed), rows.sum())]
+            fits |= rows
+    return metric, fits
+
+
+def value_text(value: float, unit: str) -> str:
+    """The number as a news text prints it."""
+    if unit == "USD":
+        return f"{value / 1e9:g} billion U.S. dollars"
+    return f"{value:g}"
+
+
+def figure_table(n: int, rng: np.random.Generator, pools: Pools, pledges: pa.Table, topic: np.ndarray) -> pa.Table:
+    """Figure i is stated with pledge i: same source and event, linked to it when its metric fits."""
+    metric, linked = metric_choice(rng, topic)
+    metrics = T.METRIC.codes
+    unit = np.array([METRIC_UNIT[m] for m in metrics])[metric]
+    value = np.select([unit == "USD", unit == "year"], [rng.integers(1, 400, n) * 1e8, rng.integers(1, 40, n) + (rng.random(n) < 0.05) * 0.5],
+                      rng.integers(1, 5000, n)).astype(float)
+    target_value = pledges["target_value"].to_numpy(zero_copy_only=False)
+    is_target = linked & ~np.isnan(target_value) & (rng.random(n) < 0.7)
+    # A target figure repeats its pledge's target: the same value and unit.
+    value = np.where(is_target, target_value, value)
+    unit = np.where(is_target, pledges["target_unit"].fill_null("").to_numpy(zero_copy_only=False), unit)
+    printed = strings(value_text(v, u) for v, u in zip(value.tolist(), unit.tolist()))
+    quote = join(pick(pools.fragments, rng.integers(0, len(pools.fragments), n)), printed,
+                 join(pick(pools.fragments, rng.integers(0, len(pools.fragments), n)), ".", sep=""), sep=" ")
+    char_start, char_end = offsets(rng, quote)
+    source_id = pledges["source_id"].combine_chunks()
+    year = pc.utf8_slice_codeunits(source_id, 0, 4)  # source ids start with their year
+    period = rng.choice(3, n, p=[0.6, 0.2, 0.2])  # YYYY, YYYY-07-01, none
+    columns = {
+        "figure_id": join(source_id, join(pick(strings(m.replace("_", "-") for m in metrics), metric), text(np.arange(n)), sep="-"), sep="."),
+        "source_id": source_id,
+        "event_id": nulled(pledges["event_id"].combine_chunks(), rng.random(n) < 0.1),
+        "pledge_id": nulled(pledges["pledge_id"].combine_chunks(), ~linked),
+        "metric": pick(strings(metrics), metric),
+        "description": pick(pools.sentences, rng.integers(0, len(pools.sentences), n)),
+        "value": value,
+        "unit": strings(unit.tolist()),
+        "value_text": printed,
+        "qualifier": pick(strings(T.QUALIFIER.codes), rng.integers(0, len(T.QUALIFIER.codes), n)),
+        "is_target": is_target,
+        "period": nulled(pc.if_else(pa.array(period == 0), year, join(year, "07-01", sep="-")), period == 2),
+        "period_inferred": rng.random(n) < 0.3,
+        "quote": quote,
+        "char_start": char_start,
+        "char_end": char_end,
+    }
+    return pa.table(columns, schema=arrow_schema(T.FIGURES))
+
+
+def generate_tables(n: int, seed: int = 0) -> dict[str, pa.Table]:
+    """All five tables with n rows each, deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    pools = Pools(seed)
+    sources, reference = source_table(n, rng, pools)
+    events, event_source = event_table(n, rng, pools, sources, reference)
+    participants = participant_table(n, rng, pools, events)
+    pledges, topic = pledge_table(n, rng, pools, sources, reference, events, event_source, participants)
+    figures = figure_table(n, rng, pools, pledges, topic)
+    return {"sources": sources, "events": events, "participants": participants, "pledges": pledges, "figures": figures}
+
+
+# ---------------------------------------------------------------- writing
+
+
+def csv_cells(column: pa.ChunkedArray) -> list[str]:
+    """One column as cnkz.files.csv_cell would print it, vectorised except for floats."""
+    if pa.types.is_floating(column.type):
+        return [csv_cell(v) for v in column.to_pylist()]
+    if not pa.types.is_string(column.type):
+        column = pc.cast(column, pa.string())  # true/false, ISO dates, plain integers: as csv_cell
+    return column.fill_null("").to_pylist()
+
+
+def write_csv(table: pa.Table, handle: io.TextIOBase) -> None:
+    """The dialect of cnkz.files.to_csv_bytes (csv module, minimal quoting, LF), in chunks."""
+    writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(table.column_names)
+    for start in range(0, table.num_rows, CHUNK_ROWS):
+        part = table.slice(start, CHUNK_ROWS)
+        writer.writerows(zip(*(csv_cells(part.column(c)) for c in part.column_names)))
+
+
+def write_parquet(table: pa.Table, where: Any) -> None:
+    """The writer options of cnkz.files.to_parquet_bytes."""
+    pq.write_table(table.combine_chunks(), where, compression="zstd", compression_level=9, use_dictionary=False,
+                   write_statistics=True, version="2.6", data_page_version="1.0")
+
+
+def check_writers(tables: dict[str, pa.Table], rows: int = 2000) -> None:
+    """Our fast writers give the same bytes as cnkz.files on a sample, or the benchmark measures other files."""
+    for name, table in tables.items():
+        sample = table.slice(0, rows)
+        definition = T.TABLES_BY_NAME[name]
+        expected_csv = to_csv_bytes(definition, sample.to_pylist())
+        buffer = io.StringIO(newline="")
+        write_csv(sample, buffer)
+        if buffer.getvalue().encode("utf-8") != expected_csv:
+            raise AssertionError(f"{name}: the fast CSV writer differs from cnkz.files.to_csv_bytes")
+        sink = pa.BufferOutputStream()
+        write_parquet(sample, sink)
+        if sink.getvalue().to_pybytes() != to_parquet_bytes(definition, sample.to_pylist()):
+            raise AssertionError(f"{name}: the Parquet writer differs from cnkz.files.to_parquet_bytes")
+
+
+class FilesOnDisk(Mapping[str, bytes]):
+    """The `files` argument of package_descriptor, read one file at a time to keep memory flat."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __getitem__(self, key: str) -> bytes:
+        return (self.root / key).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(p.relative_to(self.root)) for p in sorted((self.root / "resources").iterdir()))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+def version_and_date() -> tuple[str, str]:
+    try:
+        version = project_version(ROOT)
+        return version, changelog_date(ROOT, version)
+    except BuildError:
+        return "0.0.0", "2000-01-01"
+
+
+def write_package(directory: Path, tables: dict[str, pa.Table]) -> dict[str, int]:
+    """resources/*.csv, resources/*.parquet and datapackage.json; returns the bytes of each format."""
+    resources = directory / "resources"
+    resources.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        with (resources / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
+            write_csv(table, handle)
+        write_parquet(table, str(resources / f"{name}.parquet"))
+    listed = tables["sources"].slice(0, DESCRIPTOR_SOURCES).select(["title", "outlet", "agency", "path"]).to_pylist()
+    version, created = version_and_date()
+    (directory / "datapackage.json").write_bytes(dumps(package_descriptor(version, created, listed, FilesOnDisk(directory))))
+    return {fmt: sum(p.stat().st_size for p in resources.glob(f"*.{fmt}")) for fmt in ("csv", "parquet")}
+
+
+def generate(directory: Path, n: int, seed: int = 0) -> dict[str, int]:
+    """A synthetic package with n rows per table in `directory`; returns the bytes written per format."""
+    tables = generate_tables(n, seed)
+    check_writers(tables)
+    return write_package(Path(directory), tables)

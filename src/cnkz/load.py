@@ -1,0 +1,364 @@
+"""Load the published tables into pandas, typed by the table definitions in cnkz.tables.
+
+Types: text is pandas' Arrow-backed string, integers nullable `Int64`, numbers `Float64`, booleans
+nullable `boolean`, dates `pd.ArrowDtype(pa.date32())` (calendar dates without time or time zone;
+`.dt.year` and comparisons with `datetime.date` work), and every controlled vocabulary a
+`Categorical` whose categories are the whole vocabulary in its published order. Rows keep the
+file order. Reading CSV or Parquet gives identical frames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .descriptor import PACKAGE_NAME
+from .errors import CnkzError
+from .files import ARROW_TYPES, PANDAS_TYPES
+from .tables import TABLES, TABLES_BY_NAME, Field, Table
+
+DESCRIPTOR = "datapackage.json"
+CHECKSUMS = "SHA256SUMS"
+FORMATS = ("parquet", "csv")
+_ARROW_TO_PANDAS = {ARROW_TYPES[t]: PANDAS_TYPES[t] for t in ARROW_TYPES}
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+
+
+class LoadError(CnkzError):
+    """The dataset could not be found or read, or a file is not what its descriptor says."""
+
+
+def pandas_dtype(field: Field) -> Any:
+    """The pandas dtype a field loads as."""
+    if field.vocabulary is not None:
+        return pd.CategoricalDtype(field.vocabulary.codes, ordered=False)
+    return PANDAS_TYPES[field.type]
+
+
+def safe_path(path: object) -> bool:
+    """True for a relative path that stays inside the package (no `..`, root, drive, URL or `~`)."""
+    if not isinstance(path, str) or not path or "\\" in path or ":" in path or path.startswith("~"):
+        return False
+    parts = PurePosixPath(path)
+    return not parts.is_absolute() and ".." not in parts.parts
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Package:
+    """One package's descriptor and files, read in place from a folder or a release archive."""
+
+    label: str
+    descriptor: dict[str, Any]
+    reader: Callable[[str], bytes]
+    checksums: dict[str, str] | None
+    archive: bool
+    verify: bool
+
+    @property
+    def version(self) -> str:
+        return str(self.descriptor.get("version", ""))
+
+    @property
+    def name(self) -> str:
+        return str(self.descriptor.get("name", ""))
+
+    def resources(self) -> list[dict[str, Any]]:
+        resources = self.descriptor.get("resources")
+        if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+            raise LoadError("the descriptor has no list of resources; this is not a Data Package", file=self._where(DESCRIPTOR))
+        return resources
+
+    def resource(self, table: Table, fmt: str) -> dict[str, Any]:
+        for resource in self.resources():
+            if resource.get("format") == fmt and resource.get("name") in (table.name, f"{table.name}-{fmt}"):
+                return resource
+        raise LoadError(f"the descriptor lists no {fmt} resource for table {table.name}; try format='csv' or 'parquet'", file=self._where(DESCRIPTOR))
+
+    def data(self, resource: dict[str, Any]) -> bytes:
+        """A resource's bytes, checked against the descriptor's hash and bytes and against SHA256SUMS."""
+        path = resource.get("path")
+        if not safe_path(path):
+            raise LoadError(f"resource {resource.get('name')} has path {path!r}, which leads outside the package; refusing to read it",
+                            file=self._where(DESCRIPTOR))
+        assert isinstance(path, str)
+        data = self.reader(path)
+        if not self.verify:
+            return data
+        declared = resource.get("hash")
+        if not isinstance(declared, str) or not declared.startswith("sha256:"):
+            raise LoadError(f"the descriptor gives no sha256 hash for {path}; pass verify=False to read it unchecked", file=self._where(DESCRIPTOR))
+        actual = sha256_hex(data)
+        if declared != f"sha256:{actual}":
+            raise LoadError(
+                f"sha256 is {actual}, the descriptor says {declared.removeprefix('sha256:')}: the file is damaged or was changed. "
+                "Download the dataset again (or pass verify=False to read it as it is)",
+                file=self._where(path), field="hash",
+            )
+        if isinstance(resource.get("bytes"), int) and resource["bytes"] != len(data):
+            raise LoadError(f"{len(data)} bytes, the descriptor says {resource['bytes']}; download the dataset again", file=self._where(path), field="bytes")
+        self._check_listed(path, actual)
+        return data
+
+    def _check_listed(self, path: str, actual: str) -> None:
+        if self.checksums is None:
+            return
+        listed = self.checksums.get(path)
+        if listed is None and self.archive:
+            raise LoadError(f"{path} is not listed in {CHECKSUMS}; the archive is not a release as published. Download it again", file=self._where(CHECKSUMS))
+        if listed is not None and listed != actual:
+            raise LoadError(f"sha256 is {actual}, {CHECKSUMS} says {listed}; download the dataset again", file=self._where(path), field="hash")
+
+    def _where(self, path: str) -> str:
+        return f"{self.label}!{path}" if self.archive else str(Path(self.label) / path)
+
+
+def _parse_descriptor(data: bytes, where: str) -> dict[str, Any]:
+    try:
+        descriptor = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LoadError(f"not valid JSON ({exc}); download the dataset again", file=where) from None
+    if not isinstance(descriptor, dict):
+        raise LoadError("not a Data Package descriptor (expected a JSON object)", file=where)
+    return descriptor
+
+
+def _parse_checksums(data: bytes, where: str) -> dict[str, str]:
+    sums: dict[str, str] = {}
+    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+        match = _CHECKSUM_LINE.match(line)
+        if not match or not safe_path(match.group(2)):
+            raise LoadError(f"line {number} is not '<sha256>  <relative path>'; download the dataset again", file=where)
+        sums[match.group(2)] = match.group(1)
+    return sums
+
+
+def _folder_reader(folder: Path) -> Callable[[str], bytes]:
+    base = folder.resolve()
+
+    def read(path: str) -> bytes:
+        file = (base / path).resolve()
+        # A symlink inside the package must not lead out of it either.
+        if not file.is_relative_to(base):
+            raise LoadError("the path leads outside the package through a link; refusing to read it", file=str(folder / path))
+        if not file.is_file():
+            raise LoadError("missing; the package is incomplete. Download it again", file=str(folder / path))
+        return file.read_bytes()
+
+    return read
+
+
+@contextlib.contextmanager
+def open_package(source: Path, *, verify: bool = True) -> Iterator[Package]:
+    """Open a package folder, its datapackage.json, or a release archive (read in place, never extracted)."""
+    source = Path(source)
+    if source.is_file() and zipfile.is_zipfile(source):
+        with zipfile.ZipFile(source) as archive:
+            yield _archive_package(archive, str(source), verify)
+        return
+    if source.is_dir():
+        folder, descriptor_file = source, source / DESCRIPTOR
+    elif source.is_file():
+        folder, descriptor_file = source.parent, source
+    else:
+        raise LoadError("no such file or folder; pass a package folder, its datapackage.json, a release .zip or a URL", file=str(source))
+    if not descriptor_file.is_file():
+        raise LoadError(f"no {DESCRIPTOR} here; pass a package folder, its datapackage.json, a release .zip or a URL", file=str(folder))
+    descriptor_bytes = descriptor_file.read_bytes()
+    checksums = None
+    if (folder / CHECKSUMS).is_file():
+        checksums = _parse_checksums((folder / CHECKSUMS).read_bytes(), str(folder / CHECKSUMS))
+    package = Package(str(folder), _parse_descriptor(descriptor_bytes, str(descriptor_file)), _folder_reader(folder), checksums, False, verify)
+    if verify and descriptor_file.name == DESCRIPTOR:
+        package._check_listed(DESCRIPTOR, sha256_hex(descriptor_bytes))
+    yield package
+
+
+def _archive_package(archive: zipfile.ZipFile, label: str, verify: bool) -> Package:
+    names = [info.filename for info in archive.infolist() if not info.is_dir()]
+    for name in names:
+        if not safe_path(name):
+            raise LoadError(f"the archive holds a member named {name!r}, which points outside the package; refusing the whole archive. "
+                            "Download the release from its official location", file=label)
+    tops = {name.split("/", 1)[0] for name in names}
+    prefix = f"{next(iter(tops))}/" if len(tops) == 1 and all("/" in n for n in names) else ""
+    members = {name[len(prefix):]: name for name in names}
+
+    def read(path: str) -> bytes:
+        if path not in members:
+            raise LoadError("missing from the archive; the release is incomplete. Download it again", file=f"{label}!{path}")
+        return archive.read(members[path])
+
+    if DESCRIPTOR not in members:
+        raise LoadError(f"no {DESCRIPTOR} in the archive; this is not a release of the dataset", file=label)
+    if CHECKSUMS not in members:
+        raise LoadError(f"no {CHECKSUMS} in the archive; a release always has one. Download the release again", file=label)
+    descriptor_bytes = read(DESCRIPTOR)
+    package = Package(label, _parse_descriptor(descriptor_bytes, f"{label}!{DESCRIPTOR}"), read,
+                      _parse_checksums(read(CHECKSUMS), f"{label}!{CHECKSUMS}"), True, verify)
+    if verify:
+        package._check_listed(DESCRIPTOR, sha256_hex(descriptor_bytes))
+    return package
+
+
+def _check_schema(package: Package, resource: dict[str, Any], table: Table) -> None:
+    """The descriptor must publish the table as cnkz.tables defines it, or the types would be wrong."""
+    schema = resource.get("schema")
+    if not isinstance(schema, dict):
+        return  # a schema by reference: the column and type checks when reading still apply
+    published = {f.get("name"): f for f in schema.get("fields", []) if isinstance(f, dict)}
+    for field in table.fields:
+        found = published.get(field.name)
+        enum = (found or {}).get("constraints", {}).get("enum")
+        expected_enum = field.vocabulary.codes if field.vocabulary else None
+        if found is None or found.get("type") != field.type or enum != expected_enum:
+            what = "is missing" if found is None else f"is published as {found.get('type')} {enum or ''}".rstrip()
+            raise LoadError(
+                f"{what}, but this cnkz reads it as {field.type} {expected_enum or ''}".rstrip()
+                + f"; install the cnkz version that matches the dataset (version {package.version})",
+                file=package._where(DESCRIPTOR), record=str(resource.get("name")), field=field.name,
+            )
+
+
+def _check_columns(found: list[str], table: Table, where: str) -> None:
+    if found == table.columns:
+        return
+    missing = [c for c in table.columns if c not in found]
+    extra = [c for c in found if c not in table.columns]
+    problem = f"missing column {missing[0]}" if missing else f"unexpected column {extra[0]}" if extra else "columns in another order"
+    raise LoadError(f"{problem}; expected the columns {', '.join(table.columns)}. Download the dataset again or use the matching cnkz version",
+                    file=where, field=(missing + extra)[0] if missing or extra else None)
+
+
+def _read_csv(data: bytes, table: Table, where: str) -> pa.Table:
+    header = next(csv.reader(io.StringIO(data.split(b"\n", 1)[0].decode("utf-8", errors="replace"))), [])
+    _check_columns([h.strip("\r") for h in header], table, where)
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(encoding="utf8"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f.name: ARROW_TYPES[f.type] for f in table.fields},
+                null_values=[""], true_values=["true"], false_values=["false"],
+                strings_can_be_null=True, quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        match = re.search(r"column #(\d+)", str(exc))
+        field = table.fields[int(match.group(1))] if match and int(match.group(1)) < len(table.fields) else None
+        expected = f"a {field.type}" if field else "the published types"
+        raise LoadError(f"a cell cannot be read as {expected} ({exc}); the file does not match the published types. "
+                        "Download the dataset again or run `cnkz validate` on it", file=where, field=field.name if field else None) from None
+
+
+def _read_parquet(data: bytes, table: Table, where: str) -> pa.Table:
+    try:
+        arrow = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise LoadError(f"not a readable Parquet file ({exc}); download the dataset again", file=where) from None
+    _check_columns(arrow.column_names, table, where)
+    for field, stored in zip(table.fields, arrow.schema):
+        expected = ARROW_TYPES[field.type]
+        if stored.type != expected and not (expected == pa.string() and stored.type == pa.large_string()):
+            raise LoadError(f"stored as {stored.type}, but the published type {field.type} is {expected}; download the dataset again",
+                            file=where, field=field.name)
+    return arrow.cast(pa.schema([pa.field(f.name, ARROW_TYPES[f.type]) for f in table.fields]))
+
+
+def _to_pandas(arrow: pa.Table, table: Table, where: str) -> pd.DataFrame:
+    frame = arrow.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+    for field in table.fields:
+        if field.vocabulary is None:
+            continue
+        text = frame[field.name]
+        # Checked before the cast, which would turn an unknown value into a missing one.
+        outside = text.notna() & ~text.isin(field.vocabulary.codes)
+        if outside.any():
+            row = int(outside.to_numpy().nonzero()[0][0])
+            raise LoadError(f"{text.iloc[row]!r} (data row {row + 1}) is not a value of the {field.vocabulary.name} vocabulary; "
+                            "a newer dataset may need a newer cnkz (pip install -U cnkz)", file=where, field=field.name)
+        frame[field.name] = text.astype(pandas_dtype(field))
+    return frame
+
+
+def read_table(package: Package, table: Table, fmt: str) -> pd.DataFrame:
+    """One table of an open package as a typed DataFrame."""
+    resource = package.resource(table, fmt)
+    _check_schema(package, resource, table)
+    data = package.data(resource)
+    where = package._where(str(resource["path"]))
+    arrow = _read_csv(data, table, where) if fmt == "csv" else _read_parquet(data, table, where)
+    return _to_pandas(arrow, table, where)
+
+
+def find_package(start: Path | None = None) -> Path:
+    """The dataset folder: the nearest with this dataset's datapackage.json upwards from here, else the source checkout."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents, Path(__file__).resolve().parents[2]):
+        candidate = folder / DESCRIPTOR
+        if candidate.is_file():
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                if json.loads(candidate.read_bytes()).get("name") == PACKAGE_NAME:
+                    return folder
+    raise LoadError(f"no {DESCRIPTOR} of {PACKAGE_NAME} in {here} or above; pass the dataset's folder, datapackage.json, release .zip or URL")
+
+
+def _source(path: str | Path | None, sha256: str | None, cache_dir: str | Path | None) -> Path:
+    if path is None:
+        source = find_package()
+    elif isinstance(path, str) and _URL.match(path):
+        from .fetch import fetch
+
+        return fetch(path, sha256=sha256, cache_dir=cache_dir).path
+    else:
+        source = Path(path)
+    if sha256 is not None:
+        file = source / DESCRIPTOR if source.is_dir() else source
+        actual = sha256_hex(file.read_bytes()) if file.is_file() else None
+        if actual != sha256.lower():
+            raise LoadError(f"sha256 is {actual}, expected {sha256}; this is not the published file", file=str(file), field="sha256")
+    return source
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise LoadError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+def load(path: str | Path | None = None, *, format: str = "parquet", verify: bool = True,
+         sha256: str | None = None, cache_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """The five tables by name, in published order: `path` is a package folder, its datapackage.json, a release .zip,
+    or the URL of either (downloaded once, checked and cached; see cnkz.fetch); None finds the dataset from here."""
+    _check_format(format)
+    with open_package(_source(path, sha256, cache_dir), verify=verify) as package:
+        return {table.name: read_table(package, table, format) for table in TABLES}
+
+
+def load_table(name: str, path: str | Path | None = None, *, format: str = "parquet", verify: bool = True,
+               sha256: str | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """One table by name (sources, events, participants, pledges, figures); arguments as for `load`."""
+    _check_format(format)
+    table = TABLES_BY_NAME.get(name)
+    if table is None:
+        raise LoadError(f"no table {name!r}; the tables are {', '.join(TABLES_BY_NAME)}")
+    with open_package(_source(path, sha256, cache_dir), verify=verify) as package:
+        return read_table(package, table, format)
