@@ -129,6 +129,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
         handle.write(data)
+    os.chmod(handle.name, 0o644)  # temporary files are created private; a published file is not
     os.replace(handle.name, path)
 
 
