@@ -174,6 +174,7 @@ FAULTS: list[Fault] = [
     Fault("dangling foreign key: events.source_id", cell("events", "source_id", "1999-nobody"), "foreign_key", "events", "source_id", 2),
     Fault("dangling foreign key: events.parent_event_id", cell("events", "parent_event_id", "2010-jia-qinglin-astana.trip"), "parent_is_visit", "events", "parent_event_id", 2),
     Fault("dangling foreign key: pledges.status_source_id", cell("pledges", "status_source_id", "1999-nobody"), "foreign_key", "pledges", "status_source_id", 2),
+    Fault("row id naming another source", cell("figures", "figure_id", "2024-wang-yi-astana.borrowed"), "id_prefix", "figures", "figure_id", 2),
     Fault("value outside a vocabulary", cell("events", "event_type", "banquet"), "vocabulary", "events", "event_type", 2),
     Fault("malformed date", cell("events", "start_date", "2010-11-31"), "type", "events", "start_date", 2),
     Fault("end before start", cell("events", "end_date", "2010-11-01"), "end_before_start", "events", "end_date", 2),

@@ -102,7 +102,11 @@ def _same_source(frame: pd.DataFrame, column: str, frames: Frames) -> pd.Series:
 
 
 def _id_prefix(column: str) -> RowRule:
-    return lambda f, _: _holds(f[column].str.split(".", n=1).str[0] == f["source_id"])
+    def rule(f: pd.DataFrame, _: Frames) -> pd.Series:
+        prefix = pc.struct_field(pc.extract_regex(pa_arrow.array(f[column].astype(STRING)), r"^(?P<prefix>[^.]*)\."), [0])
+        same = pc.equal(prefix, pa_arrow.array(f["source_id"].astype(STRING)))
+        return pd.Series(same.fill_null(True).to_numpy(zero_copy_only=False), index=f.index)
+    return rule
 
 
 def _speaker_is_participant(f: pd.DataFrame, frames: Frames) -> pd.Series:
@@ -125,9 +129,10 @@ def _one_id_per_name(column_a: str, column_b: str) -> RowRule:
 
 
 def _figure_metric_fits_pledge(f: pd.DataFrame, frames: Frames) -> pd.Series:
-    topic = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "topic"))
-    fits = [pd.isna(t) or t in METRIC_TOPICS.get(m, ()) for m, t in zip(f["metric"], topic)]
-    return pd.Series(f["pledge_id"].isna().to_numpy() | fits, index=f.index)
+    topic = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "topic")).astype(STRING)
+    allowed = pd.Series([f"{m}/{t}" for m, topics in METRIC_TOPICS.items() for t in topics], dtype=STRING)
+    fits = _member(f["metric"].astype(STRING) + "/" + topic, allowed)
+    return pd.Series(f["pledge_id"].isna().to_numpy() | topic.isna().to_numpy() | fits, index=f.index)
 
 
 def _cameo_for_type(f: pd.DataFrame, _: Frames) -> pd.Series:
