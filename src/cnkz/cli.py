@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import CnkzError, ValidationFailed
@@ -42,13 +43,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_generated(args: argparse.Namespace, write: Callable[[Path], list[Path]]) -> int:
+    root = Path(args.root).resolve() if args.root else find_root()
+    for path in write(root):
+        print(f"wrote {path.relative_to(root)}")
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from .docs import write_docs
 
-    root = Path(args.root).resolve() if args.root else find_root()
-    for path in write_docs(root):
-        print(f"wrote {path.relative_to(root)}")
-    return 0
+    return _write_generated(args, write_docs)
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -86,10 +91,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_figures(args: argparse.Namespace) -> int:
     from .figures import write_figures
 
-    root = Path(args.root).resolve() if args.root else find_root()
-    for path in write_figures(root):
-        print(f"wrote {path.relative_to(root)}")
-    return 0
+    return _write_generated(args, write_figures)
 
 
 def parser() -> argparse.ArgumentParser:
