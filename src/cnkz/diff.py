@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .errors import CnkzError
@@ -24,50 +22,26 @@ class Snapshot:
     rows: dict[str, dict[tuple[str, ...], dict[str, str]]]
 
 
-def _reader(source: Path) -> tuple[dict[str, bytes], str]:
-    """All files of a package directory or release archive, keyed by path inside the package."""
-    if source.is_file() and zipfile.is_zipfile(source):
-        with zipfile.ZipFile(source) as archive:
-            names = archive.namelist()
-            top = {n.split("/", 1)[0] for n in names}
-            prefix = f"{next(iter(top))}/" if len(top) == 1 and all("/" in n for n in names) else ""
-            files = {n[len(prefix):]: archive.read(n) for n in names if not n.endswith("/")}
-        return files, str(source)
-    if source.is_dir():
-        files = {}
-        descriptor = source / "datapackage.json"
-        if descriptor.is_file():
-            files["datapackage.json"] = descriptor.read_bytes()
-            for resource in json.loads(descriptor.read_bytes()).get("resources", []):
-                path = resource.get("path")
-                if isinstance(path, str) and ".." not in PurePosixPath(path).parts and (source / path).is_file():
-                    files[path] = (source / path).read_bytes()
-        return files, str(source)
-    raise CnkzError("expected a package directory or a release archive", file=str(source))
-
-
 def load_snapshot(source: Path) -> Snapshot:
-    files, label = _reader(Path(source))
-    if "datapackage.json" not in files:
-        raise CnkzError("no datapackage.json", file=label)
-    descriptor = json.loads(files["datapackage.json"])
+    """Read a package folder or release archive through the loader's package access (paths kept inside it)."""
+    from .load import open_package
+
     schemas: dict[str, dict[str, Any]] = {}
     rows: dict[str, dict[tuple[str, ...], dict[str, str]]] = {}
-    for resource in descriptor.get("resources", []):
-        if resource.get("format") != "csv":
-            continue
-        name = resource["name"]
-        schema = resource["schema"]
-        schemas[name] = schema
-        data = files.get(resource["path"])
-        if data is None:
-            raise CnkzError(f"resource {name} names {resource['path']}, which is missing", file=label)
-        key = schema.get("primaryKey") or []
-        table: dict[tuple[str, ...], dict[str, str]] = {}
-        for row in csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")):
-            table[tuple(row[k] for k in key)] = row
-        rows[name] = table
-    return Snapshot(str(descriptor.get("version", "")), schemas, rows)
+    # Unverified: a diff compares what is there, including packages edited on purpose.
+    with open_package(Path(source), verify=False) as package:
+        for resource in package.resources():
+            if resource.get("format") != "csv":
+                continue
+            name = resource["name"]
+            schema = resource["schema"]
+            schemas[name] = schema
+            key = schema.get("primaryKey") or []
+            table: dict[tuple[str, ...], dict[str, str]] = {}
+            for row in csv.DictReader(io.StringIO(package.data(resource).decode("utf-8"), newline="")):
+                table[tuple(row[k] for k in key)] = row
+            rows[name] = table
+        return Snapshot(package.version, schemas, rows)
 
 
 @dataclass

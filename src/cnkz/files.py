@@ -8,7 +8,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -92,6 +92,14 @@ def to_parquet_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
         write_statistics=True, version="2.6", data_page_version="1.0",
     )
     return sink.getvalue().to_pybytes()
+
+
+def is_package_path(path: object) -> bool:
+    """True for a relative POSIX path that stays inside the package: no `..`, root, drive, URL, `~` or `$`."""
+    if not isinstance(path, str) or not path or "\\" in path or ":" in path or path.startswith(("~", "$", "/")):
+        return False
+    parts = PurePosixPath(path).parts
+    return ".." not in parts and not any(part.startswith(("$", "~")) for part in parts)
 
 
 # One pandas type per table type, shared by the CSV and Parquet readers so the two compare

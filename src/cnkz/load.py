@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from .descriptor import PACKAGE_NAME
 from .errors import CnkzError
 from .files import ARROW_TYPES, PANDAS_TYPES
+from .files import is_package_path as safe_path
 from .tables import TABLES, TABLES_BY_NAME, Field, Table
 
 DESCRIPTOR = "datapackage.json"
@@ -48,14 +49,6 @@ def pandas_dtype(field: Field) -> Any:
     if field.vocabulary is not None:
         return pd.CategoricalDtype(field.vocabulary.codes, ordered=False)
     return PANDAS_TYPES[field.type]
-
-
-def safe_path(path: object) -> bool:
-    """True for a relative path that stays inside the package (no `..`, root, drive, URL or `~`)."""
-    if not isinstance(path, str) or not path or "\\" in path or ":" in path or path.startswith("~"):
-        return False
-    parts = PurePosixPath(path)
-    return not parts.is_absolute() and ".." not in parts.parts
 
 
 def sha256_hex(data: bytes) -> str:

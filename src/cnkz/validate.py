@@ -7,7 +7,7 @@ import hashlib
 import json
 import warnings
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -16,7 +16,7 @@ import pandera.errors
 
 from .descriptor import PACKAGE_NAME, project_version, resource_descriptor, table_schema
 from .errors import Problem
-from .files import arrow_schema, read_csv, read_parquet
+from .files import arrow_schema, is_package_path, read_csv, read_parquet
 from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, dataframe_schema
 from .tables import TABLES, TABLES_BY_NAME, Table
 
@@ -36,10 +36,7 @@ def _show(value: Any, limit: int = 80) -> str:
 
 def safe_path(package_dir: Path, path: Any) -> Path | None:
     """The file a descriptor path names, or None when the path could leave the package."""
-    if not isinstance(path, str) or not path or "\\" in path or path.startswith(("~", "$", "/")) or "://" in path:
-        return None
-    parts = PurePosixPath(path).parts
-    if ".." in parts or any(p.startswith("$") or p.startswith("~") for p in parts):
+    if not is_package_path(path):
         return None
     resolved = (package_dir / path).resolve()
     return resolved if resolved.is_relative_to(package_dir.resolve()) else None
