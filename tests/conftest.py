@@ -11,9 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from cnkz.descriptor import changelog_date, project_version
 from cnkz.errors import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
+# The version in pyproject.toml and its CHANGELOG date: tests of releases and downloads use it.
+VERSION = project_version(ROOT)
+RELEASE_DATE = changelog_date(ROOT, VERSION)
+NEXT_PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
+NEXT_MAJOR = f"{int(VERSION.split('.')[0]) + 1}.0.0"
+ARCHIVE = f"china-kazakhstan-engagements-{VERSION}.zip"
 PACKAGE_PARTS = (
     "pyproject.toml", "CHANGELOG.md", "CITATION.cff", "releases", "CURATION.md", "README.md", "docs", "seeds", "curation", "resources", "datapackage.json",
 )

@@ -162,6 +162,27 @@ def hand_edit(package: Path) -> None:
     set_cell(package, "events", 0, "summary", "Something else happened.")
 
 
+def set_cells(table: str, key: str, **values: str) -> Callable[[Path], int | None]:
+    """Set several cells of the row whose first column is `key`; return that row."""
+    def inject(package: Path) -> int:
+        row = first_row_where(package, table, rows_of(package, table)[0][0], lambda v: v == key)
+        for column, value in values.items():
+            set_cell(package, table, row, column, value)
+        return row
+    return inject
+
+
+def drop_row(table: str, predicate: Callable[[list[str]], bool]) -> Callable[[Path], int | None]:
+    def inject(package: Path) -> None:
+        rows = rows_of(package, table)
+        index = next(i for i, r in enumerate(rows) if i > 0 and predicate(r))
+        write_rows(package / "resources" / f"{table}.csv", rows[:index] + rows[index + 1 :])
+    return inject
+
+
+XI, WU, HU, WANG = "2017-xi-jinping-astana", "2011-wu-bangguo-kazakhstan", "2011-hu-jintao-astana", "2024-wang-yi-astana"
+
+
 def remove_file(path: str) -> Callable[[Path], int | None]:
     return lambda package: (package / path).unlink()
 
@@ -218,4 +239,28 @@ FAULTS: list[Fault] = [
     Fault("generated codebook edited by hand", stale_codebook, "stale_docs", "docs/codebook.md"),
     Fault("number in a text not curated", uncovered_number, "coverage", "seeds/004_261aea078445e1a4.txt", "number"),
     Fault("resource file missing", remove_file("resources/figures.parquet"), "file_missing", "figures-parquet", "path", rehash=False),
+    # curation 2.0: consistency rules
+    Fault("PLOVER category against the CAMEO crosswalk", set_cells("events", f"{XI}.talks", plover_category="AGREE"), "plover_crosswalk", "events", "plover_category"),
+    Fault("PLOVER context outside its vocabulary", set_cells("events", f"{XI}.talks", plover_context="diplomatic;banana"), "pattern", "events", "plover_context"),
+    Fault("event dated outside its visit", set_cells("events", f"{XI}.talks", start_date="2017-06-09", end_date="2017-06-09"), "visit_contains_children", "events", "start_date"),
+    Fault("visit without the span of its dated events", set_cells("events", f"{XI}.visit", start_date="", end_date="", date_precision="unknown"), "visit_known_span", "events", "date_precision"),
+    Fault("event in a dated sequence left undated", set_cells("events", f"{XI}.press", start_date="", end_date="", date_precision="unknown", date_inferred="false"), "day_sequence", "events", "start_date"),
+    Fault("event country not its place's", set_cells("events", f"{XI}.talks", country="CHN"), "place_country", "events", "country"),
+    Fault("PLOVER actor not the visitor", set_cells("events", f"{XI}.talks", actor="KAZ"), "actor_from_roles", "events", "actor"),
+    Fault("PLOVER recipient missing for a hosted event", set_cells("events", f"{XI}.talks", recipient=""), "recipient_from_roles", "events", "recipient"),
+    Fault("two offices joined with 'and'", set_where("participants", "office", lambda v: "; Minister" in v, "office", "Deputy Prime Minister and Minister of Foreign Affairs"),
+          "office_format", "participants", "office"),
+    Fault("attendee of 'the above activities' missing from one of them", drop_row("participants", lambda r: r[0] == f"{XI}.press" and r[1] == "wang-huning"),
+          "attendance_covers_activities", "participants", "event_id"),
+    Fault("pledge PLOVER category not allowed for its type", set_where("pledges", "pledge_type", lambda v: v == "agreement", "plover_category", "SUPPORT"), "pledge_plover", "pledges", "plover_category"),
+    Fault("statement saying more than its quote", set_where("pledges", "pledge_type", lambda v: v == "agreement", "statement", "China and Kazakhstan agree to build a canal to the moon."),
+          "statement_supported", "pledges", "statement"),
+    Fault("pledge status not its latest update's", set_cells("pledges", f"{HU}.trade-target", status="fulfilled"), "status_from_updates", "pledges", "status"),
+    Fault("update of a pledge from a later document", set_cells("pledge_updates", f"{WU}.trade-target-restated", pledge_id=f"{WANG}.agricultural-imports"), "update_later", "pledge_updates", "pledge_id"),
+    Fault("update as_of not its document's date", set_cells("pledge_updates", f"{WU}.trade-target-restated", as_of="2011-09-28"), "update_as_of", "pledge_updates", "as_of"),
+    Fault("update citing a figure of another document", set_cells("pledge_updates", f"{WU}.trade-target-restated", figure_id=f"{HU}.trade-target"), "update_figure", "pledge_updates", "figure_id"),
+    Fault("years since relations disagreeing across documents", set_cells("figures", f"{XI}.relations-years", value="24"), "relations_year", "figures", "value"),
+    Fault("target figure period not its pledge's deadline", set_cells("figures", f"{HU}.trade-target", period="2016"), "target_period", "figures", "period"),
+    Fault("years ahead of schedule not reaching the deadline", set_cells("figures", f"{WANG}.years-ahead", pledge_id=f"{HU}.trade-target"), "years_ahead_deadline", "figures", "value"),
+    Fault("dangling foreign key: events.place_id", set_cells("events", f"{XI}.talks", place_id="almaty"), "foreign_key", "events", "place_id"),
 ]

@@ -11,7 +11,7 @@ from cnkz.build import build, render
 from cnkz.errors import CnkzError, ValidationFailed
 from cnkz.tables import TABLES
 
-from .conftest import ROOT
+from .conftest import ROOT, VERSION
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -50,11 +50,11 @@ def test_a_build_that_fails_validation_leaves_the_published_files_untouched(repo
 def test_descriptor_carries_version_hashes_and_profiles() -> None:
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
-    assert descriptor["version"] == "1.0.0"
+    assert descriptor["version"] == VERSION
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
     csv_resources = [r for r in descriptor["resources"] if r["format"] == "csv"]
     parquet_resources = [r for r in descriptor["resources"] if r["format"] == "parquet"]
-    assert len(csv_resources) == len(parquet_resources) == 5
+    assert len(csv_resources) == len(parquet_resources) == len(TABLES)
     for resource in csv_resources:
         assert resource["profile"] == "tabular-data-resource"
         assert resource["type"] == "table"

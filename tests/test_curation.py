@@ -54,7 +54,8 @@ def test_offsets_are_computed_from_the_quote(repo: Path) -> None:
          f"{DOC}, record events[2] (arrival), field summary: required field is missing or empty"),
         (lambda d: d["events"][1].__setitem__("venue_name", "Palace"),
          f"{DOC}, record events[2] (arrival): unknown field(s) venue_name; allowed: key, type, parent, start_date, end_date, "
-         "date_precision, date_inferred, city, country, venue, location_inferred, summary, quote, occurrence"),
+         "date_precision, date_inferred, place, country, venue, location_inferred, plover_category, plover_mode, plover_context, actor, recipient, "
+         "summary, quote, occurrence"),
         (lambda d: d["events"][1].__setitem__("start_date", "9 November 2010"),
          f"{DOC}, record events[2] (arrival), field start_date: expected a date YYYY-MM-DD, found '9 November 2010'"),
         (lambda d: d["events"][1].__setitem__("date_inferred", "yes"),

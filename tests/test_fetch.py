@@ -19,11 +19,10 @@ import cnkz
 from cnkz.cli import main
 from cnkz.fetch import FetchError, fetch
 
-from .conftest import ROOT, set_cell
+from .conftest import ARCHIVE, RELEASE_DATE, ROOT, VERSION, set_cell
 from .test_load import release_archive
 
-ARCHIVE = "china-kazakhstan-engagements-1.0.0.zip"
-VERSION_DIR = Path("china-kazakhstan-engagements") / "1.0.0"
+VERSION_DIR = Path("china-kazakhstan-engagements") / VERSION
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -75,7 +74,7 @@ def site(repo: Path, tmp_path: Path) -> Path:
     root = tmp_path / "site"
     (root / "releases").mkdir(parents=True)
     archive = release_archive(repo, root / "releases" / ARCHIVE)
-    index = {"1.0.0": {"archive": ARCHIVE, "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(), "date": "2026-11-23"}}
+    index = {VERSION: {"archive": ARCHIVE, "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(), "date": RELEASE_DATE}}
     (root / "releases" / "index.json").write_text(json.dumps(index), encoding="utf-8")
     (root / "data").mkdir()
     shutil.copy2(repo / "datapackage.json", root / "data" / "datapackage.json")
@@ -98,7 +97,7 @@ def test_archive_is_verified_cached_by_version_and_then_works_offline(site: Path
         assert cached.read_bytes() == (site / "releases" / ARCHIVE).read_bytes()
     # The server is gone: the cache answers.
     again = fetch(url, cache_dir=cache)
-    assert (again.path, again.version, again.from_cache) == (cached, "1.0.0", True)
+    assert (again.path, again.version, again.from_cache) == (cached, VERSION, True)
     assert_same(cnkz.load(url, cache_dir=cache, format="csv"), expected)
     assert fetch(url, cache_dir=cache, offline=True).path == cached
 
@@ -173,7 +172,7 @@ def test_a_published_version_that_changed_is_refused(site: Path, tmp_path: Path)
         url = f"{base}/data/datapackage.json"
         fetch(url, cache_dir=cache)
         descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("Meetings, visits", "Visits, meetings", 1), encoding="utf-8")
-        with pytest.raises(FetchError, match=r"version 1.0.0 at this URL differs from the copy cached earlier"):
+        with pytest.raises(FetchError, match=rf"version {VERSION} at this URL differs from the copy cached earlier"):
             fetch(url, cache_dir=cache)
 
 
@@ -207,7 +206,7 @@ def test_fetch_command(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture
         url = f"{base}/releases/{ARCHIVE}"
         assert main(["fetch", url, "--cache-dir", str(cache)]) == 0
         out = capsys.readouterr().out
-        assert out.startswith(f"{cache / VERSION_DIR / ARCHIVE}\nversion 1.0.0 (downloaded and verified)")
+        assert out.startswith(f"{cache / VERSION_DIR / ARCHIVE}\nversion {VERSION} (downloaded and verified)")
         assert main(["fetch", url, "--cache-dir", str(cache), "--offline"]) == 0
         assert "(from the cache)" in capsys.readouterr().out
         assert main(["fetch", f"{base}/releases/other.zip", "--cache-dir", str(cache), "--sha256", "0" * 64]) == 2

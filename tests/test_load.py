@@ -22,7 +22,7 @@ from cnkz.load import LoadError
 from cnkz.release import package_members, zip_bytes
 from cnkz.tables import TABLES, TABLES_BY_NAME
 
-from .conftest import ROOT, read_rows, rehash, set_cell
+from .conftest import RELEASE_DATE, ROOT, VERSION, read_rows, rehash, set_cell
 
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
 CSV_RESOURCES = {r["name"]: r for r in DESCRIPTOR["resources"] if r["format"] == "csv"}
@@ -108,7 +108,7 @@ def test_load_table_and_the_ways_to_name_the_package(loaded: dict[str, dict[str,
     pd.testing.assert_frame_equal(cnkz.load_table("events", str(repo / "datapackage.json"), format="csv"), expected)
     monkeypatch.chdir(repo / "resources")  # found upwards from the current folder
     pd.testing.assert_frame_equal(cnkz.load()["events"], expected)
-    with pytest.raises(LoadError, match="no table 'event'; the tables are sources, events"):
+    with pytest.raises(LoadError, match="no table 'event'; the tables are sources, places, events"):
         cnkz.load_table("event", repo)
     with pytest.raises(LoadError, match="format must be one of parquet, csv"):
         cnkz.load(repo, format="xlsx")
@@ -126,7 +126,7 @@ def test_another_package_in_the_current_folder_is_not_taken_for_this_one(tmp_pat
 
 def release_archive(repo: Path, target: Path, change: dict[str, bytes | None] | None = None, resum: bool = False) -> Path:
     """A release archive made by the publisher's own packing code, with members changed or dropped (and SHA256SUMS redone if resum)."""
-    members = package_members(repo, "1.0.0", "2026-11-23")
+    members = package_members(repo, VERSION, RELEASE_DATE)
     for name, data in (change or {}).items():
         if data is None:
             members.pop(name)
@@ -134,7 +134,7 @@ def release_archive(repo: Path, target: Path, change: dict[str, bytes | None] | 
             members[name] = data
     if resum:
         members["SHA256SUMS"] = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in sorted(members.items()) if n != "SHA256SUMS").encode()
-    target.write_bytes(zip_bytes(members, "china-kazakhstan-engagements-1.0.0", "2026-11-23"))
+    target.write_bytes(zip_bytes(members, f"china-kazakhstan-engagements-{VERSION}", RELEASE_DATE))
     return target
 
 
@@ -190,7 +190,7 @@ def test_tampered_file_is_refused_with_its_name(repo: Path) -> None:
 
 
 def test_archive_checked_against_its_sha256sums(repo: Path, tmp_path: Path) -> None:
-    members = package_members(repo, "1.0.0", "2026-11-23")
+    members = package_members(repo, VERSION, RELEASE_DATE)
     data = members["resources/events.csv"].replace(b"Astana", b"Almaty", 1)
     # The descriptor rehashed to the changed file, SHA256SUMS not: only SHA256SUMS can catch it.
     descriptor = json.loads(members["datapackage.json"])

@@ -16,7 +16,7 @@ from cnkz.errors import ReleaseError
 from cnkz.release import release
 from cnkz.validate import validate
 
-from .conftest import ROOT, read_rows, set_cell, write_rows
+from .conftest import ARCHIVE, NEXT_MAJOR, NEXT_PATCH, RELEASE_DATE, ROOT, VERSION, read_rows, set_cell, write_rows
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_release_is_reproducible(repo: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(first.path) as archive:
         infos = archive.infolist()
     assert [i.filename for i in infos] == sorted(i.filename for i in infos)
-    assert {i.date_time for i in infos} == {(2026, 11, 23, 0, 0, 0)}
+    assert {i.date_time for i in infos} == {(*map(int, RELEASE_DATE.split("-")), 0, 0, 0)}
     assert {i.external_attr >> 16 for i in infos} == {0o100644}
 
 
@@ -45,7 +45,7 @@ def unpack(archive: Path, target: Path) -> Path:
 
 
 def test_archive_holds_exactly_the_package(released: Path, tmp_path: Path) -> None:
-    folder = unpack(released / "dist" / "china-kazakhstan-engagements-1.0.0.zip", tmp_path / "x")
+    folder = unpack(released / "dist" / ARCHIVE, tmp_path / "x")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     expected = {"datapackage.json", "README.md", "CHANGELOG.md", "CITATION.cff", "codebook.md", "LICENSE", "SHA256SUMS"}
@@ -57,7 +57,7 @@ def test_archive_holds_exactly_the_package(released: Path, tmp_path: Path) -> No
 
 
 def test_tampering_inside_an_archive_is_caught(released: Path, tmp_path: Path) -> None:
-    folder = unpack(released / "dist" / "china-kazakhstan-engagements-1.0.0.zip", tmp_path / "x")
+    folder = unpack(released / "dist" / ARCHIVE, tmp_path / "x")
     key = set_cell(folder, "figures", 0, "value", "99")
     problems = validate(folder)
     assert any(p.check == "hash_mismatch" and p.table == "figures" for p in problems)
@@ -99,59 +99,59 @@ def edit_curation(repo: Path, old: str, new: str, doc: str = "2024-wang-yi-astan
 
 def test_release_refuses_a_version_without_changelog_entry(released: Path) -> None:
     pyproject = released / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace('version = "1.0.0"', 'version = "1.0.1"'), encoding="utf-8")
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(f'version = "{VERSION}"', f'version = "{NEXT_PATCH}"'), encoding="utf-8")
     with pytest.raises(ReleaseError) as info:
         release(released)
-    assert str(info.value) == "CHANGELOG.md: no entry '## [1.0.1] - YYYY-MM-DD' for the version in pyproject.toml"
+    assert str(info.value) == f"CHANGELOG.md: no entry '## [{NEXT_PATCH}] - YYYY-MM-DD' for the version in pyproject.toml"
 
 
 def test_release_refuses_a_stale_citation(released: Path) -> None:
-    bump(released, "1.0.1")
+    bump(released, NEXT_PATCH)
     citation = released / "CITATION.cff"
-    citation.write_text(citation.read_text(encoding="utf-8").replace("version: 1.0.1", "version: 1.0.0"), encoding="utf-8")
+    citation.write_text(citation.read_text(encoding="utf-8").replace(f"version: {NEXT_PATCH}", f"version: {VERSION}"), encoding="utf-8")
     with pytest.raises(ReleaseError) as info:
         release(released)
-    assert str(info.value) == "CITATION.cff: CITATION.cff does not carry version 1.0.1 and date 2026-12-01; run `cnkz docs`"
+    assert str(info.value) == f"CITATION.cff: CITATION.cff does not carry version {NEXT_PATCH} and date 2026-12-01; run `cnkz docs`"
 
 
 def test_release_refuses_to_rebuild_a_published_version_differently(released: Path) -> None:
     edit_curation(released, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
     with pytest.raises(ReleaseError) as info:
         release(released)
-    assert "version 1.0.0 was released with sha256" in str(info.value)
+    assert f"version {VERSION} was released with sha256" in str(info.value)
     assert "A published version never changes" in str(info.value)
 
 
 def test_release_refuses_a_dist_archive_with_other_bytes(repo: Path) -> None:
     (repo / "dist").mkdir()
-    (repo / "dist" / "china-kazakhstan-engagements-1.0.0.zip").write_bytes(b"not this")
+    (repo / "dist" / ARCHIVE).write_bytes(b"not this")
     with pytest.raises(ReleaseError) as info:
         release(repo)
     assert "exists with different bytes" in str(info.value)
 
 
 def test_release_refuses_too_small_a_bump(released: Path) -> None:
-    # Removing a figure removes a row: a major change, but 1.0.0 -> 1.0.1 is a patch.
+    # Removing a figure removes a row: a major change, but a patch bump is asked for.
     path = released / "curation" / "2024-wang-yi-astana.yaml"
     text = path.read_text(encoding="utf-8")
     start = text.index("  - key: sister-regions")
     end = text.index("\nexclusions:")
     exclusion = 'exclusions:\n  - text: "26"\n    quote: A total of 26 pairs\n    reason: Test.\n'
     path.write_text(text[:start] + text[end + 1 :].replace("exclusions: []", exclusion), encoding="utf-8")
-    bump(released, "1.0.1")
+    bump(released, NEXT_PATCH)
     with pytest.raises(ReleaseError) as info:
         release(released)
     assert str(info.value) == (
-        "the data changed at major level since 1.0.0, but 1.0.0 -> 1.0.1 is a patch bump; use version 2.0.0 or higher"
+        f"the data changed at major level since {VERSION}, but {VERSION} -> {NEXT_PATCH} is a patch bump; use version {NEXT_MAJOR} or higher"
     )
 
 
 def test_a_correct_patch_release_passes(released: Path) -> None:
     edit_curation(released, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
-    bump(released, "1.0.1", "Wording of one figure's description.")
+    bump(released, NEXT_PATCH, "Wording of one figure's description.")
     result = release(released)
     assert result.diff is not None and result.diff.level == "patch"
-    assert json.loads((released / "releases" / "index.json").read_text(encoding="utf-8")).keys() == {"1.0.0", "1.0.1"}
+    assert set(json.loads((released / "releases" / "index.json").read_text(encoding="utf-8"))) >= {VERSION, NEXT_PATCH}
 
 
 # ---- diff classification, one test per kind, on real packages with hand-made changes
@@ -164,6 +164,10 @@ def snapshot_pair(repo: Path, tmp_path: Path, change) -> tuple[Path, Path]:
     return old, repo
 
 
+def fields_of(descriptor: dict, name: str) -> list:
+    return next(r for r in descriptor["resources"] if r["name"] == name)["schema"]["fields"]
+
+
 def rewrite_descriptor(repo: Path, edit) -> None:
     path = repo / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
@@ -174,26 +178,26 @@ def rewrite_descriptor(repo: Path, edit) -> None:
 def add_column(repo: Path) -> None:
     rows = read_rows(repo / "resources" / "figures.csv")
     write_rows(repo / "resources" / "figures.csv", [[*r, "x" if i else "note"] for i, r in enumerate(rows)])
-    rewrite_descriptor(repo, lambda d: d["resources"][4]["schema"]["fields"].append({"name": "note", "type": "string"}))
+    rewrite_descriptor(repo, lambda d: fields_of(d, "figures").append({"name": "note", "type": "string"}))
 
 
 def remove_column(repo: Path) -> None:
     rows = read_rows(repo / "resources" / "figures.csv")
     index = rows[0].index("period")
     write_rows(repo / "resources" / "figures.csv", [r[:index] + r[index + 1 :] for r in rows])
-    rewrite_descriptor(repo, lambda d: d["resources"][4]["schema"]["fields"].pop(index))
+    rewrite_descriptor(repo, lambda d: fields_of(d, "figures").pop(index))
 
 
 def retype_column(repo: Path) -> None:
-    rewrite_descriptor(repo, lambda d: d["resources"][4]["schema"]["fields"][6].update(type="string"))
+    rewrite_descriptor(repo, lambda d: fields_of(d, "figures")[6].update(type="string"))
 
 
 def add_value(repo: Path) -> None:
-    rewrite_descriptor(repo, lambda d: d["resources"][1]["schema"]["fields"][3]["constraints"]["enum"].append("banquet"))
+    rewrite_descriptor(repo, lambda d: fields_of(d, "events")[3]["constraints"]["enum"].append("banquet"))
 
 
 def remove_value(repo: Path) -> None:
-    rewrite_descriptor(repo, lambda d: d["resources"][1]["schema"]["fields"][3]["constraints"]["enum"].remove("announcement"))
+    rewrite_descriptor(repo, lambda d: fields_of(d, "events")[3]["constraints"]["enum"].remove("announcement"))
 
 
 def add_row(repo: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from cnkz.errors import Problem
 from cnkz.validate import validate
 
-from .conftest import find, rehash, set_cell
+from .conftest import VERSION, find, rehash, set_cell
 
 
 def test_the_published_package_is_valid(repo: Path) -> None:
@@ -38,7 +38,8 @@ def test_descriptor_profile(repo: Path) -> None:
 
 def test_descriptor_schema_drift(repo: Path) -> None:
     descriptor = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"][1]["schema"]["fields"][3]["constraints"]["enum"].append("banquet")
+    events = next(r for r in descriptor["resources"] if r["name"] == "events")
+    events["schema"]["fields"][3]["constraints"]["enum"].append("banquet")
     (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     problem = only(validate(repo, rebuild=False), "schema_drift")
     assert problem.column == "resources/events/schema"
@@ -49,7 +50,7 @@ def test_version_differs_from_pyproject(repo: Path) -> None:
     descriptor["version"] = "0.9.0"
     (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     problem = only(validate(repo, rebuild=False), "version_mismatch")
-    assert (problem.expected, problem.found) == ("1.0.0 (pyproject.toml)", "0.9.0")
+    assert (problem.expected, problem.found) == (f"{VERSION} (pyproject.toml)", "0.9.0")
 
 
 def test_frictionless_layer_reports_row_and_field(repo: Path) -> None:

