@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .curation import Document, curate
 from .errors import CnkzError, Problem
+from .statements import unsupported_words
 
 NUMBER_WORDS = (
     "three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -114,3 +115,14 @@ def check_coverage(root: Path) -> list[Problem]:
                 f"a curated row or an exclusion in curation/{doc.source_id}.yaml", repr(item.text),
             ))
     return problems
+
+
+def unsupported_statements(root: Path) -> list[tuple[str, list[str]]]:
+    """Each curated pledge whose statement has words its quote does not account for, with those words."""
+    rows, _ = curate(root)
+    out = []
+    for pledge in rows["pledges"]:
+        words = unsupported_words(pledge["statement"], pledge["quote"])
+        if words:
+            out.append((pledge["pledge_id"], words))
+    return out

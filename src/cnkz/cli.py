@@ -88,6 +88,16 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import unsupported_statements
+
+    found = unsupported_statements(Path(args.root) if args.root else find_root())
+    for pledge_id, words in found:
+        print(f"{pledge_id}: {', '.join(words)}")
+    print(f"{len(found)} statement(s) with words their quote does not account for" if found else "every statement is accounted for by its quote")
+    return 1 if found else 0
+
+
 def cmd_figures(args: argparse.Namespace) -> int:
     from .figures import write_figures
 
@@ -123,6 +133,9 @@ def parser() -> argparse.ArgumentParser:
     fe.add_argument("--cache-dir", help="cache folder (default: $CNKZ_CACHE or ~/.cache/cnkz)")
     fe.add_argument("--offline", action="store_true", help="use only the cache; never touch the network")
     fe.set_defaults(func=cmd_fetch)
+    au = sub.add_parser("audit", help="list pledge statement words that the pledge's quote does not account for (widen the quote or reword)")
+    au.add_argument("--root", help="repository root")
+    au.set_defaults(func=cmd_audit)
     fg = sub.add_parser("figures", help="draw docs/figures/{timeline,targets}.{png,svg} from the published tables (needs matplotlib)")
     fg.add_argument("--root", help="repository root")
     fg.set_defaults(func=cmd_figures)

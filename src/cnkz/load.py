@@ -30,7 +30,7 @@ from .descriptor import PACKAGE_NAME
 from .errors import CnkzError
 from .files import ARROW_TYPES, PANDAS_TYPES
 from .files import is_package_path as safe_path
-from .tables import TABLES, TABLES_BY_NAME, Field, Table
+from .tables import MAJOR_VERSION, TABLES, Field, Table, Vocabulary
 
 DESCRIPTOR = "datapackage.json"
 CHECKSUMS = "SHA256SUMS"
@@ -73,6 +73,12 @@ class Package:
     @property
     def name(self) -> str:
         return str(self.descriptor.get("name", ""))
+
+    def tables(self) -> tuple[Table, ...]:
+        """The tables as this package's version defines them: today's definitions, or an earlier major version's descriptor."""
+        if self.version.split(".")[0] == str(MAJOR_VERSION):
+            return TABLES
+        return descriptor_tables(self.resources(), self._where(DESCRIPTOR))
 
     def resources(self) -> list[dict[str, Any]]:
         resources = self.descriptor.get("resources")
@@ -212,6 +218,28 @@ def _archive_package(archive: zipfile.ZipFile, label: str, verify: bool) -> Pack
     return package
 
 
+def descriptor_tables(resources: list[dict[str, Any]], where: str) -> tuple[Table, ...]:
+    """Table definitions read from a descriptor's CSV resources: how a package of another major version reads."""
+    tables = []
+    for resource in resources:
+        schema = resource.get("schema")
+        if resource.get("format") != "csv" or not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+            continue
+        fields = []
+        for f in schema["fields"]:
+            if not isinstance(f, dict) or f.get("type") not in ARROW_TYPES or not isinstance(f.get("name"), str):
+                raise LoadError(f"field {f!r} has no name or a type cnkz cannot read", file=where, record=str(resource.get("name")))
+            constraints = f.get("constraints") if isinstance(f.get("constraints"), dict) else {}
+            enum = constraints.get("enum")
+            vocabulary = Vocabulary(f["name"], tuple((str(code), "") for code in enum)) if isinstance(enum, list) else None
+            fields.append(Field(f["name"], f["type"], str(f.get("description", "")), required=bool(constraints.get("required")), vocabulary=vocabulary))
+        key = schema.get("primaryKey") or [fields[0].name]
+        tables.append(Table(str(resource.get("name")), str(resource.get("title", "")), "", tuple(fields), tuple([key] if isinstance(key, str) else key)))
+    if not tables:
+        raise LoadError("the descriptor lists no CSV table with a schema", file=where)
+    return tuple(tables)
+
+
 def _check_schema(package: Package, resource: dict[str, Any], table: Table) -> None:
     """The descriptor must publish the table as cnkz.tables defines it, or the types would be wrong."""
     schema = resource.get("schema")
@@ -296,7 +324,8 @@ def _to_pandas(arrow: pa.Table, table: Table, where: str) -> pd.DataFrame:
 def read_table(package: Package, table: Table, fmt: str) -> pd.DataFrame:
     """One table of an open package as a typed DataFrame."""
     resource = package.resource(table, fmt)
-    _check_schema(package, resource, table)
+    if table in TABLES:
+        _check_schema(package, resource, table)
     data = package.data(resource)
     where = package._where(str(resource["path"]))
     arrow = _read_csv(data, table, where) if fmt == "csv" else _read_parquet(data, table, where)
@@ -339,19 +368,20 @@ def _check_format(fmt: str) -> None:
 
 def load(path: str | Path | None = None, *, format: str = "parquet", verify: bool = True,
          sha256: str | None = None, cache_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
-    """The five tables by name, in published order: `path` is a package folder, its datapackage.json, a release .zip,
-    or the URL of either (downloaded once, checked and cached; see cnkz.fetch); None finds the dataset from here."""
+    """Every table by name, in published order (a package of another major version: its own tables): `path` is a package
+    folder, its datapackage.json, a release .zip, or the URL of either (downloaded once, checked and cached; see
+    cnkz.fetch); None finds the dataset from here."""
     _check_format(format)
     with open_package(_source(path, sha256, cache_dir), verify=verify) as package:
-        return {table.name: read_table(package, table, format) for table in TABLES}
+        return {table.name: read_table(package, table, format) for table in package.tables()}
 
 
 def load_table(name: str, path: str | Path | None = None, *, format: str = "parquet", verify: bool = True,
                sha256: str | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
-    """One table by name (sources, events, participants, pledges, figures); arguments as for `load`."""
+    """One table by name (sources, places, events, participants, pledges, figures, pledge_updates); arguments as for `load`."""
     _check_format(format)
-    table = TABLES_BY_NAME.get(name)
-    if table is None:
-        raise LoadError(f"no table {name!r}; the tables are {', '.join(TABLES_BY_NAME)}")
     with open_package(_source(path, sha256, cache_dir), verify=verify) as package:
-        return read_table(package, table, format)
+        tables = {t.name: t for t in package.tables()}
+        if name not in tables:
+            raise LoadError(f"no table {name!r}; the tables are {', '.join(tables)}")
+        return read_table(package, tables[name], format)

@@ -11,6 +11,10 @@ from typing import Literal
 
 import pycountry
 
+# The major version of the dataset these definitions describe: a package of another major version is read
+# with the table definitions of its own descriptor (checked against pyproject.toml by the tests).
+MAJOR_VERSION = 2
+
 FieldType = Literal["string", "integer", "number", "boolean", "date"]
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"

