@@ -8,23 +8,26 @@ events <- tables$events
 participants <- tables$participants
 figures <- tables$figures
 sources <- tables$sources
+updates <- tables$pledge_updates
 
 trade <- pledges[pledges$topic == "trade", ]
 trade$start_date <- events$start_date[match(trade$event_id, events$event_id)]
 speaker_key <- paste(participants$event_id, participants$person_id)
 trade$speaker <- participants$name[match(paste(trade$event_id, trade$speaker_person_id), speaker_key)]
-trade$status_source <- sources$title[match(trade$status_source_id, sources$source_id)]
 
 cat(sprintf("%d pledges on trade\n\n", nrow(trade)))
 for (i in seq_len(nrow(trade))) {
   pledge <- trade[i, ]
   by <- if (is.na(pledge$speaker)) as.character(pledge$actor) else sprintf("%s (%s)", pledge$actor, pledge$speaker)
   cat(sprintf("%s  %s\n  by %s: %s\n", format(pledge$start_date), pledge$pledge_id, by, pledge$statement))
-  outcome <- sprintf("  status: %s", pledge$status)
-  if (!is.na(pledge$status_as_of)) {
-    outcome <- sprintf("%s as of %s, per \u201c%s\u201d", outcome, format(pledge$status_as_of), pledge$status_source)
+  # The pledge's history: every later statement about it, oldest first; its status is the latest one's.
+  history <- updates[updates$pledge_id == pledge$pledge_id, ]
+  history <- history[order(history$as_of, history$update_id), ]
+  for (k in seq_len(nrow(history))) {
+    title <- sources$title[match(history$source_id[k], sources$source_id)]
+    cat(sprintf("  %s %s, per \u201c%s\u201d: %s\n", format(history$as_of[k]), history$status[k], title, history$summary[k]))
   }
-  cat(outcome, "\n", sep = "")
+  cat(sprintf("  status: %s\n", pledge$status))
   linked <- figures[!is.na(figures$pledge_id) & figures$pledge_id == pledge$pledge_id, ]
   for (j in seq_len(nrow(linked))) {
     cat(sprintf("  figure: %s (%s, %s)\n", linked$value_text[j], if (linked$is_target[j]) "target" else "reported", linked$period[j]))
