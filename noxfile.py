@@ -52,6 +52,13 @@ def validate(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def site(session: nox.Session) -> None:
+    """The static site in site/: home, tables, provenance pages and documents; open site/index.html."""
+    install(session)
+    session.run("cnkz", "site", *session.posargs)
+
+
+@nox.session(default=False)
 def release(session: nox.Session) -> None:
     """Build, validate and write the release archive for the version in pyproject.toml."""
     install(session)

@@ -104,6 +104,16 @@ def cmd_figures(args: argparse.Namespace) -> int:
     return _write_generated(args, write_figures)
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from .site import write_site
+
+    root = Path(args.root).resolve() if args.root else find_root()
+    written = write_site(root, Path(args.out).resolve() if args.out else None)
+    out = Path(args.out).resolve() if args.out else root / "site"
+    print(f"wrote {len(written)} files to {out}; open {out / 'index.html'} (works offline, from file://)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cnkz", description="Build and validate the China–Kazakhstan engagements dataset.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -139,6 +149,10 @@ def parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("figures", help="draw docs/figures/{timeline,targets}.{png,svg} from the published tables (needs matplotlib)")
     fg.add_argument("--root", help="repository root")
     fg.set_defaults(func=cmd_figures)
+    st = sub.add_parser("site", help="write the static site (home, a page per table, a provenance page per source text) to site/")
+    st.add_argument("--root", help="repository root")
+    st.add_argument("--out", help="output folder (default: site/ in the repository)")
+    st.set_defaults(func=cmd_site)
     return p
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .descriptor import CONTRIBUTORS, DESCRIPTION, KEYWORDS, LICENSE, TITLE, changelog_date, project_version
 from .errors import CnkzError, Problem
+from .metadata import base_url, metadata_documents
 from .tables import CAMEO_BY_EVENT_TYPE, CAMEO_MEANINGS, EVENT_TYPE, METRIC, METRIC_TOPICS, TABLES, VOCABULARIES, Field, Vocabulary
 
 BEGIN = "<!-- BEGIN GENERATED: {name} (cnkz docs) -->"
@@ -109,8 +110,10 @@ def replace_block(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
 
 
-def citation(version: str, date: str) -> str:
-    """CITATION.cff (Citation File Format 1.2.0) from the descriptor's metadata and the version."""
+def citation(version: str, date: str, base: str | None = None) -> str:
+    """CITATION.cff (Citation File Format 1.2.0) from the descriptor's metadata, the version and the public address."""
+    # Without a public address the file names none (and keeps the bytes of the releases made before the setting existed).
+    address = f'url: "{base}site/index.html"\nrepository-artifact: "{base}releases/"\n' if base else ""
     authors = "\n".join(f'  - name: "{c["title"]}"' for c in CONTRIBUTORS)
     keywords = "\n".join(f'  - "{k}"' for k in KEYWORDS)
     return (
@@ -125,6 +128,7 @@ def citation(version: str, date: str) -> str:
         f"authors:\n{authors}\n"
         f"keywords:\n{keywords}\n"
         f'abstract: "{DESCRIPTION}"\n'
+        + address
     )
 
 
@@ -133,9 +137,10 @@ def rendered(root: Path) -> dict[Path, str]:
     curation_md = root / "CURATION.md"
     version = project_version(root)
     return {
-        root / "CITATION.cff": citation(version, changelog_date(root, version)),
+        root / "CITATION.cff": citation(version, changelog_date(root, version), base_url(root)),
         root / "docs" / "codebook.md": codebook(),
         curation_md: replace_block(curation_md.read_text(encoding="utf-8"), "vocabularies", vocabulary_markdown()),
+        **metadata_documents(root),
     }
 
 

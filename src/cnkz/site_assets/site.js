@@ -1,0 +1,102 @@
+// The site's only script: sorting and filtering on table pages, highlights on source pages. No network.
+(function () {
+  "use strict";
+
+  function sortTable(table, index, numeric, th) {
+    var body = table.tBodies[0];
+    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell) { cell.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.forEach(function (row, i) { row.dataset.order = row.dataset.order || String(i); });
+    rows.sort(function (a, b) {
+      var x = a.cells[index].textContent, y = b.cells[index].textContent, c;
+      if (numeric) {
+        // Empty cells go last in either direction.
+        if (x === "" || y === "") { c = (x === "") - (y === ""); return c || a.dataset.order - b.dataset.order; }
+        c = parseFloat(x) - parseFloat(y);
+      } else {
+        c = x < y ? -1 : (x > y ? 1 : 0);
+      }
+      if (!ascending) { c = -c; }
+      return c || a.dataset.order - b.dataset.order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  }
+
+  function setUpTable(table) {
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+      th.querySelector("button").addEventListener("click", function () {
+        sortTable(table, index, th.dataset.type === "number", th);
+      });
+    });
+    var filter = document.getElementById("filter");
+    var count = document.getElementById("count");
+    var rows = table.tBodies[0].rows;
+    filter.addEventListener("input", function () {
+      var terms = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(rows, function (row) {
+        var text = row.textContent.toLowerCase();
+        var keep = terms.every(function (t) { return text.indexOf(t) >= 0; });
+        row.hidden = !keep;
+        shown += keep ? 1 : 0;
+      });
+      count.textContent = shown + " of " + rows.length + " rows";
+    });
+    function showRow() {
+      Array.prototype.forEach.call(table.querySelectorAll("tr.current"), function (r) { r.classList.remove("current"); });
+      var id = decodeURIComponent(location.hash.slice(1));
+      var row = id.indexOf("row-") === 0 ? document.getElementById(id) : null;
+      if (row) { row.hidden = false; row.classList.add("current"); row.scrollIntoView({ block: "center" }); }
+    }
+    window.addEventListener("hashchange", showRow);
+    showRow();
+  }
+
+  function setUpText(text) {
+    var panel = document.getElementById("panel");
+    var current = document.getElementById("current");
+    var marks = Array.prototype.slice.call(text.querySelectorAll("a.q"));
+    function rowLink(ref) {
+      var parts = ref.split(":"), table = parts[0], key = parts.slice(1).join(":");
+      var a = document.createElement("a");
+      a.href = "../tables/" + table + ".html#row-" + encodeURIComponent(key);
+      a.textContent = table + " " + key;
+      return a;
+    }
+    function showQuote() {
+      marks.forEach(function (m) { m.classList.remove("current"); });
+      var id = decodeURIComponent(location.hash.slice(1));
+      if (id.indexOf("q-") !== 0) { current.textContent = ""; return; }
+      var rest = id.slice(2), cut = rest.indexOf("-"), ref = rest.slice(0, cut) + ":" + rest.slice(cut + 1);
+      var hits = marks.filter(function (m) { return m.dataset.rows.split(" ").indexOf(ref) >= 0; });
+      hits.forEach(function (m) { m.classList.add("current"); });
+      if (hits.length) {
+        current.textContent = "Showing the quote of " + ref.replace(":", " ") + ".";
+        hits[0].scrollIntoView({ block: "center" });
+      }
+    }
+    marks.forEach(function (m) {
+      m.addEventListener("click", function (event) {
+        event.preventDefault();
+        var list = panel.querySelector("ul");
+        list.textContent = "";
+        m.dataset.rows.split(" ").forEach(function (ref) {
+          var li = document.createElement("li");
+          li.appendChild(rowLink(ref));
+          list.appendChild(li);
+        });
+        panel.hidden = false;
+      });
+    });
+    document.getElementById("close").addEventListener("click", function () { panel.hidden = true; });
+    window.addEventListener("hashchange", showQuote);
+    showQuote();
+  }
+
+  var table = document.getElementById("rows");
+  if (table) { setUpTable(table); }
+  var text = document.getElementById("text");
+  if (text) { setUpText(text); }
+})();
