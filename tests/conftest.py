@@ -23,6 +23,7 @@ NEXT_MAJOR = f"{int(VERSION.split('.')[0]) + 1}.0.0"
 ARCHIVE = f"china-kazakhstan-engagements-{VERSION}.zip"
 PACKAGE_PARTS = (
     "pyproject.toml", "CHANGELOG.md", "CITATION.cff", "releases", "CURATION.md", "README.md", "docs", "seeds", "curation", "resources", "datapackage.json",
+    "croissant.json", ".zenodo.json", "scripts", "LICENSE", "LICENSE-DATA",
 )
 
 

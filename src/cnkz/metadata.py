@@ -244,11 +244,9 @@ def croissant(root: Path) -> dict[str, Any]:
                 "dataType": CROISSANT_TYPES[f.type],
                 "source": {"fileObject": {"@id": f"{table.name}.csv"}, "extract": {"column": f.name}},
             }
-            # A reference within the same table makes a cycle that Croissant readers refuse, so only other tables are referenced.
-            references = [fk for fk in table.foreign_keys if fk.fields == (f.name,) and fk.table != table.name]
-            if references:
-                entry["references"] = {"field": {"@id": f"{references[0].table}/{references[0].reference[0]}"}}
             fields.append(entry)
+        # Foreign keys are not given as Croissant `references`: mlcroissant 1.1 turns them into joins
+        # that fail while reading (and a reference within a table into a cycle); datapackage.json has them.
         record_sets.append({
             "@type": "cr:RecordSet",
             "@id": table.name,

@@ -51,6 +51,8 @@
       if (row) { row.hidden = false; row.classList.add("current"); row.scrollIntoView({ block: "center" }); }
     }
     window.addEventListener("hashchange", showRow);
+    // Again once loaded: the browser's own jump to the fragment comes after this script has run.
+    window.addEventListener("load", showRow);
     showRow();
   }
 
@@ -92,6 +94,7 @@
     });
     document.getElementById("close").addEventListener("click", function () { panel.hidden = true; });
     window.addEventListener("hashchange", showQuote);
+    window.addEventListener("load", showQuote);
     showQuote();
   }
 
