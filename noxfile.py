@@ -60,8 +60,8 @@ def site(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def release(session: nox.Session) -> None:
-    """Build, validate and write the release archive for the version in pyproject.toml."""
-    install(session)
+    """Build, validate and write the release archive and the wheel for the version in pyproject.toml."""
+    install(session, "release")
     session.run("cnkz", "release", *session.posargs)
 
 

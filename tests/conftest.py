@@ -23,7 +23,7 @@ NEXT_MAJOR = f"{int(VERSION.split('.')[0]) + 1}.0.0"
 ARCHIVE = f"china-kazakhstan-engagements-{VERSION}.zip"
 PACKAGE_PARTS = (
     "pyproject.toml", "CHANGELOG.md", "CITATION.cff", "releases", "CURATION.md", "README.md", "docs", "seeds", "curation", "resources", "datapackage.json",
-    "croissant.json", ".zenodo.json", "scripts", "LICENSE", "LICENSE-DATA",
+    "croissant.json", ".zenodo.json", "scripts", "LICENSE", "LICENSE-DATA", "src",
 )
 
 
@@ -32,7 +32,7 @@ def copy_repo(target: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:
     for part in parts:
         source = ROOT / part
         if source.is_dir():
-            shutil.copytree(source, target / part)
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
             shutil.copy2(source, target / part)
     return target

@@ -97,8 +97,16 @@ def address(base: str | None, path: str, relative_to: str = "") -> str:
 
 
 def citation(root: Path) -> dict[str, Any]:
-    """CITATION.cff as a dict, with the release date as text."""
-    data = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    """CITATION.cff as `cnkz docs` writes it for the current version, as a dict with the release date as text.
+
+    Taken from the generator rather than the file on disk, so that one `cnkz docs` run after a version
+    bump writes every document from the same version.
+    """
+    from .descriptor import changelog_date, project_version
+    from .docs import citation as citation_text
+
+    version = project_version(root)
+    data = yaml.safe_load(citation_text(version, changelog_date(root, version), base_url(root)))
     data["date-released"] = str(data["date-released"])
     return dict(data)
 

@@ -16,6 +16,10 @@ from .diff import LEVELS, Diff, bump_level, diff, load_snapshot
 from .errors import BuildError, ReleaseError, ValidationFailed
 from .tables import TABLES
 
+# What an archive holds. 1: the package, seeds and docs (1.x). 2: also scripts/load.R, the code licence, the
+# site, and a README on validating and installing. A recorded version is always rebuilt with its own layout.
+LAYOUT = 2
+
 RELEASES = "releases"
 INDEX = "index.json"
 DATA_LICENSE_TEXT = """The data in this package (datapackage.json and resources/) are licensed under the
@@ -93,6 +97,112 @@ def zip_bytes(members: dict[str, bytes], top: str, date: str) -> bytes:
     return buffer.getvalue()
 
 
+def dataset_readme_v2(version: str, date: str, counts: dict[str, int], wheel: str, base: str | None) -> str:
+    """The downloader's README from layout 2: what is inside, how to browse, validate, install and load."""
+    rows = "\n".join(f"| `{t.name}` | {counts[t.name]} | {t.description} |" for t in TABLES)
+    wheel_url = f"{base}{RELEASES}/{wheel}" if base else f"{wheel} (published beside this archive in releases/)"
+    return f"""# China–Kazakhstan high-level engagements {version}
+
+Released {date}. Meetings, visits and talks between Chinese and Kazakh leaders, their
+participants, the pledges made and the figures quoted, curated from news reports. Every row
+carries the exact words of its source text (`quote`) and their offsets (`char_start`,
+`char_end`) in the text under `seeds/`.
+
+| table | rows | one row per |
+|---|---|---|
+{rows}
+
+Each table is in `resources/` as CSV and as Parquet. `datapackage.json` describes every column
+(types, constraints, vocabularies, keys); `codebook.md` explains them. Open `site/index.html` in a
+browser to look at every table and at each source text with its quotes highlighted (it works offline).
+
+## Check the download
+
+    sha256sum -c SHA256SUMS
+
+With Frictionless (Python). Its Parquet support needs the `parquet` extra and pandas; without them
+every Parquet resource is reported invalid with `Please install "frictionless[parquet]"`:
+
+    python -m pip install "frictionless[parquet]" pandas
+    frictionless validate datapackage.json
+
+With `cnkz`, the dataset's own package, which also checks every rule of the codebook and each
+quote against its source text:
+
+    python -m pip install {wheel_url}
+    cnkz validate .
+
+## Load
+
+Python: `cnkz.load(".")` (typed tables, vocabularies as categoricals), or
+`pandas.read_parquet("resources/events.parquet")`.
+
+R: `source("scripts/load.R"); tables <- read_cnkz("datapackage.json")` (needs `readr` and
+`jsonlite`), or the rOpenSci `frictionless` package:
+`frictionless::read_resource(frictionless::read_package("datapackage.json"), "events")`
+(CSV resources only; read Parquet with `arrow::read_parquet()`).
+
+Cite: see `CITATION.cff`. Licences: CC-BY-4.0 for the data (`LICENSE`), MIT for the code in
+`scripts/` and `site/` (`LICENSE-CODE`).
+"""
+
+
+def release_members(root: Path, version: str, date: str, layout: int, index: dict[str, dict[str, str]]) -> dict[str, bytes]:
+    """The archive's files for a layout; from layout 2 also the R loader, the code licence and the site."""
+    members = package_members(root, version, date)
+    if layout < 2:
+        return members
+    from .metadata import base_url
+    from .site import site_files
+
+    del members["SHA256SUMS"]
+    snapshot = load_snapshot(root)
+    counts = {t.name: len(snapshot.rows[t.name]) for t in TABLES}
+    members["README.md"] = dataset_readme_v2(version, date, counts, wheel_name(version), base_url(root)).encode("utf-8")
+    members["scripts/load.R"] = (root / "scripts" / "load.R").read_bytes()
+    members["LICENSE-CODE"] = (root / "LICENSE").read_bytes()
+    # Only earlier releases: the site must not depend on anything published after this version.
+    earlier = {v: entry for v, entry in index.items() if _key(v) < _key(version)}
+    members.update({f"site/{name}": data for name, data in site_files(root, earlier).items()})
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(members.items()))
+    members["SHA256SUMS"] = sums.encode("utf-8")
+    return members
+
+
+def wheel_name(version: str) -> str:
+    return f"cnkz-{version}-py3-none-any.whl"
+
+
+def build_wheel(root: Path, date: str) -> bytes:
+    """The wheel of the cnkz package in root, reproducible: built from a clean copy with a fixed timestamp."""
+    import datetime as dt
+    import shutil
+    import subprocess
+    import sys
+
+    if not (root / "src" / "cnkz").is_dir() or not (root / "LICENSE").is_file():
+        raise ReleaseError("cannot build the wheel: src/cnkz or LICENSE is missing; release from a clone of the repository", file=str(root))
+    epoch = int(dt.datetime.fromisoformat(date).replace(tzinfo=dt.UTC).timestamp())
+    with tempfile.TemporaryDirectory() as tmp:
+        work, out = Path(tmp) / "project", Path(tmp) / "wheel"
+        shutil.copytree(root / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
+            shutil.copy2(root / name, work / name)
+        code = "import sys; from setuptools import build_meta; print(build_meta.build_wheel(sys.argv[1]))"
+        env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+        result = subprocess.run([sys.executable, "-c", code, str(out)], cwd=work, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ReleaseError(f"building the wheel failed ({last}); the release needs setuptools>=77 (pip install --group release)")
+        return (out / result.stdout.strip().splitlines()[-1]).read_bytes()
+
+
+def check_wheel_unpublished(root: Path, name: str, data: bytes) -> None:
+    target = root / RELEASES / name
+    if target.exists() and target.read_bytes() != data:
+        raise ReleaseError(f"{name} exists in {RELEASES}/ with different bytes; a published version never changes", file=str(target))
+
+
 @dataclass(frozen=True)
 class Release:
     version: str
@@ -152,10 +262,11 @@ def release(root: Path, dist: Path | None = None) -> Release:
         raise ValidationFailed(problems)
 
     top = archive_name(version)
-    data = zip_bytes(package_members(root, version, date), top, date)
-    digest = hashlib.sha256(data).hexdigest()
     index = read_index(root)
     recorded = index.get(version)
+    layout = int(recorded.get("layout", 1)) if recorded else LAYOUT
+    data = zip_bytes(release_members(root, version, date, layout, index), top, date)
+    digest = hashlib.sha256(data).hexdigest()
     if recorded and recorded["sha256"] != digest:
         raise ReleaseError(
             f"version {version} was released with sha256 {recorded['sha256']}; this build gives {digest}. "
@@ -180,11 +291,18 @@ def release(root: Path, dist: Path | None = None) -> Release:
                 f"use version {required_version(previous, change.level)} or higher"
             )
 
-    _write_atomically(target, data)
     published = recorded is not None
+    wheel = None if published or layout < 2 else build_wheel(root, date)
+    if wheel is not None:
+        check_wheel_unpublished(root, wheel_name(version), wheel)
+    _write_atomically(target, data)
     if not published:
         _write_atomically(root / RELEASES / f"{top}.zip", data)
         index[version] = {"archive": f"{top}.zip", "sha256": digest, "date": date}
+        if wheel is not None:
+            _write_atomically(dist / wheel_name(version), wheel)
+            _write_atomically(root / RELEASES / wheel_name(version), wheel)
+            index[version] |= {"layout": str(layout), "wheel": wheel_name(version), "wheel_sha256": hashlib.sha256(wheel).hexdigest()}
         ordered = dict(sorted(index.items(), key=lambda item: _key(item[0])))
         _write_atomically(root / RELEASES / INDEX, (json.dumps(ordered, indent=2) + "\n").encode("utf-8"))
     return Release(version, target, digest, change, published)
