@@ -314,3 +314,13 @@ def dumps(data: dict[str, Any]) -> str:
 def metadata_documents(root: Path) -> dict[Path, str]:
     """The generated metadata files by path, as they should be on disk (`cnkz docs` writes them, validation checks them)."""
     return {root / CROISSANT: dumps(croissant(root)), root / ZENODO: dumps(zenodo(root))}
+
+
+def write_metadata(root: Path) -> list[Path]:
+    """Rewrite the metadata files that describe the published files (a build changes their checksums)."""
+    written = []
+    for path, text in metadata_documents(root).items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written

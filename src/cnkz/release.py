@@ -14,6 +14,7 @@ from pathlib import Path
 from .descriptor import PACKAGE_NAME, changelog_date, project_version
 from .diff import LEVELS, Diff, bump_level, diff, load_snapshot
 from .errors import BuildError, ReleaseError, ValidationFailed
+from .metadata import write_metadata
 from .tables import TABLES
 
 # What an archive holds. 1: the package, seeds and docs (1.x). 2: also scripts/load.R, the code licence, the
@@ -257,6 +258,7 @@ def release(root: Path, dist: Path | None = None) -> Release:
         raise ReleaseError(exc.message, file="CHANGELOG.md") from None
     build(root)
     check_version_discipline(root, version, date)
+    write_metadata(root)  # croissant.json and .zenodo.json carry the checksums the build just wrote
     problems = validate(root)
     if problems:
         raise ValidationFailed(problems)
