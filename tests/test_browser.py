@@ -12,7 +12,7 @@ import pytest
 from cnkz.site import write_site
 from cnkz.tables import TABLES, TABLES_BY_NAME
 
-from .browser import CHROMEDRIVER, CHROMIUM, chrome, console_errors, require_tools, requested_urls
+from .browser import CHROMEDRIVER, CHROMIUM, chrome, console_errors, requested_urls, require_tools
 from .conftest import copy_repo
 from .test_site import table_rows
 

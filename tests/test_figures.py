@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cnkz.cli import main
-from cnkz.figures import NAMES, RC, write_figures
+from cnkz.figures import NAMES, RC, SAME_DAY_ORDER, write_figures
+from cnkz.tables import EVENT_TYPE
 
 from .conftest import ROOT, read_rows
 
@@ -81,10 +82,26 @@ def test_timeline_shows_the_dated_events_and_counts_those_left_out(drawn: Path) 
     assert sorted(label[:10] for label in labels) == sorted(e["start_date"] for e in dated)
     for event in dated:
         made = sum(1 for p in pledges if p["event_id"] == event["event_id"])
-        if made:
-            assert f"{made} pledge{'s' * (made != 1)}" in text
+        assert (f"{made} pledge{'s' * (made != 1)}" if made else "no pledge") in text
     # The principals the text names: the 2017 talks were between Xi Jinping and Nursultan Nazarbayev.
     assert "2017-06-08  talks: Xi Jinping · Nursultan Nazarbayev" in text
+
+
+def test_timeline_puts_the_events_of_a_day_in_the_order_they_happened(drawn: Path) -> None:
+    assert set(SAME_DAY_ORDER) == set(EVENT_TYPE.codes)  # every kind of event has its place in a day
+    labels = [line for line in svg_text(drawn / "timeline.svg").splitlines() if line[:4].isdigit() and line[4:5] == "-"]
+    keys = [(label[:10], SAME_DAY_ORDER.index(label[12:].split(":")[0].replace(" ", "_"))) for label in labels]
+    assert keys == sorted(keys)  # top to bottom: by day, then in the day's order
+    # As the 2017 text tells it: arrival, "Before the talks ... the grand welcoming ceremony", the talks, "After the talks ... signed".
+    day = [label[12:].split(":")[0] for label in labels if label.startswith("2017-06-08")]
+    assert day == ["arrival", "welcoming ceremony", "talks", "joint statement", "signing"]
+
+
+def test_timeline_has_no_empty_stretch_of_years(drawn: Path) -> None:
+    """The time order is in the rows; the axis counts pledges, so no year without events takes up room."""
+    text = svg_text(drawn / "timeline.svg")
+    assert "pledges made at the event" in text
+    assert [line for line in text.splitlines() if line.strip().isdigit() and len(line.strip()) == 4] == []
 
 
 def test_targets_and_outcomes_are_separate_points(drawn: Path) -> None:
@@ -92,7 +109,7 @@ def test_targets_and_outcomes_are_separate_points(drawn: Path) -> None:
     targets = [p for p in table("pledges") if p["target_value"]]
     assert targets
     for pledge in targets:
-        assert f"(pledge {pledge['pledge_id']}, set " in text
+        assert f", pledge {pledge['pledge_id']}: {pledge['status']}" in text
         assert f"by {pledge['deadline']}" in text
     measured = [f for f in table("figures") if f["metric"] == "trade_volume" and f["is_target"] == "false"]
     assert measured
@@ -100,3 +117,21 @@ def test_targets_and_outcomes_are_separate_points(drawn: Path) -> None:
         linked = "; linked to no pledge)" if not figure["pledge_id"] else ")"
         assert f"(figure {figure['figure_id']}{linked}" in text
     assert "implies nothing about whether the 2015 target was met" in text
+
+
+def test_targets_chart_shows_each_target_once_with_its_history(drawn: Path) -> None:
+    text = svg_text(drawn / "targets.svg")
+    events = {e["event_id"]: e for e in table("events")}
+    targets: dict[tuple[str, str, str, str], list[dict[str, str]]] = {}
+    for pledge in table("pledges"):
+        if pledge["target_value"]:
+            targets.setdefault((pledge["target_value"], pledge["target_unit"], pledge["deadline"], pledge["topic"]), []).append(pledge)
+    assert len([line for line in text.splitlines() if line.startswith("target: ")]) == len(targets)
+    assert any(len(stated) > 1 for stated in targets.values())  # the 40 bn by 2015 target is stated twice, and drawn once
+    for (value, unit, deadline, topic), stated in targets.items():
+        assert f"target: {float(value) / 1e9:g} bn {unit} by {deadline} ({topic})" in text
+        stated = sorted(stated, key=lambda p: events[p["event_id"]]["start_date"])
+        history = [line for line in text.splitlines() if line.startswith(("set ", "restated "))]
+        expected = [f"{'set' if i == 0 else 'restated'} {events[p['event_id']]['start_date']}, pledge {p['pledge_id']}: {p['status']}"
+                    + (f" as of {p['status_as_of']}" if p["status_as_of"] else "") for i, p in enumerate(stated)]
+        assert [line for line in history if any(p["pledge_id"] in line for p in stated)] == expected

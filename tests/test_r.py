@@ -21,8 +21,9 @@ from cnkz.tables import TABLES
 from .conftest import ROOT, rehash, set_cell
 
 RSCRIPT = shutil.which("Rscript")
+NO_RSCRIPT = "Rscript is not installed (apt-get install r-base-core r-cran-readr r-cran-jsonlite; CI does)"
 # Under CI (CNKZ_CI=1, set by .ci/run, which installs R) a missing Rscript fails these tests instead of skipping them.
-pytestmark = pytest.mark.skipif(RSCRIPT is None and not os.environ.get("CNKZ_CI"), reason="Rscript is not installed (apt-get install r-base-core r-cran-readr r-cran-jsonlite; CI does)")
+pytestmark = pytest.mark.skipif(RSCRIPT is None and not os.environ.get("CNKZ_CI"), reason=NO_RSCRIPT)
 
 
 def rscript(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

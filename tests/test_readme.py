@@ -22,6 +22,7 @@ PYTHON = [code for info, code in BLOCKS if info == "python"]
 R = [code for info, code in BLOCKS if info == "r"]
 R_FRICTIONLESS = [code for info, code in BLOCKS if info == "r frictionless"]
 RSCRIPT = shutil.which("Rscript")
+NO_RSCRIPT = "Rscript is not installed (apt-get install r-base-core r-cran-readr r-cran-jsonlite; CI does)"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_python_block_runs_as_written(code: str, checkout: Path, trade_pledges: 
         assert all(pledge_id in result.stdout for pledge_id in trade_pledges)
 
 
-@pytest.mark.skipif(RSCRIPT is None and not os.environ.get("CNKZ_CI"), reason="Rscript is not installed (apt-get install r-base-core r-cran-readr r-cran-jsonlite; CI does)")
+@pytest.mark.skipif(RSCRIPT is None and not os.environ.get("CNKZ_CI"), reason=NO_RSCRIPT)
 @pytest.mark.parametrize("code", R, ids=[f"r-{i}" for i in range(len(R))])
 def test_r_block_runs_as_written(code: str, checkout: Path) -> None:
     assert RSCRIPT is not None

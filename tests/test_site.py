@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ def jsonld_of(page: str) -> dict[str, Any]:
 
 def set_base_url(repo: Path, value: str) -> None:
     pyproject = repo / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text(encoding="utf-8") + f'\n[tool.cnkz]\nbase-url = "{value}"\n', encoding="utf-8")
+    text = pyproject.read_text(encoding="utf-8")
+    assert "\n[tool.cnkz]\n" in text
+    pyproject.write_text(text.replace("\n[tool.cnkz]\n", f'\n[tool.cnkz]\nbase-url = "{value}"\n', 1), encoding="utf-8")
 
 
 def test_site_has_a_page_per_table_and_per_source_text_and_the_documents(files: dict[str, bytes]) -> None:
@@ -124,9 +127,11 @@ def test_highlights_split_overlapping_quotes_and_refuse_a_wrong_offset() -> None
     words = "The two sides agreed to expand trade."
     a, b = Quote("pledges", "x.a", 4, 20, words[4:20]), Quote("figures", "x.b", 14, 36, words[14:36])
     out = highlighted(words, [a, b])
-    assert out == ('The <span class="anchor" id="q-pledges-x.a"></span><a class="q d1" href="#list-pledges-x.a" data-rows="pledges:x.a" title="pledges x.a">two sides '
-                   '</a><span class="anchor" id="q-figures-x.b"></span><a class="q d2" href="#list-pledges-x.a" data-rows="pledges:x.a figures:x.b" '
-                   'title="pledges x.a; figures x.b">agreed</a><a class="q d1" href="#list-figures-x.b" data-rows="figures:x.b" title="figures x.b"> to expand trade</a>.')
+    assert out == ('The <span class="anchor" id="q-pledges-x.a"></span>'
+                   '<a class="q d1" href="#list-pledges-x.a" data-rows="pledges:x.a" title="pledges x.a">two sides </a>'
+                   '<span class="anchor" id="q-figures-x.b"></span>'
+                   '<a class="q d2" href="#list-pledges-x.a" data-rows="pledges:x.a figures:x.b" title="pledges x.a; figures x.b">agreed</a>'
+                   '<a class="q d1" href="#list-figures-x.b" data-rows="figures:x.b" title="figures x.b"> to expand trade</a>.')
     with pytest.raises(CnkzError, match=r"^quote of pledges row x.a is not at 5:20 of its source text; run `cnkz validate`$"):
         highlighted(words, [Quote("pledges", "x.a", 5, 20, words[4:20])])
 
@@ -168,7 +173,8 @@ def test_jsonld_has_what_google_dataset_search_asks_for(files: dict[str, bytes])
         assert "sha256:" + download["sha256"] == resource["hash"]
     for version, entry in json.loads((ROOT / "releases" / "index.json").read_text(encoding="utf-8")).items():
         download = downloads[entry["archive"]]
-        assert (download["contentUrl"], download["encodingFormat"], download["sha256"]) == (f"../releases/{entry['archive']}", "application/zip", entry["sha256"])
+        expected = (f"../releases/{entry['archive']}", "application/zip", entry["sha256"])
+        assert (download["contentUrl"], download["encodingFormat"], download["sha256"]) == expected
         assert download["uploadDate"] == entry["date"], version
     # No address is set in this repository: no absolute link is made up, and the metadata says why.
     assert "url" not in data and data["disambiguatingDescription"] == NO_ADDRESS
@@ -247,3 +253,13 @@ def test_croissant_is_valid_for_mlcroissant_and_reads_the_same_values() -> None:
                     assert int(value) == int(row[f.name])
                 else:
                     assert value.decode("utf-8") == row[f.name], (table.name, f.name)
+
+
+def test_readme_shows_the_screenshots_of_the_home_and_a_provenance_page() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("home", "provenance"):
+        assert f"](docs/screenshots/{name}.png)" in readme
+        data = (ROOT / "docs" / "screenshots" / f"{name}.png").read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", data[16:24])
+        assert (width, height) >= (1000, 600)

@@ -49,8 +49,16 @@ def _caption(fig: Any, text: str) -> None:
     fig.supxlabel(text, x=0.01, ha="left", fontsize=8, color="#555555", linespacing=1.4)
 
 
+# The order in which the events of one day happen, as the texts tell it: the visitor arrives, is welcomed
+# ("Before the talks, Xi Jinping attended the grand welcoming ceremony"), meets or holds talks, then the sides
+# issue and sign documents ("After the talks, the two heads of state signed the Joint Statement ... and witnessed
+# the signing") and meet the press ("jointly met the press ... following their talks"). A visit starts its first day.
+SAME_DAY_ORDER = ("visit", "arrival", "welcoming_ceremony", "meeting", "talks", "joint_statement", "signing", "press_conference",
+                  "summit", "announcement")
+
+
 def timeline_rows(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Dated events in date then file order, with principals and pledge counts; and the undated events."""
+    """Dated events in the order they happened (date, then the day's order), with principals and pledge counts; and the undated events."""
     events = tables["events"]
     participants = tables["participants"]
     principals = participants[participants["role"].isin(PRINCIPAL_ROLES) & participants["present"].fillna(False)]
@@ -58,73 +66,118 @@ def timeline_rows(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Dat
     principals = principals.sort_values("role", kind="stable")
     names = principals.groupby("event_id", sort=False)["name"].agg(lambda s: " · ".join(s.astype(str)))
     pledges = tables["pledges"]["event_id"].value_counts()
+    step = {kind: i for i, kind in enumerate(SAME_DAY_ORDER)}
     rows = events.assign(
         principals=events["event_id"].map(names).fillna("").astype(str),
         pledges=events["event_id"].map(pledges).fillna(0).astype(int),
+        step=[step.get(str(kind), len(step)) for kind in events["event_type"]],  # a kind not listed goes last in its day
         order=range(len(events)),
     )
-    dated = rows[rows["start_date"].notna()].sort_values(["start_date", "order"], kind="stable")
+    dated = rows[rows["start_date"].notna()].sort_values(["start_date", "step", "order"], kind="stable")
     return dated, rows[rows["start_date"].isna()]
 
 
 def draw_timeline(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """One bar per dated event, in the order they happened, its length the pledges made; days are bands, not a time axis."""
     from matplotlib.figure import Figure
 
     dated, undated = timeline_rows(tables)
-    fig = Figure(figsize=(10, 0.42 * len(dated) + 1.9), layout="constrained")
+    fig = Figure(figsize=(10, 0.36 * len(dated) + 1.9), layout="constrained")
     ax = fig.add_subplot()
     y = list(range(len(dated)))[::-1]
-    # Typed Any: matplotlib converts dates itself, which its type stubs do not express.
-    dates: list[Any] = [dt.date.fromisoformat(str(d)) for d in dated["start_date"]]
-    start: Any = dt.date(dates[0].year, 1, 1)
-    end: Any = dt.date(dates[-1].year + 2, 1, 1)
-    sizes = [30 + 14 * n for n in dated["pledges"]]
-    ax.hlines(y, start, dates, color="#dddddd", linewidth=0.8)
-    ax.scatter(dates, y, s=sizes, color=CHN, alpha=0.85, zorder=3, edgecolors="white", linewidths=0.6)
-    for yi, when, n in zip(y, dates, dated["pledges"]):
-        if n:
-            ax.annotate(f"{n} pledge{'s' * (n != 1)}", (when, yi), xytext=(9, -3), textcoords="offset points", fontsize=8, color="#333333")
-    labels = [f"{when.isoformat()}  {kind.replace('_', ' ')}" + (f": {who}" if who else "")
-              for when, kind, who in zip(dates, dated["event_type"].astype(str), dated["principals"])]
+    days = [str(d) for d in dated["start_date"]]
+    # A band of shade for every other day, so the events of one day read as a group; no empty years between them.
+    band, previous = 0, None
+    for yi, day in zip(y, days):
+        band += day != previous
+        previous = day
+        if band % 2:
+            ax.axhspan(yi - 0.5, yi + 0.5, color="#f3f0e8", zorder=0, linewidth=0)
+    counts = list(dated["pledges"])
+    ax.barh(y, counts, height=0.6, color=CHN, alpha=0.85, zorder=2)
+    for yi, n in zip(y, counts):
+        ax.annotate(f"{n} pledge{'s' * (n != 1)}" if n else "no pledge", (n, yi), xytext=(4, -3), textcoords="offset points",
+                    fontsize=8, color="#333333" if n else GREY)
+    labels = [f"{day}  {kind.replace('_', ' ')}" + (f": {who}" if who else "")
+              for day, kind, who in zip(days, dated["event_type"].astype(str), dated["principals"])]
     ax.set_yticks(y, labels)
     ax.tick_params(axis="y", length=0)
-    ax.set_xlim(start, end)
-    ax.set_ylim(-0.8, len(dated) - 0.2)
+    ax.set_ylim(-0.5, len(dated) - 0.5)
+    ax.set_xlim(0, max([*counts, 1]) * 1.25)
+    ax.set_xlabel("pledges made at the event")
     ax.grid(axis="x", color="#eeeeee")
     ax.set_axisbelow(True)
-    fig.suptitle("China–Kazakhstan engagements with a known date: principal participants and pledges made", x=0.01, ha="left", fontsize=10)
+    fig.suptitle("China–Kazakhstan engagements with a known date, in the order they happened: principal participants and pledges made",
+                 x=0.01, ha="left", fontsize=10)
     left_out = len(undated)
     pledges_left_out = int(undated["pledges"].sum())
     _caption(fig, f"Not shown: {left_out} of {len(dated) + left_out} events, whose texts give no date (date_precision unknown), "
-                  f"with {pledges_left_out} pledge{'s' * (pledges_left_out != 1)}. Marker area grows with the number of pledges.")
+                  f"with {pledges_left_out} pledge{'s' * (pledges_left_out != 1)}.\nEvents of one day (shaded bands alternate by day) are in "
+                  "the order the texts give: arrival, welcoming ceremony, meeting or talks, statements and signings, press.")
     return _save(fig, out, "timeline")
 
 
-def target_points(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pledges with a quantified target, and the measured figures of the metrics those targets are stated in."""
+def target_histories(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """Each quantified target once (value, unit, deadline and topic), with every pledge that states it, in the order they were made."""
+    pledges = tables["pledges"]
+    events = tables["events"].set_index("event_id")
+    targets = pledges[pledges["target_value"].notna()]
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for _, pledge in targets.iterrows():
+        key = (float(pledge["target_value"]), str(pledge["target_unit"]), int(pledge["deadline"]), str(pledge["topic"]))
+        on = events.loc[pledge["event_id"], "start_date"]
+        entry = out.setdefault(key, {"value": key[0], "unit": key[1], "deadline": key[2], "topic": key[3], "history": []})
+        entry["history"].append({
+            "date": None if pd.isna(on) else dt.date.fromisoformat(str(on)),
+            "pledge_id": str(pledge["pledge_id"]),
+            "status": str(pledge["status"]),
+            "status_as_of": None if pd.isna(pledge["status_as_of"]) else str(pledge["status_as_of"]),
+        })
+    for entry in out.values():
+        entry["history"].sort(key=lambda h: (h["date"] is None, h["date"] or dt.date.min))
+    return sorted(out.values(), key=lambda t: (t["deadline"], t["unit"], t["value"], t["topic"]))
+
+
+def target_points(tables: dict[str, pd.DataFrame]) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """The targets, each once with its history, and the measured figures of the metrics those targets are stated in."""
     pledges, figures = tables["pledges"], tables["figures"]
     targets = pledges[pledges["target_value"].notna()]
     target_figures = figures[figures["pledge_id"].isin(targets["pledge_id"])]
     kinds = set(zip(target_figures["metric"].astype(str), target_figures["unit"].astype(str)))
     measured = figures[~figures["is_target"].fillna(False)]
     outcomes = measured[[(m, u) in kinds for m, u in zip(measured["metric"].astype(str), measured["unit"].astype(str))]]
-    return targets, outcomes
+    return target_histories(tables), outcomes
+
+
+def _year(day: dt.date) -> float:
+    return day.year + (day.timetuple().tm_yday - 1) / 365.25
 
 
 def draw_targets(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """Each target once: a line from when it was first stated to its deadline, a tick each time a text states it, an open circle at the deadline."""
     from matplotlib.figure import Figure
 
     targets, outcomes = target_points(tables)
-    events = tables["events"].set_index("event_id")
     fig = Figure(figsize=(10, 5), layout="constrained")
     ax = fig.add_subplot()
-    for i, (_, pledge) in enumerate(targets.iterrows()):
-        set_on = events.loc[pledge["event_id"], "start_date"]
-        x, value = int(pledge["deadline"]), float(pledge["target_value"]) / 1e9
-        ax.scatter([x], [value], s=110, facecolors="none", edgecolors=CHN, linewidths=1.6, zorder=3)
-        ax.annotate(f"target: {value:g} bn {pledge['target_unit']} by {x}\n(pledge {pledge['pledge_id']}, set {set_on}; status {pledge['status']})",
-                    (x, value), xytext=(22, 28 + 36 * i), textcoords="offset points", ha="left", fontsize=8, color=CHN,
-                    arrowprops={"arrowstyle": "-", "color": CHN, "linewidth": 0.6, "relpos": (0, 0)})
+    years: list[float] = []
+    for i, target in enumerate(targets):
+        value, deadline = target["value"] / 1e9, target["deadline"]
+        stated = [h for h in target["history"] if h["date"] is not None]
+        xs = [_year(h["date"]) for h in stated]
+        if xs:
+            ax.plot([xs[0], deadline], [value, value], color=CHN, linewidth=1.2, linestyle=(0, (4, 2)), zorder=2)
+            ax.scatter(xs, [value] * len(xs), marker="|", s=160, color=CHN, linewidths=1.6, zorder=3)
+        ax.scatter([deadline], [value], s=110, facecolors="none", edgecolors=CHN, linewidths=1.6, zorder=3)
+        lines = [f"target: {value:g} bn {target['unit']} by {deadline} ({target['topic']})"]
+        for n, h in enumerate(target["history"]):
+            verb = "set" if n == 0 else "restated"
+            when = h["date"].isoformat() if h["date"] else "date unknown"
+            status = h["status"] + (f" as of {h['status_as_of']}" if h["status_as_of"] else "")
+            lines.append(f"{verb} {when}, pledge {h['pledge_id']}: {status}")
+        ax.annotate("\n".join(lines), (xs[0] if xs else deadline, value), xytext=(0, 26 + 60 * i), textcoords="offset points",
+                    ha="left", fontsize=8, color=CHN, linespacing=1.35)
+        years += [*xs, deadline]
     for _, figure in outcomes.iterrows():
         x, value = int(str(figure["period"])[:4]), float(figure["value"]) / 1e9
         ax.scatter([x], [value], s=70, color=KAZ, zorder=3)
@@ -132,15 +185,16 @@ def draw_targets(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
                     if pd.isna(figure["pledge_id"]) else f"reported: {figure['value_text']} in {figure['period']}\n(figure {figure['figure_id']})",
                     (x, value), xytext=(-22, -44), textcoords="offset points", ha="right", fontsize=8, color=KAZ,
                     arrowprops={"arrowstyle": "-", "color": KAZ, "linewidth": 0.6, "relpos": (1, 1)})
-    years = [int(v) for v in targets["deadline"]] + [int(str(p)[:4]) for p in outcomes["period"]]
-    ax.set_xlim(min(years) - 5, max(years) + 2)
-    values = [float(v) / 1e9 for v in targets["target_value"]] + [float(v) / 1e9 for v in outcomes["value"]]
-    ax.set_ylim(0, max(values) * 1.5)
-    ax.set_xlabel("year (target deadline, or the year a figure refers to)")
+        years.append(x)
+    ax.set_xlim(int(min(years)) - 1, int(max(years)) + 2)
+    values = [t["value"] / 1e9 for t in targets] + [float(v) / 1e9 for v in outcomes["value"]]
+    ax.set_ylim(0, max(values) * 1.6)
+    ax.set_xlabel("year (when a target was stated and its deadline, or the year a figure refers to)")
     ax.set_ylabel("billion USD")
     ax.grid(color="#eeeeee")
     ax.set_axisbelow(True)
-    fig.suptitle("Bilateral trade: quantified targets (open circles) and reported figures (dots), shown separately", x=0.01, ha="left", fontsize=10)
+    fig.suptitle("Bilateral trade: each quantified target once, from when it was stated (ticks) to its deadline (open circle); reported figures (dots)",
+                 x=0.01, ha="left", fontsize=10)
     _caption(fig, "No text in the corpus reports trade in 2015. The 2024 text says trade reached a target of the two heads of state seven years\n"
                   "ahead of schedule, i.e. a target with a 2030 deadline that no text in the corpus states; the dataset therefore links\n"
                   "the 2023 figure to no pledge, and this picture implies nothing about whether the 2015 target was met.")

@@ -76,10 +76,12 @@ CROISSANT_CONTEXT: dict[str, Any] = {
 def base_url(root: Path) -> str | None:
     """The public address the repository's files are served from (`[tool.cnkz] base-url`), ending in "/"; None when unset."""
     path = root / "pyproject.toml"
+    if not path.exists():
+        return None  # an unpacked release: no setting, so relative links
     try:
         config = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("cnkz", {})
-    except (FileNotFoundError, tomllib.TOMLDecodeError):
-        return None
+    except tomllib.TOMLDecodeError as exc:
+        raise BuildError(f"cannot read [tool.cnkz] ({exc})", file=str(path)) from None
     value = config.get("base-url")
     if value is None:
         return None

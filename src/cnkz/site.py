@@ -8,6 +8,7 @@ inputs give the same bytes, so a release archive that carries the site stays rep
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from .descriptor import DESCRIPTION, LICENSE, PACKAGE_NAME, TITLE
 from .docs import meaning
 from .errors import CnkzError
 from .metadata import address, apa, base_url, bibtex, citation, dataset_jsonld, read_table, release_index
-from .tables import TABLES, TABLES_BY_NAME, Field, Table
+from .tables import TABLES, Field, Table
 
 SITE = "site"
 SOURCE_TABLE = "sources"
@@ -77,7 +78,8 @@ def page(title: str, body: str, depth: int, version: str, head: str = "") -> str
 <main>
 {body}
 </main>
-<footer>Data: <a href="{e(LICENSE["path"])}">{e(LICENSE["name"])}</a>. Source texts are their outlets' own, included so that every quote can be checked.</footer>
+<footer>Data: <a href="{e(LICENSE["path"])}">{e(LICENSE["name"])}</a>.
+Source texts are their outlets' own, included so that every quote can be checked.</footer>
 <script src="{up}assets/site.js"></script>
 </body>
 </html>
@@ -234,7 +236,7 @@ def highlighted(text: str, quotes: list[Quote]) -> str:
     for q in quotes:
         starts.setdefault(q.start, []).append(q)
     out = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         out += [f'<span class="anchor" id="q-{e(q.table)}-{e(q.key)}"></span>' for q in starts.get(a, [])]
         covering = [q for q in quotes if q.start <= a and b <= q.end]
         if not covering:
