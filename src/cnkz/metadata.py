@@ -156,8 +156,21 @@ def release_index(root: Path) -> dict[str, dict[str, str]]:
 
 
 def _csv_and_parquet(root: Path) -> list[dict[str, Any]]:
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    return [r for r in descriptor["resources"] if r.get("format") in ("csv", "parquet")]
+    """The descriptor's file resources, each with the keys the metadata uses; a damaged descriptor is one clear error."""
+    path = root / "datapackage.json"
+    try:
+        resources = json.loads(path.read_text(encoding="utf-8"))["resources"]
+        out = [r for r in resources if r.get("format") in ("csv", "parquet")]
+        for r in out:
+            for key in ("name", "path", "title", "mediatype", "hash"):
+                if not isinstance(r.get(key), str):
+                    raise KeyError(f"a resource without {key}")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BuildError(f"the descriptor cannot be described ({type(exc).__name__}: {exc}); run `cnkz build`", file=str(path)) from None
+    missing = [t.name for t in TABLES if not any(r["name"] == t.name and r["format"] == "csv" for r in out)]
+    if missing:
+        raise BuildError(f"the descriptor has no CSV resource for {', '.join(missing)}; run `cnkz build`", file=str(path))
+    return out
 
 
 def distributions(root: Path, base: str | None, relative_to: str, releases: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
