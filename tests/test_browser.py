@@ -99,6 +99,8 @@ def test_home_to_table_to_filter_to_row_to_quote_and_back(site: Path, driver: An
     wait(driver, lambda d: panel.is_displayed())
     links = {a.text: a for a in panel.find_elements(By.TAG_NAME, "a")}
     assert f"pledges {row['pledge_id']}" in links
+    # Each row in the panel says what it is: for a pledge, its statement.
+    assert f"pledges {row['pledge_id']}: {row['statement']}" in panel.text.splitlines()
     links[f"pledges {row['pledge_id']}"].click()
     wait(driver, lambda d: d.current_url.endswith(f"/tables/pledges.html#row-{row['pledge_id']}"))
     current = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#rows tr.current"))

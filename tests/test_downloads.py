@@ -126,3 +126,16 @@ def test_a_wheel_with_other_bytes_in_releases_is_refused_and_nothing_is_recorded
     assert str(info.value).endswith("cnkz-9.0.0-py3-none-any.whl exists in releases/ with different bytes; a published version never changes")
     assert (repo / "releases" / "index.json").read_bytes() == index
     assert not (repo / "releases" / ARCHIVE.format("9.0.0")).exists()
+
+
+def test_the_site_in_the_archive_links_only_files_the_archive_holds(unpacked: Path) -> None:
+    import html
+    import re
+
+    site = unpacked / "site"
+    for page in site.rglob("*.html"):
+        for target in re.findall(r'(?:href|src)="([^"#]+)(?:#[^"]*)?"', page.read_text(encoding="utf-8")):
+            if re.match(r"^[a-z]+:", target) or target.startswith("../releases/"):
+                continue  # other addresses, and the releases folder of the repository the site describes
+            resolved = (page.parent / html.unescape(target)).resolve()
+            assert resolved.is_relative_to(unpacked) and resolved.exists(), (page.name, target)

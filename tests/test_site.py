@@ -90,8 +90,16 @@ def test_every_local_link_and_image_points_at_a_file_of_the_package(files: dict[
             resolved = (folder / html.unescape(target)).resolve()
             inside_site = resolved.is_relative_to(ROOT / "site")
             exists = str(resolved.relative_to(ROOT / "site")) in files if inside_site else resolved.exists()
-            # Markdown pages may point at repository files that no package carries (for example src/); all else must exist.
-            assert exists or name in ("curation.html", "codebook.html", "changelog.html"), (name, target)
+            assert exists, (name, target)
+
+
+def test_document_pages_link_the_other_pages_and_drop_links_to_files_no_release_holds() -> None:
+    from cnkz.site import markdown_page
+
+    text = "See the [codebook](docs/codebook.md#events), [events](resources/events.csv), [the rules](src/cnkz/validate.py) and [CC](https://example.org/)."
+    page = markdown_page("x", text, "X", "1.0.0")
+    assert ('See the <a href="codebook.html#events">codebook</a>, <a href="../resources/events.csv">events</a>, the rules '
+            'and <a href="https://example.org/">CC</a>.') in page
 
 
 def test_table_pages_hold_every_row_and_every_vocabulary_meaning(files: dict[str, bytes]) -> None:

@@ -29,6 +29,8 @@ from .tables import TABLES, Field, Table
 SITE = "site"
 SOURCE_TABLE = "sources"
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")
+# The column that says in words what a row is, where a table has one, shown next to its quote.
+HEADLINES = ("summary", "statement", "description", "name")
 FIGURES = ("timeline", "targets")
 ASSETS = ("site.css", "site.js")
 # Markdown documents shown as pages, and where links between them point in the site.
@@ -44,6 +46,7 @@ class Quote:
     start: int
     end: int
     text: str
+    label: str = ""
 
     @property
     def ref(self) -> str:
@@ -220,9 +223,11 @@ def quotes_of(source_id: str, tables: dict[str, list[dict[str, str]]]) -> list[Q
     for table in TABLES:
         if not has_evidence(table):
             continue
+        headline = next((h for h in HEADLINES if h in table.columns), None)
         for row in tables[table.name]:
             if row["source_id"] == source_id:
-                out.append(Quote(table.name, row_key(table, row), int(row["char_start"]), int(row["char_end"]), row["quote"]))
+                label = row[headline] if headline else ""
+                out.append(Quote(table.name, row_key(table, row), int(row["char_start"]), int(row["char_end"]), row["quote"], label))
     return sorted(out, key=lambda q: (q.start, -q.end, q.table, q.key))
 
 
@@ -255,7 +260,8 @@ def source_page(root: Path, source: dict[str, str], tables: dict[str, list[dict[
     quotes = quotes_of(source["source_id"], tables)
     listed = "".join(
         f'<li id="list-{e(q.table)}-{e(q.key)}"><a href="#q-{e(q.table)}-{e(q.key)}" class="jump">{q.start}–{q.end}</a> '
-        f'<a href="../tables/{e(q.table)}.html#row-{e(q.key)}" class="row">{e(q.table)} {e(q.key)}</a>: “{e(q.text)}”</li>'
+        f'<a href="../tables/{e(q.table)}.html#row-{e(q.key)}" class="row">{e(q.table)} {e(q.key)}</a> '
+        f'<span class="label">{e(q.label)}</span> “{e(q.text)}”</li>'
         for q in quotes)
     facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in source.items() if k != "title" and v)
     body = f"""<h1>{e(source["title"])}</h1>
@@ -272,23 +278,28 @@ rows; a darker highlight is quoted by more rows. Click a highlight for its rows.
     return page(source["title"], body, 1, version)
 
 
-_HREF = re.compile(r'href="([^"#]*)(#[^"]*)?"')
+_ANCHOR = re.compile(r'<a href="([^"#]*)(#[^"]*)?"([^>]*)>(.*?)</a>', re.S)
+# Files of the package a document may link to; they are beside the site folder in a clone and in a release.
+PACKAGE_FILES = ("datapackage.json", "resources/", "seeds/", "scripts/load.R")
 
 
 def markdown_page(name: str, text: str, label: str, version: str) -> str:
+    """A Markdown document as a page; links to the other documents point at their pages, links to files no package holds become text."""
     from marko.ext.gfm import gfm
 
     body = str(gfm.convert(text))
 
     def link(match: re.Match[str]) -> str:
-        target, fragment = match.group(1), match.group(2) or ""
+        target, fragment, rest, words = match.group(1), match.group(2) or "", match.group(3), match.group(4)
         if target == "" or re.match(r"^[a-z]+:", target):
             return match.group(0)
         if target in PAGE_OF:
-            return f'href="{PAGE_OF[target]}{fragment}"'
-        return f'href="../{target}{fragment}"'  # a file of the package, beside the site folder
+            return f'<a href="{PAGE_OF[target]}{fragment}"{rest}>{words}</a>'
+        if target.startswith(PACKAGE_FILES):
+            return f'<a href="../{target}{fragment}"{rest}>{words}</a>'
+        return words  # a repository file (code, review notes) that a release does not carry
 
-    return page(label, f'<div class="doc" id="{e(name)}">{_HREF.sub(link, body)}</div>', 0, version)
+    return page(label, f'<div class="doc" id="{e(name)}">{_ANCHOR.sub(link, body)}</div>', 0, version)
 
 
 def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None) -> dict[str, bytes]:

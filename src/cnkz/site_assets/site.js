@@ -87,6 +87,10 @@
         m.dataset.rows.split(" ").forEach(function (ref) {
           var li = document.createElement("li");
           li.appendChild(rowLink(ref));
+          // What the row says, from the list of quotes under the text.
+          var parts = ref.split(":"), entry = document.getElementById("list-" + parts[0] + "-" + parts.slice(1).join(":"));
+          var label = entry && entry.querySelector(".label");
+          if (label && label.textContent) { li.appendChild(document.createTextNode(": " + label.textContent)); }
           list.appendChild(li);
         });
         panel.hidden = false;
