@@ -94,7 +94,7 @@ def test_timeline_puts_the_events_of_a_day_in_the_order_they_happened(drawn: Pat
     assert keys == sorted(keys)  # top to bottom: by day, then in the day's order
     # As the 2017 text tells it: arrival, "Before the talks ... the grand welcoming ceremony", the talks, "After the talks ... signed".
     day = [label[12:].split(":")[0] for label in labels if label.startswith("2017-06-08")]
-    assert day == ["arrival", "welcoming ceremony", "talks", "joint statement", "signing"]
+    assert day == ["visit", "arrival", "welcoming ceremony", "talks", "joint statement", "signing", "press conference"]
 
 
 def test_timeline_has_no_empty_stretch_of_years(drawn: Path) -> None:
@@ -109,7 +109,7 @@ def test_targets_and_outcomes_are_separate_points(drawn: Path) -> None:
     targets = [p for p in table("pledges") if p["target_value"]]
     assert targets
     for pledge in targets:
-        assert f", pledge {pledge['pledge_id']}: {pledge['status']}" in text
+        assert f": pledge {pledge['pledge_id']} (status {pledge['status']}" in text
         assert f"by {pledge['deadline']}" in text
     measured = [f for f in table("figures") if f["metric"] == "trade_volume" and f["is_target"] == "false"]
     assert measured
@@ -121,17 +121,25 @@ def test_targets_and_outcomes_are_separate_points(drawn: Path) -> None:
 
 def test_targets_chart_shows_each_target_once_with_its_history(drawn: Path) -> None:
     text = svg_text(drawn / "targets.svg")
+    lines = text.splitlines()
     events = {e["event_id"]: e for e in table("events")}
+    updates = table("pledge_updates")
     targets: dict[tuple[str, str, str, str], list[dict[str, str]]] = {}
     for pledge in table("pledges"):
         if pledge["target_value"]:
             targets.setdefault((pledge["target_value"], pledge["target_unit"], pledge["deadline"], pledge["topic"]), []).append(pledge)
-    assert len([line for line in text.splitlines() if line.startswith("target: ")]) == len(targets)
+    assert len([line for line in lines if line.startswith("target: ")]) == len(targets)
     assert any(len(stated) > 1 for stated in targets.values())  # the 40 bn by 2015 target is stated twice, and drawn once
     for (value, unit, deadline, topic), stated in targets.items():
-        assert f"target: {float(value) / 1e9:g} bn {unit} by {deadline} ({topic})" in text
+        assert f"target: {float(value) / 1e9:g} bn {unit} by {deadline} ({topic})" in lines
         stated = sorted(stated, key=lambda p: events[p["event_id"]]["start_date"])
-        history = [line for line in text.splitlines() if line.startswith(("set ", "restated "))]
-        expected = [f"{'set' if i == 0 else 'restated'} {events[p['event_id']]['start_date']}, pledge {p['pledge_id']}: {p['status']}"
-                    + (f" as of {p['status_as_of']}" if p["status_as_of"] else "") for i, p in enumerate(stated)]
-        assert [line for line in history if any(p["pledge_id"] in line for p in stated)] == expected
+        expected = []
+        for i, p in enumerate(stated):
+            status = p["status"] + (f" as of {p['status_as_of']}" if p["status_as_of"] else "")
+            expected.append((events[p["event_id"]]["start_date"], 0, f"{'set' if i == 0 else 'restated'}: pledge {p['pledge_id']} (status {status})"))
+            expected += [(u["as_of"], 1, f"reported {u['status']}: update {u['update_id']}") for u in updates if u["pledge_id"] == p["pledge_id"]]
+        history = [f"{day} {what}" for day, _, what in sorted(expected)]
+        ids = {p["pledge_id"] for p in stated} | {u["update_id"] for u in updates if u["pledge_id"] in {p["pledge_id"] for p in stated}}
+        assert [line for line in lines if line[:4].isdigit() and any(i in line for i in ids)] == history
+    # The history holds the later report on the 2011 target: the 2011-09-27 text restates it as committed.
+    assert "2011-09-27 reported committed: update 2011-wu-bangguo-kazakhstan.trade-target-restated" in lines

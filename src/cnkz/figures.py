@@ -118,23 +118,29 @@ def draw_timeline(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
 
 
 def target_histories(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
-    """Each quantified target once (value, unit, deadline and topic), with every pledge that states it, in the order they were made."""
+    """Each quantified target once (value, unit, deadline and topic), with its history in date order: every pledge that
+    states it ("set", then "restated") and every later report on those pledges (pledge_updates, where the package has it)."""
     pledges = tables["pledges"]
     events = tables["events"].set_index("event_id")
+    updates = tables.get("pledge_updates")
     targets = pledges[pledges["target_value"].notna()]
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for _, pledge in targets.iterrows():
         key = (float(pledge["target_value"]), str(pledge["target_unit"]), int(pledge["deadline"]), str(pledge["topic"]))
         on = events.loc[pledge["event_id"], "start_date"]
         entry = out.setdefault(key, {"value": key[0], "unit": key[1], "deadline": key[2], "topic": key[3], "history": []})
-        entry["history"].append({
-            "date": None if pd.isna(on) else dt.date.fromisoformat(str(on)),
-            "pledge_id": str(pledge["pledge_id"]),
-            "status": str(pledge["status"]),
-            "status_as_of": None if pd.isna(pledge["status_as_of"]) else str(pledge["status_as_of"]),
-        })
+        status = str(pledge["status"]) + ("" if pd.isna(pledge["status_as_of"]) else f" as of {pledge['status_as_of']}")
+        entry["history"].append({"date": None if pd.isna(on) else dt.date.fromisoformat(str(on)), "kind": "stated",
+                                 "text": f"pledge {pledge['pledge_id']} (status {status})"})
+        if updates is not None:
+            for _, update in updates[updates["pledge_id"] == pledge["pledge_id"]].iterrows():
+                entry["history"].append({"date": dt.date.fromisoformat(str(update["as_of"])), "kind": f"reported {update['status']}",
+                                         "text": f"update {update['update_id']}"})
     for entry in out.values():
-        entry["history"].sort(key=lambda h: (h["date"] is None, h["date"] or dt.date.min))
+        entry["history"].sort(key=lambda h: (h["date"] is None, h["date"] or dt.date.min, h["kind"] != "stated"))
+        stated = [h for h in entry["history"] if h["kind"] == "stated"]
+        for n, h in enumerate(stated):
+            h["kind"] = "set" if n == 0 else "restated"
     return sorted(out.values(), key=lambda t: (t["deadline"], t["unit"], t["value"], t["topic"]))
 
 
@@ -164,17 +170,13 @@ def draw_targets(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     for i, target in enumerate(targets):
         value, deadline = target["value"] / 1e9, target["deadline"]
         stated = [h for h in target["history"] if h["date"] is not None]
-        xs = [_year(h["date"]) for h in stated]
+        xs = sorted({_year(h["date"]) for h in stated})
         if xs:
             ax.plot([xs[0], deadline], [value, value], color=CHN, linewidth=1.2, linestyle=(0, (4, 2)), zorder=2)
             ax.scatter(xs, [value] * len(xs), marker="|", s=160, color=CHN, linewidths=1.6, zorder=3)
         ax.scatter([deadline], [value], s=110, facecolors="none", edgecolors=CHN, linewidths=1.6, zorder=3)
         lines = [f"target: {value:g} bn {target['unit']} by {deadline} ({target['topic']})"]
-        for n, h in enumerate(target["history"]):
-            verb = "set" if n == 0 else "restated"
-            when = h["date"].isoformat() if h["date"] else "date unknown"
-            status = h["status"] + (f" as of {h['status_as_of']}" if h["status_as_of"] else "")
-            lines.append(f"{verb} {when}, pledge {h['pledge_id']}: {status}")
+        lines += [f"{h['date'].isoformat() if h['date'] else 'date unknown'} {h['kind']}: {h['text']}" for h in target["history"]]
         ax.annotate("\n".join(lines), (xs[0] if xs else deadline, value), xytext=(0, 26 + 60 * i), textcoords="offset points",
                     ha="left", fontsize=8, color=CHN, linespacing=1.35)
         years += [*xs, deadline]
