@@ -14,6 +14,7 @@ from cnkz.diff import diff, load_snapshot
 from cnkz.docs import write_docs
 from cnkz.errors import ReleaseError
 from cnkz.release import release
+from cnkz.site import site_files
 from cnkz.validate import validate
 
 from .conftest import ARCHIVE, NEXT_MAJOR, NEXT_PATCH, RELEASE_DATE, ROOT, VERSION, read_rows, set_cell, write_rows
@@ -51,6 +52,8 @@ def test_archive_holds_exactly_the_package(released: Path, tmp_path: Path) -> No
     expected = {"datapackage.json", "README.md", "CHANGELOG.md", "CITATION.cff", "codebook.md", "LICENSE", "SHA256SUMS"}
     expected |= {r["path"] for r in descriptor["resources"]}
     expected |= {f"seeds/{p.name}" for p in (ROOT / "seeds").iterdir()}
+    # From 2.0.0 (layout 2) also the R loader, the code's licence and the site.
+    expected |= {"scripts/load.R", "LICENSE-CODE"} | {f"site/{name}" for name in site_files(released)}
     assert names == sorted(expected)
     assert validate(folder) == []
     assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, check=False).returncode == 0
