@@ -31,7 +31,8 @@ COMPARED = {
     "events": ["event_type", "start_date", "end_date", "date_precision", "date_inferred", "place_id", "country", "venue", "location_inferred", "parent_type",
                "plover_category", "plover_mode", "plover_context", "actor", "recipient"],
     "participants": ["event_type", "role", "present", "office"],
-    "pledges": ["event_type", "actor", "speaker", "pledge_type", "plover_category", "topic", "target_value", "target_unit", "deadline", "status", "status_as_of"],
+    "pledges": ["event_type", "actor", "speaker", "pledge_type", "plover_category", "topic", "target_value", "target_unit", "deadline",
+                "status", "status_as_of"],
     "figures": ["metric", "value", "unit", "qualifier", "is_target", "period", "period_inferred", "linked_pledge"],
     "pledge_updates": ["earlier_pledge", "status", "figure_value"],
 }

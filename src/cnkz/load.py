@@ -229,7 +229,7 @@ def descriptor_tables(resources: list[dict[str, Any]], where: str) -> tuple[Tabl
         for f in schema["fields"]:
             if not isinstance(f, dict) or f.get("type") not in ARROW_TYPES or not isinstance(f.get("name"), str):
                 raise LoadError(f"field {f!r} has no name or a type cnkz cannot read", file=where, record=str(resource.get("name")))
-            constraints = f.get("constraints") if isinstance(f.get("constraints"), dict) else {}
+            constraints: dict[str, Any] = f["constraints"] if isinstance(f.get("constraints"), dict) else {}
             enum = constraints.get("enum")
             vocabulary = Vocabulary(f["name"], tuple((str(code), "") for code in enum)) if isinstance(enum, list) else None
             fields.append(Field(f["name"], f["type"], str(f.get("description", "")), required=bool(constraints.get("required")), vocabulary=vocabulary))
