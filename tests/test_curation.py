@@ -47,33 +47,34 @@ def test_offsets_are_computed_from_the_quote(repo: Path) -> None:
     ("mutate", "message"),
     [
         (lambda d: d["events"][0].__setitem__("quote", "arrived in Almaty"),
-         f"{DOC}, record events[1] (visit), field quote: quote not found in the source text"),
+         f"{DOC}:29:3: events[1] (visit), key quote: quote not found in the source text"),
         (lambda d: d["participants"][0].__setitem__("quote", "Jia"),
-         f"{DOC}, record participants[1], field quote: quote occurs 7 times in the source text; add occurrence: N to say which"),
+         f"{DOC}:67:3: participants[1], key quote: quote occurs 7 times in the source text; add occurrence: N to say which"),
         (lambda d: d["events"][1].pop("summary"),
-         f"{DOC}, record events[2] (arrival), field summary: required field is missing or empty"),
+         f"{DOC}:31:3: events[2] (arrival), key summary: required field is missing or empty"),
         (lambda d: d["events"][1].__setitem__("venue_name", "Palace"),
-         f"{DOC}, record events[2] (arrival): unknown field(s) venue_name; allowed: key, type, parent, start_date, end_date, "
+         f"{DOC}:44:3: events[2] (arrival), key venue_name: unknown field; allowed: key, type, parent, start_date, end_date, "
          "date_precision, date_inferred, place, country, venue, location_inferred, plover_category, plover_mode, plover_context, actor, recipient, "
          "summary, quote, occurrence"),
         (lambda d: d["events"][1].__setitem__("start_date", "9 November 2010"),
-         f"{DOC}, record events[2] (arrival), field start_date: expected a date YYYY-MM-DD, found '9 November 2010'"),
+         f"{DOC}:34:3: events[2] (arrival), key start_date: expected a date YYYY-MM-DD, found '9 November 2010'"),
         (lambda d: d["events"][1].__setitem__("date_inferred", "yes"),
-         f"{DOC}, record events[2] (arrival), field date_inferred: expected true or false, found 'yes'"),
+         f"{DOC}:37:3: events[2] (arrival), key date_inferred: expected true or false, found 'yes'"),
         (lambda d: d["events"][1].__setitem__("parent", "trip"),
-         f"{DOC}, record events[2] (arrival), field parent: no event with key 'trip' in this file"),
+         f"{DOC}:33:3: events[2] (arrival), key parent: no event with key 'trip' in this file"),
         (lambda d: d["participants"][0].__setitem__("person", "jia-qing-lin"),
-         f"{DOC}, record participants[1], field person: person 'jia-qing-lin' is not in curation/people.yaml"),
+         f"{DOC}:61:3: participants[1], key person: person 'jia-qing-lin' is not in curation/people.yaml"),
         (lambda d: d["figures"][0].__setitem__("value_text", "eighteen"),
-         f"{DOC}, record figures[1] (relations-years), field value_text: value_text 'eighteen' is not inside the quote"),
+         f"{DOC}:216:3: figures[1] (relations-years), key value_text: value_text 'eighteen' is not inside the quote"),
         (lambda d: d["pledges"][1].__setitem__("key", d["pledges"][0]["key"]),
-         f"{DOC}, record pledges[2] (political-security-ties), field key: key 'political-security-ties' is used twice in pledges"),
+         f"{DOC}:110:3: pledges[2] (political-security-ties), key key: key 'political-security-ties' is used twice in pledges"),
         (lambda d: d["source"].__setitem__("id", "jia-2010"),
-         f"{DOC}, record source, field id: file name must be the source id (jia-2010.yaml)"),
+         f"{DOC}:2:3: source, key id: file name must be the source id (jia-2010.yaml)"),
         (lambda d: d["source"]["body"].__setitem__("first", "Beijing"),
-         f"{DOC}, record source, field body: quote not found in the source text"),
-        (lambda d: d.__setitem__("notes", "x"), f"{DOC}: unknown section(s) notes"),
-        (lambda d: d.__setitem__("events", {"key": "visit"}), f"{DOC}: section events must be a list"),
+         f"{DOC}:12:3: source, key body: quote not found in the source text"),
+        (lambda d: d.__setitem__("notes", "x"), f"{DOC}:239:1: key notes: unknown section; the sections are source, events, participants, pledges, "
+         "figures, exclusions"),
+        (lambda d: d.__setitem__("events", {"key": "visit"}), f"{DOC}:15:1: key events: expected a list of records (each starting with '- ')"),
     ],
 )
 def test_malformed_curation_names_file_record_and_field(repo: Path, mutate, message: str) -> None:
@@ -85,7 +86,7 @@ def test_malformed_curation_names_file_record_and_field(repo: Path, mutate, mess
 
 def test_invalid_yaml_names_the_line(repo: Path) -> None:
     (repo / DOC).write_text("source:\n  id: [unclosed\n", encoding="utf-8")
-    assert error_for(repo) == f"{repo / DOC}: invalid YAML at line 3, column 1: expected ',' or ']', but got '<stream end>'"
+    assert error_for(repo) == f"{DOC}:3:1: invalid YAML: expected ',' or ']', but got '<stream end>'"
 
 
 def test_missing_seed_is_named(repo: Path) -> None:
@@ -96,7 +97,7 @@ def test_missing_seed_is_named(repo: Path) -> None:
 def test_one_name_two_person_ids_is_refused(repo: Path) -> None:
     with (repo / "curation" / "people.yaml").open("a", encoding="utf-8") as handle:
         handle.write("xi-jin-ping: {name: Xi Jinping, country: CHN}\n")
-    assert error_for(repo) == f"{repo / 'curation' / 'people.yaml'}: the same name has several person_ids: Xi Jinping"
+    assert error_for(repo) == "curation/people.yaml:16:15: xi-jin-ping, key name: the name Xi Jinping already has the person_id xi-jinping; use that one"
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import CurationError
+from .safeyaml import Positions, YamlRefused, YamlSyntaxError, parse, read, split_path
 from .sources import locate, read_text, sha256_file
 from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, PLEDGE_PLOVER, RECIPIENT_ROLES, TABLES, plover_mode
 
@@ -166,7 +166,8 @@ def _parse_record(raw: Any, section: str, file: str, label: str) -> dict[str, An
         raise CurationError(f"expected a mapping of fields, found {type(raw).__name__}", file=file, record=label)
     unknown = sorted(set(raw) - set(spec), key=str)
     if unknown:
-        raise CurationError(f"unknown field(s) {', '.join(map(str, unknown))}; allowed: {', '.join(spec)}", file=file, record=label)
+        others = f" (also unknown: {', '.join(map(str, unknown[1:]))})" if unknown[1:] else ""
+        raise CurationError(f"unknown field{others}; allowed: {', '.join(spec)}", file=file, record=label, field=str(unknown[0]))
     parsed: dict[str, Any] = {}
     for name, (parser, required) in spec.items():
         value = raw.get(name)
@@ -182,52 +183,106 @@ def _parse_record(raw: Any, section: str, file: str, label: str) -> dict[str, An
     return parsed
 
 
-def load_yaml(path: Path) -> Any:
+def _display(path: Path) -> str:
+    """How errors name a curation file: `curation/<name>.yaml`, as the curator sees it in the repository."""
+    return f"curation/{path.name}" if path.parent.name == "curation" else str(path)
+
+
+def load_yaml_positions(path: Path) -> tuple[Any, Positions]:
+    """A curation file's data and the line:column of each value, through the refusing reader in safeyaml."""
+    file = _display(path)
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+        return parse(read(path))
     except FileNotFoundError:
-        raise CurationError("file not found", file=str(path)) from None
+        raise CurationError("file not found", file=file) from None
+    except OSError as exc:
+        raise CurationError(f"cannot be read ({exc.strerror})", file=file) from None
     except UnicodeDecodeError as exc:
-        raise CurationError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise CurationError(f"invalid YAML{where}: {problem}", file=str(path)) from None
+        raise CurationError(f"not UTF-8 (byte {exc.start})", file=file) from None
+    except YamlSyntaxError as exc:
+        raise CurationError(f"invalid YAML: {exc.message}", file=file, line=exc.line or None, column=exc.column or None) from None
+    except YamlRefused as exc:
+        record, key = split_path(exc.path)
+        raise CurationError(exc.message, file=file, record=record, field=key, line=exc.line, column=exc.column) from None
+
+
+def load_yaml(path: Path) -> Any:
+    """A curation file's data; every refusal is a CurationError naming file:line:column and the key."""
+    return load_yaml_positions(path)[0]
+
+
+_RECORD = re.compile(r"(?P<section>\w+)\[(?P<index>\d+)\]")
+
+
+def _with_position(exc: CurationError, path: Path) -> CurationError:
+    """Point an error raised after loading at the line:column of its record and key."""
+    if exc.line or exc.file != _display(path):
+        return exc  # already located, or about another file (a seed)
+    try:
+        _, positions = load_yaml_positions(path)
+    except CurationError:
+        return exc
+    where: tuple[str | int, ...] = ()
+    match = _RECORD.match(exc.record or "")
+    if match:
+        where = (match["section"], int(match["index"]) - 1)
+    elif exc.record:
+        where = (exc.record,)
+    if exc.field:
+        where = (*where, *exc.field.split("."))
+    found = positions.keys.get(where) or positions.of(where)  # the key itself when it is there
+    return exc.located(*found) if found else exc
 
 
 def load_people(path: Path) -> dict[str, Person]:
+    """curation/people.yaml: person_id -> Person; errors point at file:line:column."""
+    try:
+        return _load_people(path)
+    except CurationError as exc:
+        raise _with_position(exc, path) from None
+
+
+def _load_people(path: Path) -> dict[str, Person]:
     data = load_yaml(path)
     if not isinstance(data, dict) or not data:
-        raise CurationError("expected a mapping person_id -> {name, country}", file=str(path))
+        raise CurationError("expected a mapping person_id -> {name, country}", file=_display(path))
     people = {}
     for person_id, entry in data.items():
         if not isinstance(entry, dict) or set(entry) != {"name", "country"}:
-            raise CurationError("expected {name: ..., country: ...}", file=str(path), record=str(person_id))
+            raise CurationError("expected {name: ..., country: ...}", file=_display(path), record=str(person_id))
         try:
             people[str(person_id)] = Person(str(person_id), _str(entry["name"]), _str(entry["country"]))
         except ValueError as exc:
-            raise CurationError(str(exc), file=str(path), record=str(person_id)) from None
-    names = [p.name for p in people.values()]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise CurationError(f"the same name has several person_ids: {', '.join(duplicates)}", file=str(path))
+            raise CurationError(str(exc), file=_display(path), record=str(person_id)) from None
+    first_id: dict[str, str] = {}
+    for person in people.values():
+        if person.name in first_id:
+            raise CurationError(f"the name {person.name} already has the person_id {first_id[person.name]}; use that one",
+                                file=_display(path), record=person.person_id, field="name")
+        first_id[person.name] = person.person_id
     return people
 
 
 def load_places(path: Path) -> dict[str, Place]:
+    """curation/places.yaml: place_id -> Place; errors point at file:line:column."""
+    try:
+        return _load_places(path)
+    except CurationError as exc:
+        raise _with_position(exc, path) from None
+
+
+def _load_places(path: Path) -> dict[str, Place]:
     data = load_yaml(path)
     if not isinstance(data, dict) or not data:
-        raise CurationError("expected a mapping place_id -> {name, geonames_id}", file=str(path))
+        raise CurationError("expected a mapping place_id -> {name, geonames_id}", file=_display(path))
     places = {}
     for place_id, entry in data.items():
         if not isinstance(entry, dict) or set(entry) != {"name", "geonames_id"}:
-            raise CurationError("expected {name: ..., geonames_id: ...}", file=str(path), record=str(place_id))
+            raise CurationError("expected {name: ..., geonames_id: ...}", file=_display(path), record=str(place_id))
         try:
             places[str(place_id)] = Place(str(place_id), _str(entry["name"]), _int(entry["geonames_id"]))
         except ValueError as exc:
-            raise CurationError(str(exc), file=str(path), record=str(place_id)) from None
+            raise CurationError(str(exc), file=_display(path), record=str(place_id)) from None
     return places
 
 
@@ -252,6 +307,14 @@ def place_rows(places: dict[str, Place], file: str) -> list[Row]:
 
 
 def curate_document(path: Path, root: Path, people: dict[str, Person], places: dict[str, Place] | None = None) -> Document:
+    """Turn one curation file into rows for every table; errors point at file:line:column."""
+    try:
+        return _curate_document(path, root, people, places)
+    except CurationError as exc:
+        raise _with_position(exc, path) from None
+
+
+def _curate_document(path: Path, root: Path, people: dict[str, Person], places: dict[str, Place] | None = None) -> Document:
     """Turn one curation file into rows for every table, locating each quote in its text."""
     file = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     data = load_yaml(path)
@@ -259,7 +322,7 @@ def curate_document(path: Path, root: Path, people: dict[str, Person], places: d
         raise CurationError("expected a mapping with a 'source' section", file=file)
     unknown = sorted(set(data) - {"source", *LIST_SECTIONS}, key=str)
     if unknown:
-        raise CurationError(f"unknown section(s) {', '.join(map(str, unknown))}", file=file)
+        raise CurationError(f"unknown section; the sections are source, {', '.join(LIST_SECTIONS)}", file=file, field=str(unknown[0]))
     meta = _parse_record(data.get("source"), "source", file, "source")
     if path.stem != meta["id"]:
         raise CurationError(f"file name must be the source id ({meta['id']}.yaml)", file=file, record="source", field="id")
@@ -271,7 +334,7 @@ def curate_document(path: Path, root: Path, people: dict[str, Person], places: d
     for section in LIST_SECTIONS:
         raw = data.get(section) or []
         if not isinstance(raw, list):
-            raise CurationError(f"section {section} must be a list", file=file)
+            raise CurationError("expected a list of records (each starting with '- ')", file=file, field=section)
         records = []
         for index, item in enumerate(raw, start=1):
             label = f"{section}[{index}]"

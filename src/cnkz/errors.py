@@ -8,11 +8,16 @@ from dataclasses import dataclass
 class CnkzError(Exception):
     """Base class: a problem the user can fix, located in a file, record or field."""
 
-    def __init__(self, message: str, *, file: str | None = None, record: str | None = None, field: str | None = None):
+    def __init__(
+        self, message: str, *, file: str | None = None, record: str | None = None, field: str | None = None,
+        line: int | None = None, column: int | None = None,
+    ):
         self.message = message
         self.file = file
         self.record = record
         self.field = field
+        self.line = line
+        self.column = column
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -23,7 +28,22 @@ class CnkzError(Exception):
 
 
 class CurationError(CnkzError):
-    """A curation file is malformed or its evidence cannot be found in the text."""
+    """A curation file is malformed or its evidence cannot be found in the text.
+
+    Prints as `curation/<file>.yaml:<line>:<column>: <record>, key <key>: <message>`, the form
+    editors and terminals turn into a link to the place to edit.
+    """
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if where and self.line:
+            where += f":{self.line}:{self.column or 1}"
+        what = ", ".join(part for part in (self.record, self.field and f"key {self.field}") if part)
+        return ": ".join(part for part in (where, what, self.message) if part)
+
+    def located(self, line: int, column: int) -> CurationError:
+        """The same error, pointing at a line and column of its file."""
+        return CurationError(self.message, file=self.file, record=self.record, field=self.field, line=line, column=column)
 
 
 class BuildError(CnkzError):
