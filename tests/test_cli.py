@@ -28,7 +28,8 @@ def test_build_error_is_one_line_with_exit_2(repo: Path) -> None:
     result = run("build", "--root", str(repo), cwd=repo)
     assert result.returncode == 2
     assert result.stderr == (
-        "cnkz: error: curation/2010-jia-qinglin-astana.yaml:40:5: events[2] (arrival), key quote: quote not found in the source text\n"
+        "cnkz: error: curation/2010-jia-qinglin-astana.yaml:40:5: events[2] (arrival), key quote: quote not found in the source text; "
+        'the closest passage, characters 332-349, is "arrived in Astana"; it differs by a typo: the text has "Astana" where the quote has "Almaty"\n'
     )
 
 

@@ -47,7 +47,8 @@ def test_offsets_are_computed_from_the_quote(repo: Path) -> None:
     ("mutate", "message"),
     [
         (lambda d: d["events"][0].__setitem__("quote", "arrived in Almaty"),
-         f"{DOC}:29:3: events[1] (visit), key quote: quote not found in the source text"),
+         f"{DOC}:29:3: events[1] (visit), key quote: quote not found in the source text; the closest passage, characters 332-349, is "
+         '"arrived in Astana"; it differs by a typo: the text has "Astana" where the quote has "Almaty"'),
         (lambda d: d["participants"][0].__setitem__("quote", "Jia"),
          f"{DOC}:67:3: participants[1], key quote: quote occurs 7 times in the source text; add occurrence: N to say which"),
         (lambda d: d["events"][1].pop("summary"),
@@ -71,7 +72,8 @@ def test_offsets_are_computed_from_the_quote(repo: Path) -> None:
         (lambda d: d["source"].__setitem__("id", "jia-2010"),
          f"{DOC}:2:3: source, key id: file name must be the source id (jia-2010.yaml)"),
         (lambda d: d["source"]["body"].__setitem__("first", "Beijing"),
-         f"{DOC}:12:3: source, key body: quote not found in the source text"),
+         f"{DOC}:12:3: source, key body: quote not found in the source text; nothing in the text is close to it; "
+         "check that the quote is from this source"),
         (lambda d: d.__setitem__("notes", "x"), f"{DOC}:239:1: key notes: unknown section; the sections are source, events, participants, pledges, "
          "figures, exclusions"),
         (lambda d: d.__setitem__("events", {"key": "visit"}), f"{DOC}:15:1: key events: expected a list of records (each starting with '- ')"),

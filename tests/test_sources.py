@@ -18,7 +18,7 @@ def test_locate_gives_code_point_offsets_not_bytes() -> None:
     ("quote", "occurrence", "message"),
     [
         ("Astana", None, "quote occurs 2 times in the source text; add occurrence: N to say which"),
-        ("Almaty", None, "quote not found in the source text"),
+        ("Almaty", None, "quote not found in the source text; nothing in the text is close to it; check that the quote is from this source"),
         ("Astana", 3, "occurrence 3 requested but the quote occurs 2 time(s)"),
         ("", None, "quote is empty"),
     ],
@@ -43,3 +43,30 @@ def test_any_span_round_trips(text: str, data: st.DataObject) -> None:
     found = locate(text, quote, occurrences.index(start) + 1)
     assert found == (start, end)
     assert text[found[0] : found[1]] == quote
+
+
+TEXT = "China\u2019s top adviser arrived in Astana\u00a0on Tuesday for a three-day official good-will visit.\nHe met the leaders."
+
+
+@pytest.mark.parametrize(
+    ("quote", "message"),
+    [
+        ("arrived in Astana on  Tuesday",
+         'the closest passage, characters 20-48, is "arrived in Astana\u00a0on Tuesday"; it differs by a no-break space: the text has '
+         'a no-break space (U+00A0) where the quote has a space after "arrived in Astana"; whitespace: the quote has a space more '
+         'than the text after "arrived in Astana on"'),
+        ("China's top adviser",
+         'the closest passage, characters 0-19, is "China\u2019s top adviser"; it differs by a look-alike character: the text has '
+         "\u2019 (U+2019 right single quotation mark) where the quote has \"'\" after \"China\""),
+        ("good-will visit. He met",
+         'the closest passage, characters 74-97, is "good-will visit.\\nHe met"; it differs by whitespace: the text has '
+         'a line break where the quote has a space after "good-will visit."'),
+        ("a three-day oficial good-will visit",
+         'the closest passage, characters 53-89, is "a three-day official good-will visit"; it differs by a typo: the text has '
+         '"official" where the quote has "oficial"'),
+    ],
+)
+def test_a_quote_not_found_shows_the_closest_passage_and_what_differs(quote: str, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        locate(TEXT, quote)
+    assert str(info.value) == f"quote not found in the source text; {message}"

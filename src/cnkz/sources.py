@@ -38,7 +38,9 @@ def locate(text: str, quote: str, occurrence: int | None = None) -> tuple[int, i
         starts.append(position)
         position = text.find(quote, position + 1)
     if not starts:
-        raise ValueError("quote not found in the source text")
+        from .nearest import explain  # only on the error path
+
+        raise ValueError(f"quote not found in the source text; {explain(text, quote)}")
     if occurrence is None:
         if len(starts) > 1:
             raise ValueError(f"quote occurs {len(starts)} times in the source text; add occurrence: N to say which")
