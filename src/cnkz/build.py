@@ -11,6 +11,7 @@ from .curation import curate
 from .descriptor import changelog_date, dumps, package_descriptor, project_version
 from .errors import CnkzError, Problem, ValidationFailed
 from .files import to_csv_bytes, to_parquet_bytes
+from .stale import stale_problems
 from .tables import TABLES
 
 PUBLISHED = ("datapackage.json", "resources")
@@ -82,6 +83,6 @@ def check_rebuild(root: Path) -> list[Problem]:
         path = root / relative
         if not path.is_file():
             problems.append(Problem("stale", relative, "", "", "the file a fresh build writes", "no file"))
-        elif path.read_bytes() != data:
-            problems.append(Problem("stale", relative, "", "", "the bytes of a fresh build (run `cnkz build`)", "different bytes"))
+        elif (published := path.read_bytes()) != data:
+            problems += stale_problems(root, relative, published, data)
     return problems

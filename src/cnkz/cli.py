@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 from .errors import CnkzError, ValidationFailed
 
@@ -31,15 +32,37 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    import json
+
+    from .report import render_success, render_text, to_json
     from .validate import validate
 
     directory = Path(args.directory).resolve() if args.directory else find_root()
+    if not directory.is_dir():
+        raise CnkzError(f"{directory} is not a folder; pass a package folder (holding datapackage.json)")
+    rebuild = not args.no_rebuild
     started = time.perf_counter()
-    problems = validate(directory, rebuild=not args.no_rebuild)
+    problems = validate(directory, rebuild=rebuild)
     elapsed = time.perf_counter() - started
+    if args.format == "json":
+        print(json.dumps(to_json(problems, directory, rebuild and (directory / "curation").is_dir(), elapsed), indent=2, ensure_ascii=False))
+        return 1 if problems else 0
     if problems:
-        raise ValidationFailed(problems)
-    print(f"{directory}: valid ({elapsed:.2f} s)")
+        print(render_text(problems, short=args.short), file=sys.stderr)
+        print(f"cnkz: {directory} is not valid: {len(set(problems))} problem(s) (exit status 1)", file=sys.stderr)
+        return 1
+    print(render_success(directory, rebuild and (directory / "curation").is_dir(), elapsed))
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import scaffold
+
+    root = Path(args.root).resolve() if args.root else find_root()
+    result = scaffold(root, Path(args.text), source_id=args.id)
+    print(f"wrote {result.path.relative_to(root)}: {result.todo} values to fill (marked TODO), "
+          f"{result.candidates} numbers and names to curate or exclude (listed as comments)")
+    print("next: edit it, then run `cnkz build` and `cnkz validate`; `cnkz build` lists what is still missing")
     return 0
 
 
@@ -114,43 +137,120 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_CODES = """exit status: 0 done (valid), 1 validation found problems, 2 could not run (bad input, missing file, usage)"""
+
+
+def _command(sub: Any, name: str, summary: str, description: str, examples: str) -> argparse.ArgumentParser:
+    return cast(argparse.ArgumentParser, sub.add_parser(
+        name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.\n\n{description}",
+        epilog=f"examples:\n{examples}\n\n{EXIT_CODES}", formatter_class=argparse.RawDescriptionHelpFormatter,
+    ))
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cnkz", description="Build and validate the China–Kazakhstan engagements dataset.")
-    sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="curate, write resources/ and datapackage.json, validate, then publish")
+    p = argparse.ArgumentParser(
+        prog="cnkz", description="Build and validate the China–Kazakhstan engagements dataset.",
+        epilog=f"`cnkz COMMAND --help` describes a command, with examples.\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    n = _command(
+        sub, "new", "start the curation file of a new source text",
+        "Writes curation/<source_id>.yaml for a text in seeds/: the source block filled from the text\n"
+        "(checksum, title, dates, body bounds; check each TODO), one template record per section, and, as\n"
+        "comments, every number and name the coverage audit will ask about, each with its sentence.\n"
+        "An existing curation file is never overwritten.",
+        "  cnkz new seeds/005_0123456789abcdef.txt\n  cnkz new seeds/005_0123456789abcdef.txt --id 2026-li-qiang-astana",
+    )
+    n.add_argument("text", help="the source text, a .txt file in seeds/")
+    n.add_argument("--id", help="source id and file name (default: the year and the title's first words)")
+    n.add_argument("--root", help="repository root (default: found from the current directory)")
+    n.set_defaults(func=cmd_new)
+    b = _command(
+        sub, "build", "curate, write resources/ and datapackage.json, validate, then publish",
+        "Reads seeds/ and curation/*.yaml and writes every table as CSV and Parquet with the descriptor,\n"
+        "in a temporary folder; the published files are replaced only when validation passes.\n"
+        "resources/ is generated: edit curation/*.yaml, never the tables.",
+        "  cnkz build\n  cnkz build --root ~/src/cnkz",
+    )
     b.add_argument("--root", help="repository root (default: found from the current directory)")
     b.set_defaults(func=cmd_build)
-    v = sub.add_parser("validate", help="run every validation layer on a package directory")
-    v.add_argument("directory", nargs="?", help="package directory (default: the repository root)")
-    v.add_argument("--no-rebuild", action="store_true", help="skip the fresh-build comparison and the coverage audit")
+    v = _command(
+        sub, "validate", "run every validation layer on a package folder",
+        "Checks the descriptor, the files' sizes and hashes, Frictionless's own validation, every row's\n"
+        "types and rules, CSV against Parquet and each quote in its text; in the repository also a fresh\n"
+        "rebuild, the coverage audit and the generated documents. A report lists each cause first, with\n"
+        "what follows from it under it; --format json gives the same as data (docs/validation-report.md).",
+        "  cnkz validate\n  cnkz validate ~/Downloads/china-kazakhstan-engagements-1.0.0 --short\n"
+        "  cnkz validate --format json > report.json",
+    )
+    v.add_argument("directory", nargs="?", help="package folder (default: the repository root)")
+    v.add_argument("--no-rebuild", action="store_true", help="skip the fresh-build comparison, the coverage audit and the documents")
+    v.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for programs (on stdout)")
+    v.add_argument("--short", action="store_true", help="shorten values longer than 80 characters and count consequences instead of listing them")
     v.set_defaults(func=cmd_validate)
-    d = sub.add_parser("docs", help="regenerate the codebook and the generated parts of CURATION.md")
-    d.add_argument("--root", help="repository root")
+    d = _command(
+        sub, "docs", "regenerate the codebook and the generated parts of CURATION.md",
+        "Writes docs/codebook.md and the generated sections of CURATION.md from the table definitions\n"
+        "and the published tables; `cnkz validate` reports them when they are out of date.",
+        "  cnkz docs",
+    )
+    d.add_argument("--root", help="repository root (default: found from the current directory)")
     d.set_defaults(func=cmd_docs)
-    r = sub.add_parser("release", help="build, validate and write dist/<name>-<version>.zip; refuse what breaks versioning")
-    r.add_argument("--root", help="repository root")
+    r = _command(
+        sub, "release", "build, validate and write dist/<name>-<version>.zip; refuse what breaks versioning",
+        "Packs the version in pyproject.toml as a reproducible archive. Refuses a version whose bump is\n"
+        "smaller than the data change needs, a version without a CHANGELOG.md entry, and different bytes\n"
+        "for a version already published.",
+        "  cnkz release\n  cnkz release --dist /tmp/dist",
+    )
+    r.add_argument("--root", help="repository root (default: found from the current directory)")
     r.add_argument("--dist", help="output folder (default: dist/ in the repository)")
     r.set_defaults(func=cmd_release)
-    df = sub.add_parser("diff", help="rows and schema changed between two releases or package directories")
-    df.add_argument("old", help="release archive or package directory")
-    df.add_argument("new", help="release archive or package directory")
+    df = _command(
+        sub, "diff", "rows and schema changed between two releases or package folders",
+        "Compares rows by primary key and the schemas, and says which version bump the change needs:\n"
+        "MAJOR (something removed or retyped), MINOR (something added), PATCH (values corrected).",
+        "  cnkz diff releases/china-kazakhstan-engagements-1.0.0.zip .\n  cnkz diff old-folder new-folder --json",
+    )
+    df.add_argument("old", help="release archive or package folder")
+    df.add_argument("new", help="release archive or package folder")
     df.add_argument("--json", action="store_true", help="machine-readable output")
-    df.add_argument("--limit", type=int, default=50, help="rows listed per kind of change (text output)")
+    df.add_argument("--limit", type=int, default=50, help="rows listed per kind of change (text output; the rest are counted)")
     df.set_defaults(func=cmd_diff)
-    fe = sub.add_parser("fetch", help="download a release .zip or datapackage.json URL, verify it against the published sha256, cache it by version")
+    fe = _command(
+        sub, "fetch", "download a release .zip or datapackage.json URL, verify its sha256, cache it by version",
+        "The sha256 to check against comes from the releases' index.json next to an archive, or from\n"
+        "--sha256 (as printed on the release page). Later calls are served from the cache, also offline.",
+        "  cnkz fetch https://example.org/releases/china-kazakhstan-engagements-1.0.0.zip\n"
+        "  cnkz fetch --offline https://example.org/releases/china-kazakhstan-engagements-1.0.0.zip",
+    )
     fe.add_argument("url", help="URL of a release archive (.zip) or of a published datapackage.json")
     fe.add_argument("--sha256", help="the sha256 published for the archive or descriptor (default: from the releases' index.json next to an archive)")
     fe.add_argument("--cache-dir", help="cache folder (default: $CNKZ_CACHE or ~/.cache/cnkz)")
     fe.add_argument("--offline", action="store_true", help="use only the cache; never touch the network")
     fe.set_defaults(func=cmd_fetch)
-    au = sub.add_parser("audit", help="list pledge statement words that the pledge's quote does not account for (widen the quote or reword)")
-    au.add_argument("--root", help="repository root")
+    au = _command(
+        sub, "audit", "list pledge statement words that the pledge's quote does not account for",
+        "For each pledge, the words of its normalised statement that its quote does not support; widen\n"
+        "the quote or reword the statement. Exits with 1 when any are listed.",
+        "  cnkz audit",
+    )
+    au.add_argument("--root", help="repository root (default: found from the current directory)")
     au.set_defaults(func=cmd_audit)
-    fg = sub.add_parser("figures", help="draw docs/figures/{timeline,targets}.{png,svg} from the published tables (needs matplotlib)")
-    fg.add_argument("--root", help="repository root")
+    fg = _command(
+        sub, "figures", "draw docs/figures/{timeline,targets}.{png,svg} from the published tables",
+        "Needs matplotlib (python -m pip install matplotlib).",
+        "  cnkz figures",
+    )
+    fg.add_argument("--root", help="repository root (default: found from the current directory)")
     fg.set_defaults(func=cmd_figures)
-    st = sub.add_parser("site", help="write the static site (home, a page per table, a provenance page per source text) to site/")
-    st.add_argument("--root", help="repository root")
+    st = _command(
+        sub, "site", "write the static site (home, a page per table, a provenance page per source text) to site/",
+        "Builds the pages from the published package; they work offline, opened from file://.",
+        "  cnkz site\n  cnkz site --out /tmp/site",
+    )
+    st.add_argument("--root", help="repository root (default: found from the current directory)")
     st.add_argument("--out", help="output folder (default: site/ in the repository)")
     st.set_defaults(func=cmd_site)
     return p
@@ -162,9 +262,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except ValidationFailed as exc:
         print(exc.report(), file=sys.stderr)
-        print(f"cnkz: {exc}; nothing was published" if args.command == "build" else f"cnkz: {exc}", file=sys.stderr)
+        print(f"cnkz: {exc}; nothing was published (exit status 1)", file=sys.stderr)
         return 1
     except CnkzError as exc:
+        if getattr(args, "format", None) == "json":
+            import json
+
+            from .report import JSON_FORMAT
+
+            print(json.dumps({"format": JSON_FORMAT, "valid": None, "error": str(exc), "problems": []}, indent=2, ensure_ascii=False))
         print(f"cnkz: error: {exc}", file=sys.stderr)
         return 2
 

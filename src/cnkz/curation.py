@@ -192,7 +192,7 @@ def load_yaml_positions(path: Path) -> tuple[Any, Positions]:
     """A curation file's data and the line:column of each value, through the refusing reader in safeyaml."""
     file = _display(path)
     try:
-        return parse(read(path))
+        data, positions = parse(read(path))
     except FileNotFoundError:
         raise CurationError("file not found", file=file) from None
     except OSError as exc:
@@ -204,6 +204,37 @@ def load_yaml_positions(path: Path) -> tuple[Any, Positions]:
     except YamlRefused as exc:
         record, key = split_path(exc.path)
         raise CurationError(exc.message, file=file, record=record, field=key, line=exc.line, column=exc.column) from None
+    _refuse_unfinished(data, positions, file)
+    return data, positions
+
+
+def _todo_paths(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    if isinstance(value, str):
+        return [path] if value == "TODO" or value.startswith("TODO:") else []
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _todo_paths(item, (*path, str(key)))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _todo_paths(item, (*path, index))]
+    return []
+
+
+def _refuse_unfinished(data: Any, positions: Positions, file: str) -> None:
+    """A file started by `cnkz new` still holding TODO values: one error listing every place to fill."""
+    todo = _todo_paths(data)
+    if not todo:
+        return
+    places: dict[str, list[str]] = {}
+    for path in todo:
+        record, key = split_path(path)
+        name = record or key or "?"
+        places.setdefault(name, []).append(key if record and key else "")
+    listed = []
+    for name, keys in places.items():
+        head = tuple(int(p) - 1 if p.isdigit() else p for p in re.split(r"[\[\]]+", name) if p)
+        line = (positions.values.get(head) or positions.of(todo[0]) or (0, 0))[0]
+        listed.append(f"{name} (line {line}): {', '.join(k for k in keys if k)}" if any(keys) else f"{name} (line {line})")
+    line, column = positions.values.get(todo[0]) or (1, 1)
+    raise CurationError(f"unfinished: {len(todo)} value(s) still say TODO; {'; '.join(listed)}", file=file, line=line, column=column)
 
 
 def load_yaml(path: Path) -> Any:

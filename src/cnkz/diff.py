@@ -146,8 +146,24 @@ def bump_level(old_version: str, new_version: str) -> str:
     return "patch"
 
 
+LEVEL_WORDS = {
+    "none": "no change to the data; the version need not change",
+    "patch": "a PATCH change: values corrected, nothing added or removed",
+    "minor": "a MINOR change: rows, columns or vocabulary values added, nothing removed or retyped",
+    "major": "a MAJOR change: rows, columns or vocabulary values removed, or columns retyped",
+}
+
+
+def _listed(lines: list[str], items: list[str], limit: int, what: str) -> list[str]:
+    """At most `limit` items, then how many more there are: nothing is left out silently."""
+    shown = lines + items[:limit]
+    if len(items) > limit:
+        shown.append(f"    … and {len(items) - limit} more {what} (--limit {len(items)} lists them all, --json gives everything)")
+    return shown
+
+
 def render_text(d: Diff, limit: int = 20) -> str:
-    lines = [f"{d.old_version} -> {d.new_version}: {d.level} change"]
+    lines = [f"{d.old_version} -> {d.new_version}: {LEVEL_WORDS[d.level]}"]
     for name in d.added_tables:
         lines.append(f"  table {name}: added")
     for name in d.removed_tables:
@@ -155,15 +171,17 @@ def render_text(d: Diff, limit: int = 20) -> str:
     for name, t in d.tables.items():
         if t.level == "none":
             continue
-        lines.append(f"  {name} ({t.level}): +{len(t.added_rows)} rows, -{len(t.removed_rows)} rows, ~{len(t.changed_rows)} changed")
+        lines.append(f"  {name} ({t.level}): {len(t.added_rows)} rows added, {len(t.removed_rows)} removed, {len(t.changed_rows)} changed")
         lines += [f"    field added: {f}" for f in t.added_fields]
         lines += [f"    field removed: {f}" for f in t.removed_fields]
         lines += [f"    field retyped: {r['field']} {r['old']} -> {r['new']}" for r in t.retyped_fields]
         lines += [f"    values added to {f}: {', '.join(v)}" for f, v in t.added_values.items()]
         lines += [f"    values removed from {f}: {', '.join(v)}" for f, v in t.removed_values.items()]
-        lines += [f"    row added: {k}" for k in t.added_rows[:limit]]
-        lines += [f"    row removed: {k}" for k in t.removed_rows[:limit]]
-        for change in t.changed_rows[:limit]:
-            for column, values in change["changes"].items():
-                lines.append(f"    {change['key']} {column}: {values['old']!r} -> {values['new']!r}")
+        lines = _listed(lines, [f"    row added: {k}" for k in t.added_rows], limit, "rows added")
+        lines = _listed(lines, [f"    row removed: {k}" for k in t.removed_rows], limit, "rows removed")
+        changes = [
+            f"    {change['key']} {column}: {values['old']!r} -> {values['new']!r}"
+            for change in t.changed_rows for column, values in change["changes"].items()
+        ]
+        lines = _listed(lines, changes, limit, "changed values")
     return "\n".join(lines)

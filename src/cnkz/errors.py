@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 
@@ -54,9 +55,20 @@ class ReleaseError(CnkzError):
     """A release was refused."""
 
 
+# Checks whose `column` names a property of a resource in datapackage.json, not a table column.
+PROPERTY_CHECKS = frozenset({
+    "hash_mismatch", "bytes_mismatch", "unsafe_path", "file_missing", "descriptor_name", "version_mismatch",
+    "resource_path", "schema_drift", "resource_property", "unexpected_resource", "missing_resource", "profile",
+})
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One validation finding, with a stable check code."""
+    """One validation finding, with a stable check code.
+
+    `expected` is what the descriptor or the rule declares, `found` what the file holds;
+    `advice` (optional) says what to edit.
+    """
 
     check: str
     table: str
@@ -64,14 +76,20 @@ class Problem:
     column: str
     expected: str
     found: str
+    advice: str = dataclasses.field(default="", compare=False)
 
-    def __str__(self) -> str:
+    @property
+    def location(self) -> str:
+        """`events row 2 (…) column event_type`, or `events property hash` for a descriptor property."""
         location = self.table
         if self.row:
             location += f" row {self.row}"
         if self.column:
-            location += f" column {self.column}"
-        return f"[{self.check}] {location}: expected {self.expected}, found {self.found}"
+            location += f" {'property' if self.check in PROPERTY_CHECKS else 'column'} {self.column}"
+        return location
+
+    def __str__(self) -> str:
+        return f"[{self.check}] {self.location}: expected {self.expected}, found {self.found}"
 
 
 class ValidationFailed(CnkzError):
@@ -81,5 +99,7 @@ class ValidationFailed(CnkzError):
         self.problems = sorted(set(problems))
         super().__init__(f"{len(self.problems)} validation problem(s)")
 
-    def report(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+    def report(self, *, short: bool = False) -> str:
+        from .report import render_text  # the report module groups causes and consequences
+
+        return render_text(self.problems, short=short)

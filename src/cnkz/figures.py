@@ -208,7 +208,7 @@ def write_figures(root: Path, out: Path | None = None) -> list[Path]:
     try:
         import matplotlib
     except ImportError:
-        raise CnkzError("the figures need matplotlib: pip install --group docs (or pip install matplotlib)") from None
+        raise CnkzError("the figures need matplotlib; install it with: python -m pip install matplotlib") from None
     tables = load(root)
     out = out or root / FIGURES
     with matplotlib.rc_context(RC):

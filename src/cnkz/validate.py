@@ -27,11 +27,11 @@ def _p(check: str, table: str, row: Any, column: str, expected: str, found: Any)
     return Problem(check, table, "" if row is None else str(row), column or "", expected, _show(found))
 
 
-def _show(value: Any, limit: int = 80) -> str:
+def _show(value: Any) -> str:
+    """A value in full (the report shortens it only when asked, with --short)."""
     if value is None or (not isinstance(value, (list, dict, tuple)) and pd.isna(value)):
         return "an empty cell"
-    text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def safe_path(package_dir: Path, path: Any) -> Path | None:
@@ -129,9 +129,9 @@ def check_files(package_dir: Path, descriptor: dict[str, Any]) -> list[Problem]:
         declared_hash = resource.get("hash")
         actual_hash = "sha256:" + hashlib.sha256(data).hexdigest()
         if declared_hash != actual_hash:
-            problems.append(_p("hash_mismatch", name, None, "hash", f"the file's {actual_hash}", declared_hash))
+            problems.append(_p("hash_mismatch", name, None, "hash", f"{declared_hash} (datapackage.json)", f"{actual_hash} (the file)"))
         if "bytes" in resource and resource["bytes"] != len(data):
-            problems.append(_p("bytes_mismatch", name, None, "bytes", f"the file's size {len(data)}", resource["bytes"]))
+            problems.append(_p("bytes_mismatch", name, None, "bytes", f"{resource['bytes']} (datapackage.json)", f"{len(data)} (the file)"))
         if resource.get("format") == "csv":
             problems += check_csv_bytes(name, data)
     return problems
@@ -315,9 +315,10 @@ def check_provenance(package_dir: Path, frames: Frames) -> list[Problem]:
             continue
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != source["sha256"]:
-            problems.append(_p("seed_hash", "sources", key, "sha256", "the sha256 of the text file", hashlib.sha256(data).hexdigest()))
+            problems.append(_p("seed_hash", "sources", key, "sha256", f"{source['sha256']} (the sources row)",
+                               f"{hashlib.sha256(data).hexdigest()} (the text file)"))
         if len(data) != source["bytes"]:
-            problems.append(_p("seed_bytes", "sources", key, "bytes", "the size of the text file", len(data)))
+            problems.append(_p("seed_bytes", "sources", key, "bytes", f"{source['bytes']} (the sources row)", f"{len(data)} (the text file)"))
         try:
             texts[source["source_id"]] = data.decode("utf-8")
         except UnicodeDecodeError:

@@ -1,0 +1,95 @@
+"""What a published file that differs from a fresh build differs in, and which curation record to edit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from .errors import CurationError, Problem
+from .tables import TABLES_BY_NAME, Table
+
+GENERATED = "resources/ and datapackage.json are generated from curation/*.yaml by `cnkz build`"
+
+
+def _rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"), newline="")))
+
+
+def _record(root: Path, table: Table, row: dict[str, str]) -> str:
+    """`curation/<source>.yaml:<line>:<column> (<record>)` for the curation record a row comes from, or the file alone."""
+    from .curation import load_yaml_positions
+
+    source_id = row.get("source_id") or ""
+    path = root / "curation" / f"{source_id}.yaml"
+    if not source_id or not path.is_file():
+        return "curation/*.yaml"
+    shown = f"curation/{path.name}"
+    try:
+        data, positions = load_yaml_positions(path)
+    except CurationError:
+        return shown
+    if table.name == "sources":
+        found: tuple[Any, ...] = ("source",)
+        label = "source"
+    else:
+        # The record whose values hold every primary-key part, read without the source prefix.
+        parts = [v.removeprefix(f"{source_id}.") for k in table.primary_key if (v := row.get(k, "")) and v != source_id]
+        section = data.get(table.name) if isinstance(data, dict) else None
+        matches = [
+            index for index, record in enumerate(section if isinstance(section, list) else [])
+            if isinstance(record, dict) and all(any(str(value) == part for value in record.values()) for part in parts)
+        ]
+        if len(matches) != 1:
+            return shown
+        found, label = (table.name, matches[0]), f"{table.name}[{matches[0] + 1}]"
+    where = positions.values.get(found)
+    return f"{shown}:{where[0]}:{where[1]} ({label})" if where else shown
+
+
+def stale_problems(root: Path, relative: str, published: bytes, fresh: bytes) -> list[Problem]:
+    """Problems for a published file whose bytes differ from a fresh build: per row and column for a CSV table."""
+    name = Path(relative).stem
+    table = TABLES_BY_NAME.get(name)
+    whole_file = [Problem(
+        "stale", relative, "", "", "the bytes a fresh build writes", "different bytes",
+        f"{GENERATED}: keep the values you want in curation/*.yaml, then run `cnkz build`, which rewrites this file",
+    )]
+    if table is None or not relative.endswith(".csv"):
+        return whole_file
+    try:
+        old_rows, new_rows = _rows(published), _rows(fresh)
+    except csv.Error:
+        return whole_file
+
+    def key(row: dict[str, str]) -> tuple[str, ...]:
+        return tuple(row.get(k) or "" for k in table.primary_key)
+
+    new_by_key = {key(r): r for r in new_rows}
+    old_keys = {key(r) for r in old_rows}
+    problems = []
+    for number, old in enumerate(old_rows, start=2):
+        label = f"{number} ({'/'.join(key(old))})"
+        new = new_by_key.get(key(old))
+        if new is None:
+            problems.append(Problem(
+                "stale", relative, label, "", "no row with this key (curation gives none)", "a row",
+                f"{GENERATED}: add the record to curation/{old.get('source_id') or '*'}.yaml or drop the row, then run `cnkz build`",
+            ))
+            continue
+        record = _record(root, table, new)
+        for column in table.columns:
+            if (old.get(column) or "") != (new.get(column) or ""):
+                problems.append(Problem(
+                    "stale", relative, label, column, new.get(column) or "an empty cell", old.get(column) or "an empty cell",
+                    f"{GENERATED}: this row comes from {record}; make the change there, then run `cnkz build` "
+                    "(an edit made only in this file is lost when it runs)",
+                ))
+    for new in new_rows:
+        if key(new) not in old_keys:
+            problems.append(Problem(
+                "stale", relative, "/".join(key(new)), "", f"the row {_record(root, table, new)} gives", "no such row",
+                f"{GENERATED}: run `cnkz build` to write it",
+            ))
+    return problems or whole_file

@@ -1,0 +1,116 @@
+"""A new source document end to end: scaffold, fill, build, validate, diff."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cnkz.cli import main
+from cnkz.report import row_counts
+
+# A fixture text written for this test (not a real article).
+TEXT = "\n\n".join([
+    "2026-03-02      Source: Xinhua",
+    "Chinese, Kazakh presidents hold talks in Astana",
+    "ASTANA, March 2 (Xinhua) -- Chinese President Xi Jinping held talks with Kazakh President Kassym-Jomart Tokayev in Astana "
+    "on Monday, and both sides agreed to deepen cooperation.",
+    "Xi said China is ready to work with Kazakhstan to deepen cooperation in trade, energy and transport, and to make the "
+    "comprehensive strategic partnership between the two countries stronger.",
+    "Tokayev said Kazakhstan welcomes investment from China and hopes the two countries will expand cooperation in agriculture "
+    "and green energy.\n",
+])
+SEED = "seeds/005_0a1b2c3d4e5f6a7b.txt"
+DOC = "curation/2026-xi-jinping-astana.yaml"
+TALKS = ("ASTANA, March 2 (Xinhua) -- Chinese President Xi Jinping held talks with Kazakh President Kassym-Jomart Tokayev "
+         "in Astana on Monday")
+
+
+def cnkz(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fill(data: dict) -> dict:
+    """What a curator writes in place of the TODO records."""
+    data["source"]["title"] = "Chinese, Kazakh presidents hold talks in Astana"
+    data["source"]["agency"] = "Xinhua"
+    data["events"] = [{
+        "key": "talks", "type": "talks", "parent": None, "start_date": "2026-03-02", "end_date": "2026-03-02",
+        "date_precision": "day", "date_inferred": True, "city": "Astana", "country": "KAZ", "venue": None,
+        "location_inferred": False, "summary": "Xi Jinping and Kassym-Jomart Tokayev hold talks in Astana.", "quote": TALKS,
+    }]
+    data["participants"] = [
+        {"event": "talks", "person": person, "name_in_source": name, "office": "President", "role": "counterpart",
+         "present": True, "quote": name}
+        for person, name in (("xi-jinping", "Xi Jinping"), ("kassym-jomart-tokayev", "Kassym-Jomart Tokayev"))
+    ]
+    for section in ("pledges", "figures", "exclusions"):
+        data[section] = []
+    return data
+
+
+def test_a_new_document_from_scaffold_to_a_minor_release(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(repo)
+    before = row_counts(repo)
+    old = tmp_path / "before"  # the package as published before the new document
+    old.mkdir()
+    shutil.copy2(repo / "datapackage.json", old)
+    shutil.copytree(repo / "resources", old / "resources")
+    (repo / SEED).write_text(TEXT, encoding="utf-8")
+
+    code, out, _ = cnkz(capsys, "new", SEED, "--id", "2026-xi-jinping-astana")
+    assert code == 0
+    assert out == (
+        f"wrote {DOC}: 34 values to fill (marked TODO), 3 numbers and names to curate or exclude (listed as comments)\n"
+        "next: edit it, then run `cnkz build` and `cnkz validate`; `cnkz build` lists what is still missing\n"
+    )
+    scaffold = (repo / DOC).read_text(encoding="utf-8")
+    assert '  title: "Chinese, Kazakh presidents hold talks in Astana"  # REVIEW' in scaffold
+    assert '  body: {first: "ASTANA, March 2 (Xinhua)", last: "agriculture and green energy."}' in scaffold
+    assert "  #   Kassym-Jomart Tokayev (character 171, person: kassym-jomart-tokayev): ASTANA, March 2 (Xinhua)" in scaffold
+    assert "  #   2 (character 95): ASTANA, March 2 (Xinhua)" in scaffold
+
+    code, _, err = cnkz(capsys, "build")
+    assert code == 2
+    assert err == (
+        f"cnkz: error: {DOC}:19:10: unfinished: 34 value(s) still say TODO; "
+        "events[1] (line 19): key, type, date_precision, date_inferred, location_inferred, summary, quote; "
+        "participants[1] (line 39): event, person, name_in_source, role, present, quote; "
+        "pledges[1] (line 50): key, event, actor, type, topic, statement, status, quote; "
+        "figures[1] (line 70): key, metric, description, value, unit, value_text, qualifier, is_target, period_inferred, quote; "
+        "exclusions[1] (line 87): text, quote, reason\n"
+    )
+    code, _, _ = cnkz(capsys, "new", SEED, "--id", "2026-xi-jinping-astana")
+    assert code == 2  # already curated: never overwritten
+
+    (repo / DOC).write_text(yaml.safe_dump(fill(yaml.safe_load(scaffold)), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    code, out, err = cnkz(capsys, "build")
+    assert code == 0, err
+    assert cnkz(capsys, "docs")[0] == 0
+
+    code, out, err = cnkz(capsys, "validate")
+    assert code == 0, err
+    counts = {**before, "sources": before["sources"] + 1, "events": before["events"] + 1, "participants": before["participants"] + 2}
+    assert out.splitlines()[0] == f"{repo}: valid" + out.splitlines()[0].removeprefix(f"{repo}: valid")
+    assert out.splitlines()[2] == f"rows: {', '.join(f'{t} {n}' for t, n in counts.items())} ({sum(counts.values())} in all)"
+
+    code, out, _ = cnkz(capsys, "diff", str(old), os.curdir)
+    assert code == 0
+    lines = out.splitlines()
+    version = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    assert lines[0] == f"{version} -> {version}: a MINOR change: rows, columns or vocabulary values added, nothing removed or retyped"
+    assert sorted(line.strip() for line in lines if "row added" in line) == [
+        "row added: 2026-xi-jinping-astana",
+        "row added: 2026-xi-jinping-astana.talks",
+        "row added: 2026-xi-jinping-astana.talks/kassym-jomart-tokayev",
+        "row added: 2026-xi-jinping-astana.talks/xi-jinping",
+    ]
+    assert "  participants (minor): 2 rows added, 0 removed, 0 changed" in lines
