@@ -235,7 +235,7 @@ FAULTS: list[Fault] = [
     Fault("status without its source", cell("pledges", "status", "fulfilled"), "status_fields", "pledges", "status", 2),
     Fault("speaker not a participant of the event", set_where("pledges", "speaker_person_id", lambda v: v == "", "speaker_person_id", "xi-jinping"), "speaker_participant", "pledges", "speaker_person_id"),
     Fault("value_text not in the quote", cell("figures", "value_text", "a thousand"), "value_text_in_quote", "figures", "value_text", 2),
-    Fault("published files edited by hand", hand_edit, "stale", "resources/events.csv"),
+    Fault("published files edited by hand", hand_edit, "stale", "resources/events.csv", "summary", 2),
     Fault("generated codebook edited by hand", stale_codebook, "stale_docs", "docs/codebook.md"),
     Fault("number in a text not curated", uncovered_number, "coverage", "seeds/004_261aea078445e1a4.txt", "number"),
     Fault("resource file missing", remove_file("resources/figures.parquet"), "file_missing", "figures-parquet", "path", rehash=False),

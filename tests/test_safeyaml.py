@@ -81,3 +81,8 @@ def test_positions_are_recorded_for_values_and_keys() -> None:
     assert positions.values[("events", 0, "quote")] == (5, 12)
     assert positions.keys[("events", 0, "quote")] == (5, 5)
     assert positions.of(("events", 0, "missing")) == (4, 5)
+
+
+def test_a_control_character_is_refused_with_its_position(repo: Path) -> None:
+    edit(repo, "  language: en\n", "  language: e\x07n\n")
+    assert error_for(repo) == f"{DOC}:11:14: invalid YAML: the character U+0007 is not allowed in YAML"

@@ -33,7 +33,7 @@ def test_descriptor_profile(repo: Path) -> None:
     descriptor["licenses"] = "CC-BY-4.0"
     (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     problem = only(validate(repo, rebuild=False), "profile", table="datapackage.json", column="licenses")
-    assert str(problem) == "[profile] datapackage.json column licenses: expected a valid Data Package v2 descriptor, found 'CC-BY-4.0' is not of type 'array'"
+    assert str(problem) == "[profile] datapackage.json property licenses: expected a valid Data Package v2 descriptor, found 'CC-BY-4.0' is not of type 'array'"
 
 
 def test_descriptor_schema_drift(repo: Path) -> None:

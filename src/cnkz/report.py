@@ -39,10 +39,10 @@ def _rank(problem: Problem) -> int:
     """0 for a finding of its own; higher for what an earlier finding already explains."""
     if problem.check == "frictionless":
         return 1 if problem.row else 4
+    if problem.check == "stale":  # a row differing from curation: a hand edit, or a build not run
+        return 2 if problem.row and problem.column else 4
     if problem.check == "csv_parquet":
-        return 2
-    if problem.check == "stale":
-        return 3 if problem.row and problem.column else 4
+        return 3
     if problem.check in ("hash_mismatch", "bytes_mismatch"):
         return 4
     return 0
@@ -136,7 +136,7 @@ def render_text(problems: list[Problem], *, short: bool = False) -> str:
             checks = sorted({p.check for p in item.consequences})
             lines.append(f"   and {len(item.consequences)} that follow from it ({', '.join(checks)}); run without --short to see them")
         elif item.consequences:
-            lines.append(f"   which also causes {len(item.consequences)}:")
+            lines.append(f"   following from it ({len(item.consequences)}):")
             for problem in item.consequences:
                 lines.append(f"   - {_line(problem, short)}")
                 if problem.advice and problem.advice != cause.advice:
@@ -182,7 +182,7 @@ def to_json(problems: list[Problem], package_dir: Path, rebuild: bool, seconds: 
             number = _row_number(problem)
             items.append({
                 "id": len(items) + 1, "check": problem.check, "table": problem.table,
-                "row": problem.row or None, "line": number, "column": problem.column or None,
+                "row": problem.row or None, "row_number": number, "column": problem.column or None,
                 "expected": problem.expected, "found": problem.found, "advice": problem.advice or None,
                 "caused_by": None if problem is item.cause else cause_id,
             })

@@ -191,23 +191,29 @@ class YamlSyntaxError(Exception):
 
 def parse(text: str) -> tuple[Any, Positions]:
     """The data of one YAML document and the positions of its values. Raises YamlRefused or YamlSyntaxError."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
-        try:
-            node = loader.get_single_node()
-            data = None if node is None else loader.construct_document(node)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            problem = exc.problem or exc.context or "malformed YAML"
-            raise YamlSyntaxError(problem, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0) from None
-        except yaml.YAMLError as exc:  # a reader error: a character YAML does not allow
-            mark = getattr(exc, "position", None)
-            line, column = _line_column(text, mark) if isinstance(mark, int) else (0, 0)
-            raise YamlSyntaxError(str(getattr(exc, "reason", None) or "malformed YAML"), line, column) from None
-        except RecursionError:
-            raise YamlSyntaxError(f"nested deeper than {MAX_DEPTH} levels", 0, 0) from None
+        loader = _Loader(text)  # the reader checks every character here
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise YamlSyntaxError(problem, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0) from None
+    except yaml.YAMLError as exc:  # a reader error: a character YAML does not allow
+        position = getattr(exc, "position", None)
+        line, column = _line_column(text, position) if isinstance(position, int) else (0, 0)
+        character = getattr(exc, "character", None)
+        if isinstance(character, str):
+            character = ord(character)
+        reason = f"the character U+{character:04X} is not allowed in YAML" if isinstance(character, int) else "malformed YAML"
+        raise YamlSyntaxError(reason, line, column) from None
+    except RecursionError:
+        raise YamlSyntaxError(f"nested deeper than {MAX_DEPTH} levels", 0, 0) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+    assert loader is not None
     return data, loader.positions
 
 

@@ -296,7 +296,7 @@ def check_formats_agree(csv_frames: Frames, parquet_frames: Frames) -> list[Prob
             same = (left == right).fillna(False).to_numpy(dtype=bool) | (left.isna().to_numpy() & right.isna().to_numpy())
             for index in a.index[~same]:
                 problems.append(_p("csv_parquet", table.name, row_key(table.name, a, index), column,
-                                   f"the CSV value {_show(left[index])} in Parquet", right[index]))
+                                   f"{_show(left[index])} (the CSV value)", f"{_show(right[index])} (in Parquet)"))
     return problems
 
 
