@@ -18,7 +18,7 @@ def test_validate_exit_codes_and_report(repo: Path) -> None:
     key = set_cell(repo, "events", 0, "event_type", "banquet")
     bad = run("validate", str(repo), "--no-rebuild", cwd=repo)
     assert bad.returncode == 1
-    assert f"[vocabulary] events row 2 ({key}) column event_type: expected one of visit, arrival" in bad.stderr
+    assert f"1. [vocabulary] events row 2 ({key}) column event_type\n   expected: one of visit, arrival" in bad.stderr
     assert bad.stderr.rstrip().splitlines()[-1].startswith("cnkz: ")
 
 
@@ -49,3 +49,31 @@ def test_ci_runs_the_readme_commands_exactly() -> None:
     assert len(commands) == 2
     for command in commands:
         assert command in ci, command
+
+
+def test_every_command_has_a_description_and_examples() -> None:
+    from cnkz.cli import parser
+
+    commands = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert set(commands) == {"new", "build", "validate", "docs", "release", "diff", "fetch", "figures"}
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert sub.description and "\n\n" in sub.description, name
+        assert f"examples:\n  cnkz {name}" in text, name
+        assert "exit status: 0 done (valid), 1 validation found problems, 2 could not run" in text, name
+
+
+def test_validate_help_names_the_json_format_and_short() -> None:
+    result = run("validate", "--help", cwd=Path.cwd())
+    assert result.returncode == 0
+    assert "--format {text,json}" in result.stdout
+    assert "--short" in result.stdout
+    assert "  cnkz validate --format json > report.json" in result.stdout
+
+
+def test_figures_without_matplotlib_give_an_install_command_plain_pip_has(repo: Path) -> None:
+    # matplotlib made unimportable in a child process, as in a fresh venv without it
+    code = "import sys; sys.modules['matplotlib'] = None; from cnkz.cli import main; sys.exit(main(['figures', '--root', '.']))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr == "cnkz: error: the figures need matplotlib; install it with: python -m pip install matplotlib\n"

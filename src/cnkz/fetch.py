@@ -153,6 +153,13 @@ def _published_sha256(url: str, timeout: float) -> str:
     raise FetchError(f"{index_url} lists no archive {archive}; pass its sha256 from the release page (--sha256 / sha256=)", file=url)
 
 
+def _given_mismatch(actual: str, given: str) -> str:
+    """A sha256 the user typed that the download does not have: most often a mistyped or wrongly copied value."""
+    return (f"the download's sha256 is {actual}, not the {given} given with --sha256 (sha256=): check that value against "
+            "the release page, where a mistyped or wrongly copied value is the usual cause; if it matches, the download "
+            "is incomplete or was altered. Nothing was cached")
+
+
 def _fetch_archive(url: str, root: Path, expected: str | None, offline: bool, timeout: float) -> Fetched:
     cached = _cached(root, url)
     # A published archive never changes, so a verified copy needs no network.
@@ -160,9 +167,12 @@ def _fetch_archive(url: str, root: Path, expected: str | None, offline: bool, ti
         return cached
     if offline:
         raise FetchError(f"not in the cache {root}; fetch it once with network access", file=url)
+    given = expected is not None
     expected = expected or _published_sha256(url, timeout)
     data = _download(url, timeout)
     actual = sha256_hex(data)
+    if actual != expected and given:
+        raise FetchError(_given_mismatch(actual, expected), file=url, field="sha256")
     if actual != expected:
         raise FetchError(f"the download's sha256 is {actual}, the published one {expected}: it is incomplete or was altered; "
                          "nothing was cached. Try again, and report it to the publisher if it persists", file=url, field="sha256")
@@ -199,7 +209,7 @@ def _fetch_descriptor(url: str, root: Path, expected: str | None, offline: bool,
         raise
     actual = sha256_hex(data)
     if expected is not None and actual != expected:
-        raise FetchError(f"the descriptor's sha256 is {actual}, expected {expected}; nothing was cached", file=url, field="sha256")
+        raise FetchError(_given_mismatch(actual, expected), file=url, field="sha256")
     try:
         descriptor = json.loads(data)
     except ValueError:
