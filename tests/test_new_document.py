@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import yaml
 
 from cnkz.cli import main
 from cnkz.report import row_counts
+
+from .conftest import ROOT
+from .test_readme import FENCE
 
 # A fixture text written for this test (not a real article).
 TEXT = "\n\n".join([
@@ -55,18 +59,31 @@ def fill(data: dict) -> dict:
     return data
 
 
-def test_a_new_document_from_scaffold_to_a_minor_release(
-    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.chdir(repo)
-    before = row_counts(repo)
-    old = tmp_path / "before"  # the package as published before the new document
-    old.mkdir()
-    shutil.copy2(repo / "datapackage.json", old)
-    shutil.copytree(repo / "resources", old / "resources")
-    (repo / SEED).write_text(TEXT, encoding="utf-8")
+def readme_block(info: str) -> str:
+    """The README block with this info string (```sh curator)."""
+    blocks = [m.group(2) for m in FENCE.finditer((ROOT / "README.md").read_text(encoding="utf-8")) if m.group(1).strip() == info]
+    assert len(blocks) == 1, info
+    return blocks[0]
 
-    code, out, _ = cnkz(capsys, "new", SEED, "--id", "2026-xi-jinping-astana")
+
+def test_the_readme_diffs_against_the_latest_release() -> None:
+    index = json.loads((ROOT / "releases" / "index.json").read_text(encoding="utf-8"))
+    latest = max(index, key=lambda version: tuple(int(part) for part in version.split(".")))
+    assert f"cnkz diff releases/{index[latest]['archive']} .\n" in readme_block("sh curator")
+
+
+def test_a_new_document_from_scaffold_to_a_minor_release(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The README's curator commands, run as written on a fixture text, each answering as the README says."""
+    monkeypatch.chdir(repo)
+    (repo / SEED).write_text(TEXT, encoding="utf-8")
+    before = row_counts(repo)
+    commands = [line for line in readme_block("sh curator").splitlines() if line.strip()]
+    assert [c.split()[1] if c.startswith("cnkz ") else "#" for c in commands] == ["new", "#", "build", "docs", "validate", "diff"]
+    new, fill_step, build, docs, check, compare = commands
+
+    code, out, _ = cnkz(capsys, *shlex.split(new)[1:])
     assert code == 0
     assert out == (
         f"wrote {DOC}: 34 values to fill (marked TODO), 3 numbers and names to curate or exclude (listed as comments)\n"
@@ -78,7 +95,7 @@ def test_a_new_document_from_scaffold_to_a_minor_release(
     assert "  #   Kassym-Jomart Tokayev (character 171, person: kassym-jomart-tokayev): ASTANA, March 2 (Xinhua)" in scaffold
     assert "  #   2 (character 95): ASTANA, March 2 (Xinhua)" in scaffold
 
-    code, _, err = cnkz(capsys, "build")
+    code, _, err = cnkz(capsys, *shlex.split(build)[1:])  # before filling: the list of what is missing
     assert code == 2
     assert err == (
         f"cnkz: error: {DOC}:19:10: unfinished: 34 value(s) still say TODO; "
@@ -88,22 +105,31 @@ def test_a_new_document_from_scaffold_to_a_minor_release(
         "figures[1] (line 70): key, metric, description, value, unit, value_text, qualifier, is_target, period_inferred, quote; "
         "exclusions[1] (line 87): text, quote, reason\n"
     )
-    code, _, _ = cnkz(capsys, "new", SEED, "--id", "2026-xi-jinping-astana")
-    assert code == 2  # already curated: never overwritten
+    assert cnkz(capsys, *shlex.split(new)[1:])[0] == 2  # the file exists: never overwritten
 
+    assert DOC.removeprefix("curation/") in fill_step
     (repo / DOC).write_text(yaml.safe_dump(fill(yaml.safe_load(scaffold)), allow_unicode=True, sort_keys=False), encoding="utf-8")
-    code, out, err = cnkz(capsys, "build")
+    old = repo.parent / "before"  # the package as published before the new document
+    old.mkdir()
+    shutil.copy2(repo / "datapackage.json", old)
+    shutil.copytree(repo / "resources", old / "resources")
+    code, out, err = cnkz(capsys, *shlex.split(build)[1:])
     assert code == 0, err
-    assert cnkz(capsys, "docs")[0] == 0
+    assert cnkz(capsys, *shlex.split(docs)[1:])[0] == 0
 
-    code, out, err = cnkz(capsys, "validate")
+    code, out, err = cnkz(capsys, *shlex.split(check)[1:])
     assert code == 0, err
     counts = {**before, "sources": before["sources"] + 1, "events": before["events"] + 1, "participants": before["participants"] + 2}
-    assert out.splitlines()[0] == f"{repo}: valid" + out.splitlines()[0].removeprefix(f"{repo}: valid")
+    assert out.splitlines()[0].startswith(f"{repo}: valid (")
+    assert out.splitlines()[1].startswith("9 layers checked: ")
     assert out.splitlines()[2] == f"rows: {', '.join(f'{t} {n}' for t, n in counts.items())} ({sum(counts.values())} in all)"
 
-    code, out, _ = cnkz(capsys, "diff", str(old), os.curdir)
+    code, out, _ = cnkz(capsys, *shlex.split(compare)[1:])
     assert code == 0
+    lines = out.splitlines()
+    assert " a MINOR change: rows, columns or vocabulary values added, nothing removed or retyped" in lines[0]
+    # The same, against the package as it was just before: only the new document's rows.
+    code, out, _ = cnkz(capsys, "diff", str(old), os.curdir)
     lines = out.splitlines()
     version = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))["version"]
     assert lines[0] == f"{version} -> {version}: a MINOR change: rows, columns or vocabulary values added, nothing removed or retyped"

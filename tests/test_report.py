@@ -39,13 +39,18 @@ def record_position(repo: Path, line: str) -> str:
     return f"{(repo / DOC).read_text(encoding='utf-8').splitlines().index(line) + 1}:5"
 
 
-def test_a_cell_edit_is_reported_cause_first(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_cell_edit_is_reported_cause_first(repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also the README's example: what `cnkz validate` prints for the edit it describes (the folder shown as ~/cnkz)."""
+    from .test_new_document import readme_block
+
+    monkeypatch.chdir(repo)
     published = sha(repo / "resources" / "events.csv")
     key = set_cell(repo, "events", 0, "event_type", "banquet")
     edited = sha(repo / "resources" / "events.csv")
     vocabulary = codes("events", "event_type")
-    code, out, err = validate(capsys, str(repo))
+    code, out, err = validate(capsys)
     assert (code, out) == (1, "")
+    assert readme_block("text validation-report") == err.replace(str(repo), "~/cnkz")
     assert err == "\n".join([
         "6 problems: 1 cause, and 5 that follow from it",
         "",
@@ -150,3 +155,4 @@ def test_a_folder_that_cannot_be_validated_exits_2(tmp_path: Path, capsys: pytes
         "error": f"{tmp_path / 'nowhere'} is not a folder; pass a package folder (holding datapackage.json)",
     }
     assert err == f"cnkz: error: {tmp_path / 'nowhere'} is not a folder; pass a package folder (holding datapackage.json)\n"
+
