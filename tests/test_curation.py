@@ -93,7 +93,7 @@ def test_invalid_yaml_names_the_line(repo: Path) -> None:
 
 def test_missing_seed_is_named(repo: Path) -> None:
     (repo / "seeds" / "003_acb2540b52211385.txt").unlink()
-    assert error_for(repo) == f"{repo / 'seeds' / '003_acb2540b52211385.txt'}: source text not found"
+    assert error_for(repo) == f"{DOC}:3:3: source, key file: seeds/003_acb2540b52211385.txt: source text not found"
 
 
 def test_one_name_two_person_ids_is_refused(repo: Path) -> None:
