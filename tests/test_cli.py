@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,13 @@ def test_figures_without_matplotlib_give_an_install_command_plain_pip_has(repo: 
     result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr == "cnkz: error: the figures need matplotlib; install it with: python -m pip install matplotlib\n"
+
+
+def test_diff_of_a_package_with_itself_says_there_is_no_change(capsys) -> None:  # type: ignore[no-untyped-def]
+    from cnkz.cli import main
+
+    from .conftest import ROOT
+
+    assert main(["diff", str(ROOT), str(ROOT)]) == 0
+    version = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    assert capsys.readouterr().out == f"{version} -> {version}: no change to the data; the version need not change\n"

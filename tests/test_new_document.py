@@ -140,3 +140,10 @@ def test_a_new_document_from_scaffold_to_a_minor_release(
         "row added: 2026-xi-jinping-astana.talks/xi-jinping",
     ]
     assert "  participants (minor): 2 rows added, 0 removed, 0 changed" in lines
+    code, out, _ = cnkz(capsys, "diff", str(old), os.curdir, "--limit", "1")
+    lines = out.splitlines()
+    participants = lines.index("  participants (minor): 2 rows added, 0 removed, 0 changed")
+    assert lines[participants + 1 : participants + 3] == [
+        "    row added: 2026-xi-jinping-astana.talks/xi-jinping",  # rows in published order
+        "    … and 1 more rows added (--limit 2 lists them all, --json gives everything)",
+    ]

@@ -40,7 +40,7 @@ def _rank(problem: Problem) -> int:
     if problem.check == "frictionless":
         return 1 if problem.row else 4
     if problem.check == "stale":  # a row differing from curation: a hand edit, or a build not run
-        return 2 if problem.row and problem.column else 4
+        return 2 if problem.row else 4
     if problem.check == "csv_parquet":
         return 3
     if problem.check in ("hash_mismatch", "bytes_mismatch"):
