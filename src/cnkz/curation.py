@@ -299,10 +299,6 @@ def load_places(path: Path) -> dict[str, Place]:
     try:
         return _load_places(path)
     except CurationError as exc:
-        seeds = root / "seeds"
-        if exc.file and Path(exc.file).is_relative_to(seeds):  # the text named by source.file: point at that key
-            shown = Path(exc.file).relative_to(root).as_posix()
-            exc = CurationError(f"{shown}: {exc.message}", file=_display(path), record="source", field="file")
         raise _with_position(exc, path) from None
 
 
@@ -346,6 +342,10 @@ def curate_document(path: Path, root: Path, people: dict[str, Person], places: d
     try:
         return _curate_document(path, root, people, places)
     except CurationError as exc:
+        seeds = root / "seeds"
+        if exc.file and Path(exc.file).is_relative_to(seeds):  # the text named by source.file: point at that key
+            shown = Path(exc.file).relative_to(root).as_posix()
+            exc = CurationError(f"{shown}: {exc.message}", file=_display(path), record="source", field="file")
         raise _with_position(exc, path) from None
 
 
