@@ -26,10 +26,11 @@ def test_validate_exit_codes_and_report(repo: Path) -> None:
 def test_build_error_is_one_line_with_exit_2(repo: Path) -> None:
     doc = repo / "curation" / "2010-jia-qinglin-astana.yaml"
     doc.write_text(doc.read_text(encoding="utf-8").replace("quote: arrived in Astana on Tuesday afternoon\n", "quote: arrived in Almaty\n"), encoding="utf-8")
+    line = doc.read_text(encoding="utf-8").splitlines().index("    quote: arrived in Almaty") + 1
     result = run("build", "--root", str(repo), cwd=repo)
     assert result.returncode == 2
     assert result.stderr == (
-        "cnkz: error: curation/2010-jia-qinglin-astana.yaml:40:5: events[2] (arrival), key quote: quote not found in the source text; "
+        f"cnkz: error: curation/2010-jia-qinglin-astana.yaml:{line}:5: events[2] (arrival), key quote: quote not found in the source text; "
         'the closest passage, characters 332-349, is "arrived in Astana"; it differs by a typo: the text has "Astana" where the quote has "Almaty"\n'
     )
 

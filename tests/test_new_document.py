@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 from cnkz.cli import main
+from cnkz.curation import LIST_SECTIONS, SPECS
+from cnkz.diff import LEVEL_WORDS, LEVELS, diff, load_snapshot
 from cnkz.report import row_counts
 
 from .conftest import ROOT
@@ -46,7 +48,7 @@ def fill(data: dict) -> dict:
     data["source"]["agency"] = "Xinhua"
     data["events"] = [{
         "key": "talks", "type": "talks", "parent": None, "start_date": "2026-03-02", "end_date": "2026-03-02",
-        "date_precision": "day", "date_inferred": True, "city": "Astana", "country": "KAZ", "venue": None,
+        "date_precision": "day", "date_inferred": True, "place": "astana", "country": None, "venue": None, "plover_context": ["diplomatic"],
         "location_inferred": False, "summary": "Xi Jinping and Kassym-Jomart Tokayev hold talks in Astana.", "quote": TALKS,
     }]
     data["participants"] = [
@@ -54,7 +56,7 @@ def fill(data: dict) -> dict:
          "present": True, "quote": name}
         for person, name in (("xi-jinping", "Xi Jinping"), ("kassym-jomart-tokayev", "Kassym-Jomart Tokayev"))
     ]
-    for section in ("pledges", "figures", "exclusions"):
+    for section in ("pledges", "figures", "pledge_updates", "exclusions"):
         data[section] = []
     return data
 
@@ -85,8 +87,9 @@ def test_a_new_document_from_scaffold_to_a_minor_release(
 
     code, out, _ = cnkz(capsys, *shlex.split(new)[1:])
     assert code == 0
+    todo = int(out.split(": ")[1].split(" ")[0])
     assert out == (
-        f"wrote {DOC}: 34 values to fill (marked TODO), 3 numbers and names to curate or exclude (listed as comments)\n"
+        f"wrote {DOC}: {todo} values to fill (marked TODO), 3 numbers and names to curate or exclude (listed as comments)\n"
         "next: edit it, then run `cnkz build` and `cnkz validate`; `cnkz build` lists what is still missing\n"
     )
     scaffold = (repo / DOC).read_text(encoding="utf-8")
@@ -97,14 +100,19 @@ def test_a_new_document_from_scaffold_to_a_minor_release(
 
     code, _, err = cnkz(capsys, *shlex.split(build)[1:])  # before filling: the list of what is missing
     assert code == 2
+    # Every required field of each section's template record, found in the file as the curator sees it.
+    lines = scaffold.splitlines()
+    missing = []
+    for section in LIST_SECTIONS:
+        required = [name for name, (_, needed) in SPECS[section].items() if needed]
+        start = next(n for n in range(lines.index(f"{section}:"), len(lines)) if lines[n].startswith("  - ")) + 1
+        missing.append((f"{section}[1]", start, required))
+    first = missing[0][1]
     assert err == (
-        f"cnkz: error: {DOC}:19:10: unfinished: 34 value(s) still say TODO; "
-        "events[1] (line 19): key, type, date_precision, date_inferred, location_inferred, summary, quote; "
-        "participants[1] (line 39): event, person, name_in_source, role, present, quote; "
-        "pledges[1] (line 50): key, event, actor, type, topic, statement, status, quote; "
-        "figures[1] (line 70): key, metric, description, value, unit, value_text, qualifier, is_target, period_inferred, quote; "
-        "exclusions[1] (line 87): text, quote, reason\n"
+        f"cnkz: error: {DOC}:{first}:10: unfinished: {todo} value(s) still say TODO; "
+        + "; ".join(f"{record} (line {line}): {', '.join(fields)}" for record, line, fields in missing) + "\n"
     )
+    assert todo == sum(len(fields) for _, _, fields in missing)
     assert cnkz(capsys, *shlex.split(new)[1:])[0] == 2  # the file exists: never overwritten
 
     assert DOC.removeprefix("curation/") in fill_step
@@ -126,8 +134,10 @@ def test_a_new_document_from_scaffold_to_a_minor_release(
 
     code, out, _ = cnkz(capsys, *shlex.split(compare)[1:])
     assert code == 0
-    lines = out.splitlines()
-    assert " a MINOR change: rows, columns or vocabulary values added, nothing removed or retyped" in lines[0]
+    # A new document is MINOR; against the release, unreleased changes already in the repository count too.
+    release = diff(load_snapshot(repo / shlex.split(compare)[2]), load_snapshot(old)).level
+    level = max(release, "minor", key=LEVELS.index)
+    assert out.splitlines()[0].endswith(f": {LEVEL_WORDS[level]}")
     # The same, against the package as it was just before: only the new document's rows.
     code, out, _ = cnkz(capsys, "diff", str(old), os.curdir)
     lines = out.splitlines()

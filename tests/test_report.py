@@ -13,7 +13,7 @@ from cnkz.errors import Problem
 from cnkz.report import JSON_FORMAT, group, render_text
 from cnkz.tables import TABLES, TABLES_BY_NAME
 
-from .conftest import rehash, set_cell
+from .conftest import read_rows, rehash, set_cell
 
 DOC = "curation/2010-jia-qinglin-astana.yaml"
 
@@ -73,18 +73,19 @@ def test_a_cell_edit_is_reported_cause_first(repo: Path, capsys: pytest.CaptureF
 
 
 def test_a_stale_file_says_which_curation_record_to_edit(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    key = set_cell(repo, "pledges", 0, "statement", "China pledges nothing at all.")
+    summary = read_rows(repo / "resources" / "events.csv")[1][TABLES_BY_NAME["events"].columns.index("summary")]
+    key = set_cell(repo, "events", 0, "summary", "Something else happened.")
     rehash(repo)  # as if the descriptor had been fixed up by hand too: only the difference from curation remains
     code, _, err = validate(capsys, str(repo))
     assert code == 1
     assert err.splitlines()[:6] == [
         "3 problems: 1 cause, and 2 that follow from it",
         "",
-        f"1. [stale] resources/pledges.csv row 2 ({key}) column statement",
-        "   expected: China pledges to enhance political and security ties with Kazakhstan.",
-        "   found:    China pledges nothing at all.",
+        f"1. [stale] resources/events.csv row 2 ({key}) column summary",
+        f"   expected: {summary}",
+        "   found:    Something else happened.",
         "   to fix:   resources/ and datapackage.json are generated from curation/*.yaml by `cnkz build`: this row comes from "
-        f"{DOC}:{record_position(repo, '  - key: political-security-ties')} (pledges[1]); make the change there, then run "
+        f"{DOC}:{record_position(repo, '  - key: arrival')} (events[2]); make the change there, then run "
         "`cnkz build` (an edit made only in this file is lost when it runs)",
     ]
     assert "   - [stale] datapackage.json: expected the bytes a fresh build writes, found different bytes" in err.splitlines()
