@@ -22,6 +22,14 @@ def _record(root: Path, table: Table, row: dict[str, str]) -> str:
     from .curation import load_yaml_positions
 
     source_id = row.get("source_id") or ""
+    registry = root / "curation" / f"{table.name}.yaml"  # a table kept in a registry of its own (places)
+    if not source_id and registry.is_file():
+        try:
+            _, found_at = load_yaml_positions(registry)
+        except CurationError:
+            return f"curation/{registry.name}"
+        where = found_at.values.get((row.get(table.primary_key[0]) or "",))
+        return f"curation/{registry.name}:{where[0]}:{where[1]}" if where else f"curation/{registry.name}"
     path = root / "curation" / f"{source_id}.yaml"
     if not source_id or not path.is_file():
         return "curation/*.yaml"
