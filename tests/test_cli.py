@@ -62,7 +62,7 @@ def test_every_command_has_a_description_and_examples() -> None:
         text = sub.format_help()
         assert sub.description and "\n\n" in sub.description, name
         assert f"examples:\n  cnkz {name}" in text, name
-        assert "exit status: 0 done (valid), 1 validation found problems, 2 could not run" in text, name
+        assert "exit status: 0 done (valid), 1 problems found (nothing published), 2 could not run" in text, name
 
 
 def test_validate_help_names_the_json_format_and_short() -> None:

@@ -137,7 +137,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
-EXIT_CODES = """exit status: 0 done (valid), 1 validation found problems, 2 could not run (bad input, missing file, usage)"""
+EXIT_CODES = """exit status: 0 done (valid), 1 problems found (nothing published), 2 could not run (bad input, missing file, usage)"""
 
 
 def _command(sub: Any, name: str, summary: str, description: str, examples: str) -> argparse.ArgumentParser:
@@ -157,8 +157,9 @@ def parser() -> argparse.ArgumentParser:
     n = _command(
         sub, "new", "start the curation file of a new source text",
         "Writes curation/<source_id>.yaml for a text in seeds/: the source block filled from the text\n"
-        "(checksum, title, dates, body bounds; check each TODO), one template record per section, and, as\n"
-        "comments, every number and name the coverage audit will ask about, each with its sentence.\n"
+        "(checksum, title, dates, body bounds, each marked REVIEW), one template record per section with\n"
+        "TODO where a reading is needed (`cnkz build` lists those left), and, as comments, every number\n"
+        "and name the coverage audit will ask about, each with its sentence.\n"
         "An existing curation file is never overwritten.",
         "  cnkz new seeds/005_0123456789abcdef.txt\n  cnkz new seeds/005_0123456789abcdef.txt --id 2026-li-qiang-astana",
     )
