@@ -57,7 +57,7 @@ def test_every_command_has_a_description_and_examples() -> None:
     from cnkz.cli import parser
 
     commands = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(commands) == {"new", "build", "validate", "docs", "release", "diff", "fetch", "audit", "figures"}
+    assert set(commands) == {"new", "build", "validate", "docs", "release", "diff", "fetch", "audit", "figures", "site"}
     for name, sub in commands.items():
         text = sub.format_help()
         assert sub.description and "\n\n" in sub.description, name
