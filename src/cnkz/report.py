@@ -43,8 +43,8 @@ def _rank(problem: Problem) -> int:
         return 2 if problem.row else 4
     if problem.check == "csv_parquet":
         return 3
-    if problem.check in ("hash_mismatch", "bytes_mismatch"):
-        return 4
+    if problem.check in ("hash_mismatch", "bytes_mismatch", "stale_docs"):
+        return 4  # stale_docs: documents generated from the tables (codebook, croissant.json) follow a table change
     return 0
 
 
@@ -86,8 +86,8 @@ def group(problems: list[Problem]) -> list[Group]:
     for subject in ranked:
         members = subjects[subject]
         low = min(_rank(p) for p in members)
-        if subject == DESCRIPTOR and low >= 3 and len(subjects) > 1:
-            package_wide += members  # a stale descriptor follows from whatever changed the tables
+        if subject not in order[1:] and low >= 3 and len(subjects) > 1:
+            package_wide += members  # a stale descriptor or document follows from whatever changed the tables
             continue
         causes = [Group(p) for p in sorted((p for p in members if _rank(p) == low), key=_order)]
         for problem in sorted((p for p in members if _rank(p) > low), key=lambda p: (_rank(p), _order(p))):
