@@ -93,12 +93,13 @@ def test_a_downloader_installs_the_wheel_and_validates_and_loads_the_release(rel
             "tables = cnkz.load('.'); print(sorted((k, len(v)) for k, v in tables.items())); sys.exit(main(['validate', '.']))")
     result = subprocess.run([sys.executable, "-c", code], cwd=unpacked, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    where, counts, verdict = result.stdout.splitlines()
+    where, counts, verdict, *summary = result.stdout.splitlines()  # the verdict, then the layers run and the rows per table
     assert where.startswith(str(tmp_path / "installed"))
     descriptor = json.loads((unpacked / "datapackage.json").read_text(encoding="utf-8"))
     assert counts == str(sorted((r["name"], len(read_rows(unpacked / r["path"])) - 1)
                                 for r in descriptor["resources"] if r["format"] == "csv"))
     assert verdict.endswith(": valid") or ": valid (" in verdict
+    assert summary[-1].startswith("rows: ")
 
 
 def test_frictionless_validates_the_unpacked_release_as_its_readme_says(unpacked: Path) -> None:
