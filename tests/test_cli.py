@@ -89,3 +89,10 @@ def test_diff_of_a_package_with_itself_says_there_is_no_change(capsys) -> None: 
     assert main(["diff", str(ROOT), str(ROOT)]) == 0
     version = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
     assert capsys.readouterr().out == f"{version} -> {version}: no change to the data; the version need not change\n"
+
+
+def test_output_cut_short_by_the_reader_is_no_traceback(repo: Path) -> None:
+    shell = f"{sys.executable} -m cnkz.cli validate --no-rebuild {repo} | head -c 1"
+    result = subprocess.run(["sh", "-c", f"{shell}; exit 0"], cwd=repo, capture_output=True, text=True, check=False)
+    assert result.stdout == "/"
+    assert "Traceback" not in result.stderr, result.stderr
