@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import frictionless  # noqa: E402
 
-from cnkz.validate import validate  # noqa: E402
+from cnkz.build import validate_repository  # noqa: E402
 from tests.conftest import copy_repo, rehash  # noqa: E402
 from tests.faults import FAULTS  # noqa: E402
 
@@ -40,7 +40,7 @@ def main() -> int:
             row = fault.inject(package)
             if fault.rehash:
                 rehash(package)
-            problems = validate(package)
+            problems = validate_repository(package)
             ours = [p for p in problems if p.check == fault.check and p.table == fault.table and p.column == fault.column]
             results.append({
                 "fault": fault.name,

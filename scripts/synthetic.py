@@ -7,11 +7,14 @@ patterns, vocabularies, keys, foreign keys, same-source references and the row r
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import io
 import random
-from collections.abc import Iterator, Mapping
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +26,12 @@ import pyarrow.parquet as pq
 from cnkz import tables as T
 from cnkz.descriptor import changelog_date, dumps, package_descriptor, project_version
 from cnkz.errors import BuildError
-from cnkz.files import arrow_schema, csv_cell, to_csv_bytes, to_parquet_bytes
+from cnkz.files import ARROW_TYPES, arrow_schema, csv_cell, to_csv_bytes, to_parquet_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_PER_VISIT = 4  # a visit row and three events during it, all from one source
 CHUNK_ROWS = 100_000  # CSV rows formatted at a time, so memory stays flat at 10^6 rows
+Columns = dict[str, Any]
 DESCRIPTOR_SOURCES = 100  # the descriptor lists this many outlets: metadata, not row data
 
 WORDS = (
@@ -145,7 +149,7 @@ class Pools:
         self.city_slug = strings(c.lower().replace("'", "") for c in CITIES)
 
 
-def source_table(n: int, rng: np.random.Generator, pools: Pools) -> tuple[pa.Table, np.ndarray]:
+def source_table(n: int, rng: np.random.Generator, pools: Pools) -> tuple[Columns, np.ndarray]:
     """Sources, and their reference dates (rising with the row, so a later row is a later source)."""
     k = np.arange(n)
     reference = np.datetime64("2000-01-01") + (k * 9000 // n).astype("timedelta64[D]")
@@ -159,8 +163,7 @@ def source_table(n: int, rng: np.random.Generator, pools: Pools) -> tuple[pa.Tab
     columns = {
         "source_id": source_id,
         "path": join("seeds/", source_id, ".txt"),
-        # Seed files need not exist: the benchmark measures row-level checks, not provenance.
-        "sha256": strings(hashlib.sha256(s.encode()).hexdigest() for s in source_id.to_pylist()),
+        "sha256": pa.nulls(n, pa.string()),  # set when the seed texts are written
         "bytes": size,
         "title": pick(pools.sentences, rng.integers(0, len(pools.sentences), n)),
         "outlet": nulled(pick(strings(OUTLETS), rng.integers(0, len(OUTLETS), n)), rng.random(n) < 0.15),
@@ -173,10 +176,10 @@ def source_table(n: int, rng: np.random.Generator, pools: Pools) -> tuple[pa.Tab
         "body_start": rng.integers(40, 400, n),
         "body_end": size - rng.integers(0, 300, n),
     }
-    return pa.table(columns, schema=arrow_schema(T.SOURCES)), reference
+    return columns, reference
 
 
-def event_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Table, reference: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+def event_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Table, reference: np.ndarray) -> tuple[Columns, np.ndarray]:
     """Events in visits of EVENTS_PER_VISIT rows; returns the table and each row's source index."""
     i = np.arange(n)
     source, position = i // EVENTS_PER_VISIT, i % EVENTS_PER_VISIT
@@ -216,10 +219,10 @@ def event_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tabl
         "char_start": char_start,
         "char_end": char_end,
     }
-    return pa.table(columns, schema=arrow_schema(T.EVENTS)), source
+    return columns, source
 
 
-def participant_table(n: int, rng: np.random.Generator, pools: Pools, events: pa.Table) -> pa.Table:
+def participant_table(n: int, rng: np.random.Generator, pools: Pools, events: pa.Table) -> Columns:
     """Two different people for each of the first n/2 events; row i belongs to event i // 2."""
     event = np.arange(n) // 2
     people = len(pools.person_id)
@@ -245,11 +248,11 @@ def participant_table(n: int, rng: np.random.Generator, pools: Pools, events: pa
         "char_start": char_start,
         "char_end": char_end,
     }
-    return pa.table(columns, schema=arrow_schema(T.PARTICIPANTS))
+    return columns
 
 
 def pledge_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Table, reference: np.ndarray,
-                 events: pa.Table, event_source: np.ndarray, participants: pa.Table) -> tuple[pa.Table, np.ndarray]:
+                 events: pa.Table, event_source: np.ndarray, participants: pa.Table) -> tuple[Columns, np.ndarray]:
     """Pledge i is made at event i // 2, by participant i's person or no named speaker; returns topic codes too."""
     event = np.arange(n) // 2
     source = event_source[event]
@@ -285,7 +288,7 @@ def pledge_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tab
         "char_start": char_start,
         "char_end": char_end,
     }
-    return pa.table(columns, schema=arrow_schema(T.PLEDGES)), topic
+    return columns, topic
 
 
 def metric_choice(rng: np.random.Generator, topic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,7 +312,7 @@ def value_text(value: float, unit: str) -> str:
     return f"{value:g}"
 
 
-def figure_table(n: int, rng: np.random.Generator, pools: Pools, pledges: pa.Table, topic: np.ndarray) -> pa.Table:
+def figure_table(n: int, rng: np.random.Generator, pools: Pools, pledges: pa.Table, topic: np.ndarray) -> Columns:
     """Figure i is stated with pledge i: same source and event, linked to it when its metric fits."""
     metric, linked = metric_choice(rng, topic)
     metrics = T.METRIC.codes
@@ -346,20 +349,189 @@ def figure_table(n: int, rng: np.random.Generator, pools: Pools, pledges: pa.Tab
         "char_start": char_start,
         "char_end": char_end,
     }
-    return pa.table(columns, schema=arrow_schema(T.FIGURES))
+    return columns
+
+
+# ---------------------------------------------------------------- every table of cnkz.tables.TABLES
+
+
+class Context:
+    """What the tables generated so far offer the next ones: the tables, and facts the hand-written rules need."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        self.n = n
+        self.rng = np.random.default_rng(seed)
+        self.pools = Pools(seed)
+        self.tables: dict[str, pa.Table] = {}
+        self.facts: dict[str, np.ndarray] = {}
+
+
+def _sources(c: Context) -> Columns:
+    columns, c.facts["reference"] = source_table(c.n, c.rng, c.pools)
+    return columns
+
+
+def _events(c: Context) -> Columns:
+    columns, c.facts["event_source"] = event_table(c.n, c.rng, c.pools, c.tables["sources"], c.facts["reference"])
+    return columns
+
+
+def _participants(c: Context) -> Columns:
+    return participant_table(c.n, c.rng, c.pools, c.tables["events"])
+
+
+def _pledges(c: Context) -> Columns:
+    columns, c.facts["topic"] = pledge_table(c.n, c.rng, c.pools, c.tables["sources"], c.facts["reference"], c.tables["events"],
+                                             c.facts["event_source"], c.tables["participants"])
+    return columns
+
+
+def _figures(c: Context) -> Columns:
+    return figure_table(c.n, c.rng, c.pools, c.tables["pledges"], c.facts["topic"])
+
+
+# The tables whose hand-written rules (cnkz.schemas.ROW_RULES) need more than their definitions say. Any other
+# table, and any column a hook does not make, is generated from its definition alone by generic_column.
+HOOKS: dict[str, Callable[[Context], Columns]] = {
+    "sources": _sources, "events": _events, "participants": _participants, "pledges": _pledges, "figures": _figures,
+}
+
+
+def table_order() -> list[T.Table]:
+    """The tables with every referenced table before the tables that reference it (sources first)."""
+    done: list[T.Table] = []
+    pending = list(T.TABLES)
+    while pending:
+        ready = [t for t in pending if all(fk.table == t.name or fk.table in {d.name for d in done} for fk in t.foreign_keys)]
+        if not ready:
+            raise SystemExit(f"foreign keys form a cycle among {', '.join(t.name for t in pending)}; synthetic.py cannot order them")
+        done.append(ready[0])
+        pending.remove(ready[0])
+    return done
+
+
+def _slugs(c: Context, unique: bool) -> pa.Array:
+    words = strings(w.lower() for w in WORDS if w.isalpha())
+    picked = pick(words, c.rng.integers(0, len(words), c.n))
+    return join(picked, text(np.arange(c.n)), sep="-") if unique else picked
+
+
+def generic_column(table: T.Table, f: T.Field, c: Context, columns: Columns) -> pa.Array:
+    """A column that satisfies its field's definition: type, vocabulary, pattern, range, uniqueness, foreign key."""
+    n, rng = c.n, c.rng
+    fk = next((k for k in table.foreign_keys if k.fields == (f.name,)), None)
+    if fk is not None and fk.table != table.name and fk.table in c.tables:
+        # Same-source references: a row's event is an event of the row's source when the table has one.
+        values = c.tables[fk.table][fk.reference[0]].combine_chunks()
+        array = pick(values, rng.integers(0, len(values), n))
+    elif f.vocabulary is not None:
+        array = pick(strings(f.vocabulary.codes), rng.integers(0, len(f.vocabulary.codes), n))
+    elif f.type == "string" and f.pattern == T.ROW_ID and "source_id" in columns:
+        array = join(pa.array(columns["source_id"]), _slugs(c, True), sep=".")
+    elif f.type == "string" and f.pattern == T.SLUG:
+        array = _slugs(c, f.unique)
+    elif f.type == "string" and f.pattern == T.PERIOD:
+        array = text(rng.integers(1992, 2031, n))
+    elif f.type == "string" and f.pattern is None:
+        array = pick(c.pools.sentences, rng.integers(0, len(c.pools.sentences), n))
+        array = join(array, text(np.arange(n)), sep=" ") if f.unique else array
+    elif f.type == "string":
+        raise SystemExit(f"{table.name}.{f.name}: no generator for the pattern {f.pattern}; add one to scripts/synthetic.py")
+    elif f.type in ("integer", "number"):
+        low = f.minimum if f.minimum is not None else 0
+        high = f.maximum if f.maximum is not None else low + 10_000
+        values = low + np.arange(n) if f.unique else rng.integers(int(low), int(high) + 1, n)
+        array = pa.array(values if f.type == "integer" else values.astype(float))
+    elif f.type == "boolean":
+        array = pa.array(rng.random(n) < 0.5)
+    else:
+        array = dates(np.datetime64("2000-01-01") + rng.integers(0, 9000, n).astype("timedelta64[D]"))
+    array = array.cast(ARROW_TYPES[f.type])
+    return array if f.required or f.unique else nulled(array, rng.random(n) < 0.1)
 
 
 def generate_tables(n: int, seed: int = 0) -> dict[str, pa.Table]:
-    """All five tables with n rows each, deterministic for a seed."""
-    rng = np.random.default_rng(seed)
-    pools = Pools(seed)
-    sources, reference = source_table(n, rng, pools)
-    events, event_source = event_table(n, rng, pools, sources, reference)
-    participants = participant_table(n, rng, pools, events)
-    pledges, topic = pledge_table(n, rng, pools, sources, reference, events, event_source, participants)
-    figures = figure_table(n, rng, pools, pledges, topic)
-    return {"sources": sources, "events": events, "participants": participants, "pledges": pledges, "figures": figures}
+    """Every table of cnkz.tables.TABLES with n rows, deterministic for a seed (char offsets and seed hashes are set by write_seeds)."""
+    c = Context(n, seed)
+    for table in table_order():
+        made = HOOKS[table.name](c) if table.name in HOOKS else {}
+        columns: Columns = {}
+        for f in table.fields:  # in definition order, so later columns can use earlier ones (ids after source_id)
+            columns[f.name] = made[f.name] if f.name in made else generic_column(table, f, c, columns)
+        c.tables[table.name] = pa.table(columns, schema=arrow_schema(table))
+    return c.tables
 
+
+# ---------------------------------------------------------------- seed texts
+
+
+def quote_layout(tables: dict[str, pa.Table]) -> tuple[np.ndarray, list[tuple[str, np.ndarray]], pa.Array]:
+    """Every quote ordered by source: its source row, and where each table's rows fall in that order.
+
+    Returns the source row of each quote (sorted), per table the positions of its rows in the sorted order, and the quotes."""
+    source_ids = tables["sources"]["source_id"].combine_chunks()
+    sources, quotes, owners = [], [], []
+    for name, table in tables.items():
+        if "quote" in table.column_names and "source_id" in table.column_names:
+            sources.append(pc.index_in(table["source_id"], value_set=source_ids).to_numpy(zero_copy_only=False))
+            quotes.append(table["quote"].combine_chunks())
+            owners.append(name)
+    source = np.concatenate(sources)
+    order = np.argsort(source, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    positions, start = [], 0
+    for name, part in zip(owners, sources):
+        positions.append((name, rank[start : start + len(part)]))
+        start += len(part)
+    return source[order], positions, pa.concat_arrays(quotes).take(pa.array(order))
+
+
+def write_seeds(directory: Path, tables: dict[str, pa.Table], chunk: int = CHUNK_ROWS) -> dict[str, pa.Table]:
+    """seeds/<source_id>.txt for every source: its title and id, a blank line, then the quotes of every row citing it,
+    one a line; the rows get the offsets of their quotes, the sources the sha256, size and body span (id line on) of their text."""
+    sources = tables["sources"]
+    source, positions, quotes = quote_layout(tables)
+    lengths = pc.utf8_length(quotes).to_numpy(zero_copy_only=False).astype(np.int64)
+    titles = sources["title"].combine_chunks()
+    ids = sources["source_id"].combine_chunks()
+    header = (pc.utf8_length(titles).to_numpy(zero_copy_only=False) + pc.utf8_length(ids).to_numpy(zero_copy_only=False)).astype(np.int64) + 3
+    # A quote starts after the header and the earlier quotes of its source, each followed by a newline.
+    ends = np.cumsum(lengths + 1)
+    first = np.searchsorted(source, np.arange(sources.num_rows))
+    before = np.concatenate([[0], ends])[first]
+    start = header[source] + (ends - (lengths + 1)) - before[source]
+    sha, size, chars = [], np.zeros(sources.num_rows, dtype=np.int64), np.zeros(sources.num_rows, dtype=np.int64)
+    seeds = directory / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    paths = sources["path"].combine_chunks()
+    bounds = np.append(first, len(source))
+    for low in range(0, sources.num_rows, chunk):
+        high = min(low + chunk, sources.num_rows)
+        part = quotes.slice(bounds[low], bounds[high] - bounds[low]).to_pylist()
+        rows = zip(range(low, high), titles.slice(low, high - low).to_pylist(), ids.slice(low, high - low).to_pylist(),
+                   paths.slice(low, high - low).to_pylist())
+        for row, title, source_id, path in rows:
+            body = part[bounds[row] - bounds[low] : bounds[row + 1] - bounds[low]]
+            # The source_id in the header makes every text, and so every sha256, distinct.
+            text_ = f"{title}\n{source_id}\n\n" + "".join(q + "\n" for q in body)
+            data = text_.encode("utf-8")
+            (directory / path).write_bytes(data)
+            sha.append(hashlib.sha256(data).hexdigest())
+            size[row], chars[row] = len(data), len(text_)
+    out = dict(tables)
+    for name, rows in positions:
+        table = out[name]
+        char_start = start[rows]
+        table = table.set_column(table.schema.get_field_index("char_start"), table.schema.field("char_start"), pa.array(char_start))
+        table = table.set_column(table.schema.get_field_index("char_end"), table.schema.field("char_end"), pa.array(char_start + lengths[rows]))
+        out[name] = table
+    body_start = pc.utf8_length(titles).cast(pa.int64()).to_numpy() + 1  # the body starts at the id line
+    for column, values in (("sha256", pa.array(sha, pa.string())), ("bytes", pa.array(size)), ("body_start", pa.array(body_start)),
+                           ("body_end", pa.array(chars))):
+        index = out["sources"].schema.get_field_index(column)
+        out["sources"] = out["sources"].set_column(index, out["sources"].schema.field(index), values)
+    return out
 
 # ---------------------------------------------------------------- writing
 
@@ -429,7 +601,9 @@ def version_and_date() -> tuple[str, str]:
 
 
 def write_package(directory: Path, tables: dict[str, pa.Table]) -> dict[str, int]:
-    """resources/*.csv, resources/*.parquet and datapackage.json; returns the bytes of each format."""
+    """seeds/, resources/*.csv, resources/*.parquet and datapackage.json; returns the bytes of each format."""
+    tables = write_seeds(directory, tables)
+    check_writers(tables)
     resources = directory / "resources"
     resources.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
@@ -444,6 +618,25 @@ def write_package(directory: Path, tables: dict[str, pa.Table]) -> dict[str, int
 
 def generate(directory: Path, n: int, seed: int = 0) -> dict[str, int]:
     """A synthetic package with n rows per table in `directory`; returns the bytes written per format."""
-    tables = generate_tables(n, seed)
-    check_writers(tables)
-    return write_package(Path(directory), tables)
+    return write_package(Path(directory), generate_tables(n, seed))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write a valid synthetic package (seed texts included) with N rows in every table.")
+    parser.add_argument("--rows", type=int, required=True, help="rows per table")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
+    parser.add_argument("directory", type=Path, help="where to write it (created; must be empty if it exists)")
+    args = parser.parse_args(argv)
+    if args.rows < 1:
+        parser.error("--rows must be at least 1")
+    if args.directory.exists() and any(args.directory.iterdir()):
+        parser.error(f"{args.directory} is not empty")
+    started = time.perf_counter()
+    sizes = generate(args.directory, args.rows, args.seed)
+    print(f"{args.directory}: {args.rows} rows per table, CSV {sizes['csv'] / 1e6:.1f} MB, Parquet {sizes['parquet'] / 1e6:.1f} MB "
+          f"({time.perf_counter() - started:.1f} s); check it with: cnkz validate {args.directory}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cnkz.validate import validate
+from cnkz.build import validate_repository
 
 from .conftest import rehash
 from .faults import FAULTS, Fault
@@ -22,7 +22,7 @@ def test_fault_is_caught_and_located(repo: Path, fault: Fault) -> None:
     row = fault.inject(repo)
     if fault.rehash:
         rehash(repo)
-    problems = validate(repo)
+    problems = validate_repository(repo)
     ours = [p for p in problems if p.check == fault.check and p.table == fault.table and p.column == fault.column]
     assert ours, f"{fault.name}: no [{fault.check}] {fault.table}/{fault.column} in\n" + "\n".join(map(str, problems))
     expected_row = fault.row if fault.row is not None else (row + 2 if row is not None else None)

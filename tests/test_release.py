@@ -17,13 +17,20 @@ from cnkz.release import release
 from cnkz.site import site_files
 from cnkz.validate import validate
 
-from .conftest import ARCHIVE, NEXT_MAJOR, NEXT_PATCH, RELEASE_DATE, ROOT, VERSION, read_rows, set_cell, write_rows
+from .conftest import ARCHIVE, NEXT_MAJOR, NEXT_PATCH, RELEASE_DATE, ROOT, VERSION, copy_repo, read_rows, set_cell, write_rows
+
+
+@pytest.fixture(scope="session")
+def released_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository after `cnkz release`, made once; each test gets its own copy."""
+    repo = copy_repo(tmp_path_factory.mktemp("released") / "repo")
+    release(repo)
+    return repo
 
 
 @pytest.fixture
-def released(repo: Path) -> Path:
-    release(repo)
-    return repo
+def released(released_once: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(released_once, tmp_path / "repo"))
 
 
 def test_release_is_reproducible(repo: Path, tmp_path: Path) -> None:

@@ -6,20 +6,21 @@ import json
 import shutil
 from pathlib import Path
 
+from cnkz.build import validate_repository
 from cnkz.errors import Problem
-from cnkz.validate import validate
+from cnkz.validate import WITH_FRICTIONLESS, validate
 
 from .conftest import VERSION, find, rehash, set_cell
 
 
 def test_the_published_package_is_valid(repo: Path) -> None:
-    assert validate(repo) == []
+    assert validate_repository(repo) == []
 
 
 def test_a_package_without_curation_validates_without_the_rebuild(repo: Path) -> None:
     shutil.rmtree(repo / "curation")
     (repo / "pyproject.toml").unlink()
-    assert validate(repo) == []
+    assert validate_repository(repo) == []
 
 
 def only(problems: list[Problem], check: str, **where: str) -> Problem:
@@ -32,7 +33,7 @@ def test_descriptor_profile(repo: Path) -> None:
     descriptor = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["licenses"] = "CC-BY-4.0"
     (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    problem = only(validate(repo, rebuild=False), "profile", table="datapackage.json", column="licenses")
+    problem = only(validate(repo), "profile", table="datapackage.json", column="licenses")
     assert str(problem) == "[profile] datapackage.json property licenses: expected a valid Data Package v2 descriptor, found 'CC-BY-4.0' is not of type 'array'"
 
 
@@ -41,7 +42,7 @@ def test_descriptor_schema_drift(repo: Path) -> None:
     events = next(r for r in descriptor["resources"] if r["name"] == "events")
     events["schema"]["fields"][3]["constraints"]["enum"].append("banquet")
     (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    problem = only(validate(repo, rebuild=False), "schema_drift")
+    problem = only(validate(repo), "schema_drift")
     assert problem.column == "resources/events/schema"
 
 
@@ -49,14 +50,14 @@ def test_version_differs_from_pyproject(repo: Path) -> None:
     descriptor = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["version"] = "0.9.0"
     (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    problem = only(validate(repo, rebuild=False), "version_mismatch")
+    problem = only(validate(repo), "version_mismatch")
     assert (problem.expected, problem.found) == (f"{VERSION} (pyproject.toml)", "0.9.0")
 
 
 def test_frictionless_layer_reports_row_and_field(repo: Path) -> None:
     set_cell(repo, "figures", 0, "value", "-5")
     rehash(repo)
-    problems = validate(repo, rebuild=False)
+    problems = validate(repo, WITH_FRICTIONLESS)
     frictionless = [p for p in find(problems, "frictionless", "figures") if p.column == "value"]
     assert frictionless and frictionless[0].row == "2"
     assert 'constraint "minimum" is "0"' in frictionless[0].found
@@ -66,7 +67,7 @@ def test_frictionless_layer_reports_row_and_field(repo: Path) -> None:
 def test_hand_edit_differs_from_a_fresh_build(repo: Path) -> None:
     set_cell(repo, "pledges", 0, "statement", "China pledges nothing at all.")
     rehash(repo)
-    problems = validate(repo)
+    problems = validate_repository(repo)
     assert [str(p) for p in find(problems, "stale")] == [
         "[stale] datapackage.json: expected the bytes a fresh build writes, found different bytes",
         "[stale] resources/pledges.csv row 2 (2010-jia-qinglin-astana.political-security-ties) column statement: "

@@ -7,12 +7,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .audit import check_coverage
 from .curation import curate
 from .descriptor import changelog_date, dumps, package_descriptor, project_version
+from .docs import check_docs
 from .errors import CnkzError, Problem, ValidationFailed
 from .files import to_csv_bytes, to_parquet_bytes
 from .stale import stale_problems
 from .tables import TABLES
+from .validate import LAYERS, Layer, validate
 
 PUBLISHED = ("datapackage.json", "resources")
 
@@ -45,14 +48,12 @@ def stage(root: Path, files: dict[str, bytes], staging: Path) -> None:
 
 def build(root: Path) -> dict[str, bytes]:
     """Render, validate in a temporary directory, then move the files into place."""
-    from .validate import validate
-
     root = Path(root)
     files = render(root)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=root) as tmp:
         staging = Path(tmp)
         stage(root, files, staging)
-        problems = validate(staging, rebuild=False)
+        problems = validate(staging)
         if problems:
             raise ValidationFailed(problems)
         publish(staging, root)
@@ -86,3 +87,21 @@ def check_rebuild(root: Path) -> list[Problem]:
         elif (published := path.read_bytes()) != data:
             problems += stale_problems(root, relative, published, data)
     return problems
+
+
+# The checks that need the repository (curation/, docs), composed with validate's layers by the CLI and release.
+REPOSITORY_CHECKS: list[Layer] = [
+    lambda package: check_rebuild(package.root),
+    lambda package: check_coverage(package.root),
+    lambda package: check_docs(package.root),
+]
+
+
+def repository_layers(root: Path, layers: list[Layer] = LAYERS) -> list[Layer]:
+    """`layers`, plus the rebuild, coverage and docs checks when `root` is the repository (it has curation/)."""
+    return [*layers, *REPOSITORY_CHECKS] if (Path(root) / "curation").is_dir() else list(layers)
+
+
+def validate_repository(root: Path, layers: list[Layer] = LAYERS) -> list[Problem]:
+    """validate() with the repository checks when they apply."""
+    return validate(root, repository_layers(root, layers))

@@ -35,15 +35,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     import json
 
+    from .build import repository_layers
     from .report import render_success, render_text, to_json
-    from .validate import validate
+    from .validate import LAYERS, WITH_FRICTIONLESS, validate
 
     directory = Path(args.directory).resolve() if args.directory else find_root()
     if not directory.is_dir():
         raise CnkzError(f"{directory} is not a folder; pass a package folder (holding datapackage.json)")
     rebuild = not args.no_rebuild
     started = time.perf_counter()
-    problems = validate(directory, rebuild=rebuild)
+    layers = WITH_FRICTIONLESS if args.frictionless else LAYERS
+    problems = validate(directory, layers if args.no_rebuild else repository_layers(directory, layers))
     elapsed = time.perf_counter() - started
     if args.format == "json":
         print(json.dumps(to_json(problems, directory, rebuild and (directory / "curation").is_dir(), elapsed), indent=2, ensure_ascii=False))
@@ -179,9 +181,9 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_build)
     v = _command(
         sub, "validate", "run every validation layer on a package folder",
-        "Checks the descriptor, the files' sizes and hashes, Frictionless's own validation, every row's\n"
-        "types and rules, CSV against Parquet and each quote in its text; in the repository also a fresh\n"
-        "rebuild, the coverage audit and the generated documents. A report lists each cause first, with\n"
+        "Checks the descriptor, the files' sizes and hashes, every row's types and rules, CSV against\n"
+        "Parquet and each quote in its text (--frictionless: also Frictionless's own validation); in the\n"
+        "repository also a fresh rebuild, the coverage audit and the generated documents. A report lists each cause first, with\n"
         "what follows from it under it; --format json gives the same as data (docs/validation-report.md).",
         "  cnkz validate\n  cnkz validate ~/Downloads/china-kazakhstan-engagements-1.0.0 --short\n"
         "  cnkz validate --format json > report.json",
@@ -190,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--no-rebuild", action="store_true", help="skip the fresh-build comparison, the coverage audit and the documents")
     v.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for programs (on stdout)")
     v.add_argument("--short", action="store_true", help="shorten values longer than 80 characters and count consequences instead of listing them")
+    v.add_argument("--frictionless", action="store_true", help="also run Frictionless's own validation (slow on large tables: row by row)")
     v.set_defaults(func=cmd_validate)
     d = _command(
         sub, "docs", "regenerate the codebook and the generated parts of CURATION.md",

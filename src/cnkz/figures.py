@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from .api import load
 from .errors import CnkzError
-from .load import load
 from .tables import ROLE
 
 FIGURES = "docs/figures"

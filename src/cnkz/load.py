@@ -10,9 +10,7 @@ file order. Reading CSV or Parquet gives identical frames.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import json
 import re
 import zipfile
@@ -23,20 +21,18 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from .descriptor import PACKAGE_NAME
 from .errors import CnkzError
 from .files import ARROW_TYPES, PANDAS_TYPES
 from .files import is_package_path as safe_path
+from .reader import CellError, FileProblem, read_all
 from .tables import MAJOR_VERSION, TABLES, Field, Table, Vocabulary
 
 DESCRIPTOR = "datapackage.json"
 CHECKSUMS = "SHA256SUMS"
 FORMATS = ("parquet", "csv")
 _ARROW_TO_PANDAS = {ARROW_TYPES[t]: PANDAS_TYPES[t] for t in ARROW_TYPES}
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
 
@@ -259,50 +255,24 @@ def _check_schema(package: Package, resource: dict[str, Any], table: Table) -> N
             )
 
 
-def _check_columns(found: list[str], table: Table, where: str) -> None:
-    if found == table.columns:
-        return
-    missing = [c for c in table.columns if c not in found]
-    extra = [c for c in found if c not in table.columns]
-    problem = f"missing column {missing[0]}" if missing else f"unexpected column {extra[0]}" if extra else "columns in another order"
-    raise LoadError(f"{problem}; expected the columns {', '.join(table.columns)}. Download the dataset again or use the matching cnkz version",
-                    file=where, field=(missing + extra)[0] if missing or extra else None)
-
-
-def _read_csv(data: bytes, table: Table, where: str) -> pa.Table:
-    header = next(csv.reader(io.StringIO(data.split(b"\n", 1)[0].decode("utf-8", errors="replace"))), [])
-    _check_columns([h.strip("\r") for h in header], table, where)
-    try:
-        return pacsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(encoding="utf8"),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f.name: ARROW_TYPES[f.type] for f in table.fields},
-                null_values=[""], true_values=["true"], false_values=["false"],
-                strings_can_be_null=True, quoted_strings_can_be_null=True,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        match = re.search(r"column #(\d+)", str(exc))
-        field = table.fields[int(match.group(1))] if match and int(match.group(1)) < len(table.fields) else None
-        expected = f"a {field.type}" if field else "the published types"
-        raise LoadError(f"a cell cannot be read as {expected} ({exc}); the file does not match the published types. "
-                        "Download the dataset again or run `cnkz validate` on it", file=where, field=field.name if field else None) from None
-
-
-def _read_parquet(data: bytes, table: Table, where: str) -> pa.Table:
-    try:
-        arrow = pq.read_table(pa.BufferReader(data))
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise LoadError(f"not a readable Parquet file ({exc}); download the dataset again", file=where) from None
-    _check_columns(arrow.column_names, table, where)
-    for field, stored in zip(table.fields, arrow.schema):
-        expected = ARROW_TYPES[field.type]
-        if stored.type != expected and not (expected == pa.string() and stored.type == pa.large_string()):
-            raise LoadError(f"stored as {stored.type}, but the published type {field.type} is {expected}; download the dataset again",
-                            file=where, field=field.name)
-    return arrow.cast(pa.schema([pa.field(f.name, ARROW_TYPES[f.type]) for f in table.fields]))
+def _raise_first(problems: list[FileProblem], cells: list[CellError], table: Table, where: str) -> None:
+    """The loader's use of the reader: the first problem of the file is the error."""
+    for problem in problems:
+        if problem.check == "columns":
+            found = problem.found.split(",") if problem.found else []
+            missing = [c for c in table.columns if c not in found]
+            extra = [c for c in found if c not in table.columns]
+            what = f"missing column {missing[0]}" if missing else f"unexpected column {extra[0]}" if extra else "columns in another order"
+            raise LoadError(f"{what}; expected the columns {', '.join(table.columns)}. Download the dataset again or use the matching cnkz version",
+                            file=where, field=(missing + extra)[0] if missing or extra else None)
+        if problem.check == "parquet_type":
+            raise LoadError(f"stored as {problem.found}, but the published type {table.field(problem.column).type} is {problem.expected}; "
+                            "download the dataset again", file=where, field=problem.column)
+        raise LoadError(f"not a readable file ({problem.found}); download the dataset again", file=where)
+    if cells:
+        cell = cells[0]
+        raise LoadError(f"{cell.value!r} (data row {cell.row + 1}) cannot be read as a {table.field(cell.column).type}; the file does not match "
+                        "the published types. Download the dataset again or run `cnkz validate` on it", file=where, field=cell.column)
 
 
 def _to_pandas(arrow: pa.Table, table: Table, where: str) -> pd.DataFrame:
@@ -328,7 +298,9 @@ def read_table(package: Package, table: Table, fmt: str) -> pd.DataFrame:
         _check_schema(package, resource, table)
     data = package.data(resource)
     where = package._where(str(resource["path"]))
-    arrow = _read_csv(data, table, where) if fmt == "csv" else _read_parquet(data, table, where)
+    arrow, problems, cells = read_all(data, table, fmt)
+    _raise_first(problems, cells, table, where)
+    assert arrow is not None
     return _to_pandas(arrow, table, where)
 
 
@@ -342,46 +314,3 @@ def find_package(start: Path | None = None) -> Path:
                 if json.loads(candidate.read_bytes()).get("name") == PACKAGE_NAME:
                     return folder
     raise LoadError(f"no {DESCRIPTOR} of {PACKAGE_NAME} in {here} or above; pass the dataset's folder, datapackage.json, release .zip or URL")
-
-
-def _source(path: str | Path | None, sha256: str | None, cache_dir: str | Path | None) -> Path:
-    if path is None:
-        source = find_package()
-    elif isinstance(path, str) and _URL.match(path):
-        from .fetch import fetch
-
-        return fetch(path, sha256=sha256, cache_dir=cache_dir).path
-    else:
-        source = Path(path)
-    if sha256 is not None:
-        file = source / DESCRIPTOR if source.is_dir() else source
-        actual = sha256_hex(file.read_bytes()) if file.is_file() else None
-        if actual != sha256.lower():
-            raise LoadError(f"sha256 is {actual}, expected {sha256}; this is not the published file", file=str(file), field="sha256")
-    return source
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise LoadError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-
-
-def load(path: str | Path | None = None, *, format: str = "parquet", verify: bool = True,
-         sha256: str | None = None, cache_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
-    """Every table by name, in published order (a package of another major version: its own tables): `path` is a package
-    folder, its datapackage.json, a release .zip, or the URL of either (downloaded once, checked and cached; see
-    cnkz.fetch); None finds the dataset from here."""
-    _check_format(format)
-    with open_package(_source(path, sha256, cache_dir), verify=verify) as package:
-        return {table.name: read_table(package, table, format) for table in package.tables()}
-
-
-def load_table(name: str, path: str | Path | None = None, *, format: str = "parquet", verify: bool = True,
-               sha256: str | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
-    """One table by name (sources, places, events, participants, pledges, figures, pledge_updates); arguments as for `load`."""
-    _check_format(format)
-    with open_package(_source(path, sha256, cache_dir), verify=verify) as package:
-        tables = {t.name: t for t in package.tables()}
-        if name not in tables:
-            raise LoadError(f"no table {name!r}; the tables are {', '.join(tables)}")
-        return read_table(package, tables[name], format)

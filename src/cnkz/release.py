@@ -11,11 +11,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .build import REPOSITORY_CHECKS, build
 from .descriptor import PACKAGE_NAME, changelog_date, project_version
 from .diff import LEVELS, Diff, bump_level, diff, load_snapshot
 from .errors import BuildError, ReleaseError, ValidationFailed
 from .metadata import write_metadata
 from .tables import TABLES
+from .validate import check_frictionless, validate
 
 # What an archive holds. 1: the package, seeds and docs (1.x). 2: also scripts/load.R, the code licence, the
 # site, and a README on validating and installing. A recorded version is always rebuilt with its own layout.
@@ -246,8 +248,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def release(root: Path, dist: Path | None = None) -> Release:
     """Build, validate, and publish the archive for the version in pyproject.toml, or refuse."""
-    from .build import build
-    from .validate import validate
 
     root = Path(root)
     dist = dist or root / "dist"
@@ -256,10 +256,11 @@ def release(root: Path, dist: Path | None = None) -> Release:
         date = changelog_date(root, version)
     except BuildError as exc:
         raise ReleaseError(exc.message, file="CHANGELOG.md") from None
-    build(root)
+    build(root)  # validates the staged package with every layer of our own before publishing it
     check_version_discipline(root, version, date)
     write_metadata(root)  # croissant.json and .zenodo.json carry the checksums the build just wrote
-    problems = validate(root)
+    # Then, once: Frictionless's second opinion, and the repository checks (a fresh build, coverage, docs).
+    problems = validate(root, [check_frictionless, *REPOSITORY_CHECKS])
     if problems:
         raise ValidationFailed(problems)
 

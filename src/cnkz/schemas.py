@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -12,7 +14,7 @@ import pyarrow.compute as pc
 
 from .files import PANDAS_TYPES, STRING
 from .statements import unsupported_words
-from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, Field, Table, plover_mode
+from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table, plover_mode
 
 DTYPES: dict[str, Any] = PANDAS_TYPES
 
@@ -359,62 +361,104 @@ def _years_ahead(f: pd.DataFrame, frames: Frames) -> pd.Series:
     return pd.Series(~applies | _true(year + f["value"] == deadline), index=f.index)
 
 
-# (code, what is expected, rule): every rule returns True for good rows.
-ROW_RULES: dict[str, list[tuple[str, str, str, RowRule]]] = {
+# The columns the whole-table rules read (declared, so that only these are kept after the streamed pass).
+VISIT_COLUMNS = ("event_id", "parent_event_id", "start_date", "end_date", "date_precision")
+ROLE_COLUMNS = ("event_id", "role", "country")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule over rows (True for good rows). `needs` lists the columns it reads of each table, own table included;
+    None means it reads only its own row, so it runs batch by batch on whole rows."""
+
+    code: str
+    column: str  # named in the report
+    expected: str
+    check: RowRule
+    needs: dict[str, tuple[str, ...]] | None = None
+
+
+# Row rules of each table, by hand; the rules that follow from the definitions are in derived_rules.
+ROW_RULES: dict[str, list[Rule]] = {
     "sources": [
-        ("body_order", "body_end", "body_end > body_start", lambda f, _: _holds(f["body_end"] > f["body_start"])),
+        Rule("body_order", "body_end", "body_end > body_start", lambda f, _: _holds(f["body_end"] > f["body_start"])),
     ],
     "events": [
-        ("end_before_start", "end_date", "end_date >= start_date", _dates_ordered),
-        ("dates_with_precision", "date_precision", "start_date and end_date empty exactly when date_precision is unknown",
-         lambda f, _: _holds((f["date_precision"] == "unknown") == (f["start_date"].isna() & f["end_date"].isna()))),
-        ("dates_together", "end_date", "start_date and end_date set together", lambda f, _: _set(f, "start_date") == _set(f, "end_date")),
-        ("cameo_for_type", "cameo_code", "cameo_code determined by event_type", _cameo_for_type),
-        ("parent_is_visit", "parent_event_id", "parent_event_id to name a visit row other than itself", _parent_is_visit),
-        ("plover_crosswalk", "plover_category",
-         "plover_category, plover_mode and plover_context as the CAMEO-to-PLOVER crosswalk gives for cameo_code", _plover_crosswalk),
-        ("visit_contains_children", "start_date", "the parent visit's dates to contain the event's dates", _visit_contains_children),
-        ("visit_known_span", "date_precision",
-         "a visit with dated events to carry their span (partial: exactly the first and last known day)", _visit_known_span),
-        ("day_sequence", "start_date", "an event told between two events of its visit dated the same day to take that day", _day_sequence),
-        ("place_country", "country", "country equal to the country of place_id", _place_country),
-        ("actor_from_roles", "actor", "actor: the countries of the event's visitor, counterpart or principal participants",
-         _actor_from_roles("actor", ACTOR_ROLES)),
-        ("recipient_from_roles", "recipient", "recipient: the countries of the event's host participants", _actor_from_roles("recipient", RECIPIENT_ROLES)),
+        Rule("end_before_start", "end_date", "end_date >= start_date", _dates_ordered),
+        Rule("dates_with_precision", "date_precision", "start_date and end_date empty exactly when date_precision is unknown",
+             lambda f, _: _holds((f["date_precision"] == "unknown") == (f["start_date"].isna() & f["end_date"].isna()))),
+        Rule("dates_together", "end_date", "start_date and end_date set together", lambda f, _: _set(f, "start_date") == _set(f, "end_date")),
+        Rule("cameo_for_type", "cameo_code", "cameo_code determined by event_type", _cameo_for_type),
+        Rule("parent_is_visit", "parent_event_id", "parent_event_id to name a visit row other than itself", _parent_is_visit,
+             {"events": ("event_id", "event_type", "parent_event_id")}),
+        Rule("plover_crosswalk", "plover_category",
+             "plover_category, plover_mode and plover_context as the CAMEO-to-PLOVER crosswalk gives for cameo_code", _plover_crosswalk),
+        Rule("visit_contains_children", "start_date", "the parent visit's dates to contain the event's dates", _visit_contains_children,
+             {"events": VISIT_COLUMNS}),
+        Rule("visit_known_span", "date_precision",
+             "a visit with dated events to carry their span (partial: exactly the first and last known day)", _visit_known_span,
+             {"events": VISIT_COLUMNS}),
+        Rule("day_sequence", "start_date", "an event told between two events of its visit dated the same day to take that day", _day_sequence,
+             {"events": (*VISIT_COLUMNS, "char_start")}),
+        Rule("place_country", "country", "country equal to the country of place_id", _place_country,
+             {"events": ("place_id", "country"), "places": ("place_id", "country")}),
+        Rule("actor_from_roles", "actor", "actor: the countries of the event's visitor, counterpart or principal participants",
+             _actor_from_roles("actor", ACTOR_ROLES), {"events": ("event_id", "actor"), "participants": ROLE_COLUMNS}),
+        Rule("recipient_from_roles", "recipient", "recipient: the countries of the event's host participants", _actor_from_roles("recipient", RECIPIENT_ROLES),
+             {"events": ("event_id", "recipient"), "participants": ROLE_COLUMNS}),
     ],
     "participants": [
-        ("present_role", "present", "present false exactly when role is mentioned", lambda f, _: _holds(f["present"] == (f["role"] != "mentioned"))),
-        ("person_id_names", "person_id", "one name and country per person_id",
-         lambda f, fr: _one_id_per_name("person_id", "name")(f, fr) & _one_id_per_name("person_id", "country")(f, fr)),
-        ("name_person_ids", "name", "one person_id per name", _one_id_per_name("name", "person_id")),
-        ("office_format", "office", "several offices joined with '; ', not 'and' or ','", _office_format),
-        ("attendance_covers_activities", "event_id",
-         "a person attending 'the above activities' to be a participant of every event of the visit told before", _attendance_covers_activities),
+        Rule("present_role", "present", "present false exactly when role is mentioned", lambda f, _: _holds(f["present"] == (f["role"] != "mentioned"))),
+        Rule("person_id_names", "person_id", "one name and country per person_id",
+             lambda f, fr: _one_id_per_name("person_id", "name")(f, fr) & _one_id_per_name("person_id", "country")(f, fr),
+             {"participants": ("person_id", "name", "country")}),
+        Rule("name_person_ids", "name", "one person_id per name", _one_id_per_name("name", "person_id"), {"participants": ("name", "person_id")}),
+        Rule("office_format", "office", "several offices joined with '; ', not 'and' or ','", _office_format),
+        # The one rule that keeps a text column (participants' quotes) for the whole run; see docs/scaling.md.
+        Rule("attendance_covers_activities", "event_id",
+             "a person attending 'the above activities' to be a participant of every event of the visit told before", _attendance_covers_activities,
+             {"participants": ("event_id", "person_id", "quote", "char_start"), "events": ("event_id", "parent_event_id", "char_start")}),
     ],
     "pledges": [
-        ("target_fields", "target_value", "target_value, target_unit and deadline set together, and set for a target", _target_fields),
-        ("status_fields", "status", "status_as_of and status_source_id set exactly when status is not announced", _status_fields),
-        ("status_later_source", "status_source_id", "status reported by another source dated on or after the pledge's source", _status_from_later_source),
-        ("speaker_participant", "speaker_person_id", "speaker_person_id to be a participant of the pledge's event", _speaker_is_participant),
-        ("pledge_plover", "plover_category", "plover_category AGREE, or SUPPORT for a support pledge", _pledge_plover),
-        ("statement_supported", "statement", "every word of statement accounted for by the quote (cnkz audit lists the others)", _statement_supported),
-        ("status_from_updates", "status",
-         "status, status_as_of and status_source_id of the pledge's latest pledge_updates row (announced without one)", _status_from_updates),
+        Rule("target_fields", "target_value", "target_value, target_unit and deadline set together, and set for a target", _target_fields),
+        Rule("status_fields", "status", "status_as_of and status_source_id set exactly when status is not announced", _status_fields),
+        Rule("status_later_source", "status_source_id", "status reported by another source dated on or after the pledge's source",
+             _status_from_later_source,
+             {"pledges": ("source_id", "status_source_id", "status_as_of"), "sources": ("source_id", "reference_date")}),
+        Rule("speaker_participant", "speaker_person_id", "speaker_person_id to be a participant of the pledge's event", _speaker_is_participant,
+             {"pledges": ("event_id", "speaker_person_id"), "participants": ("event_id", "person_id")}),
+        Rule("pledge_plover", "plover_category", "plover_category AGREE, or SUPPORT for a support pledge", _pledge_plover),
+        Rule("statement_supported", "statement", "every word of statement accounted for by the quote (cnkz audit lists the others)", _statement_supported),
+        Rule("status_from_updates", "status",
+             "status, status_as_of and status_source_id of the pledge's latest pledge_updates row (announced without one)", _status_from_updates,
+             {"pledges": ("pledge_id", "status", "status_as_of", "status_source_id"),
+              "pledge_updates": ("update_id", "pledge_id", "source_id", "as_of", "status")}),
     ],
     "figures": [
-        ("value_text_in_quote", "value_text", "value_text inside quote", _value_text_in_quote),
-        ("metric_fits_pledge", "pledge_id", "a linked pledge whose topic the figure's metric can report on", _figure_metric_fits_pledge),
-        ("target_matches_pledge", "pledge_id", "a target figure to equal its pledge's target_value and target_unit", _figure_target_matches_pledge),
-        ("target_period", "period", "a target figure's period to be its pledge's deadline", _target_period),
-        ("years_ahead_deadline", "value", "period + years ahead of schedule to equal the linked pledge's deadline", _years_ahead),
-        ("relations_year", "value",
-         "every exact count of years since, or anniversary of, diplomatic relations to give the same founding year", _relations_agree),
+        Rule("value_text_in_quote", "value_text", "value_text inside quote", _value_text_in_quote),
+        Rule("metric_fits_pledge", "pledge_id", "a linked pledge whose topic the figure's metric can report on", _figure_metric_fits_pledge,
+             {"figures": ("pledge_id", "metric"), "pledges": ("pledge_id", "topic")}),
+        Rule("target_matches_pledge", "pledge_id", "a target figure to equal its pledge's target_value and target_unit",
+             _figure_target_matches_pledge,
+             {"figures": ("pledge_id", "is_target", "value", "unit"), "pledges": ("pledge_id", "target_value", "target_unit")}),
+        Rule("target_period", "period", "a target figure's period to be its pledge's deadline", _target_period,
+             {"figures": ("pledge_id", "is_target", "period"), "pledges": ("pledge_id", "deadline")}),
+        Rule("years_ahead_deadline", "value", "period + years ahead of schedule to equal the linked pledge's deadline", _years_ahead,
+             {"figures": ("pledge_id", "metric", "period", "value"), "pledges": ("pledge_id", "deadline")}),
+        Rule("relations_year", "value",
+             "every exact count of years since, or anniversary of, diplomatic relations to give the same founding year", _relations_agree,
+             {"figures": ("metric", "qualifier", "period", "value")}),
     ],
     "places": [],
     "pledge_updates": [
-        ("update_later", "pledge_id", "a pledge of an earlier document", _update_later),
-        ("update_as_of", "as_of", "as_of equal to the reference_date of the update's document", _update_as_of),
-        ("update_figure", "figure_id", "a figure of the update's document agreeing with the pledge's target (value, unit, deadline)", _update_figure),
+        Rule("update_later", "pledge_id", "a pledge of an earlier document", _update_later,
+             {"pledge_updates": ("pledge_id", "source_id"), "pledges": ("pledge_id", "source_id"), "sources": ("source_id", "reference_date")}),
+        Rule("update_as_of", "as_of", "as_of equal to the reference_date of the update's document", _update_as_of,
+             {"pledge_updates": ("as_of", "source_id"), "sources": ("source_id", "reference_date")}),
+        Rule("update_figure", "figure_id", "a figure of the update's document agreeing with the pledge's target (value, unit, deadline)", _update_figure,
+             {"pledge_updates": ("figure_id", "pledge_id", "source_id", "status"),
+              "figures": ("figure_id", "source_id", "is_target", "value", "unit", "period"),
+              "pledges": ("pledge_id", "target_value", "target_unit", "deadline")}),
     ],
 }
 
@@ -427,35 +471,62 @@ def _same_source_rule(column: str) -> RowRule:
     return lambda f, frames: _same_source(f, column, frames)
 
 
-def derived_rules(table: Table) -> list[tuple[str, str, str, RowRule]]:
+def derived_rules(table: Table) -> list[Rule]:
     """Rules that follow from the table definition itself: keys, foreign keys, evidence offsets."""
-    rules: list[tuple[str, str, str, RowRule]] = []
+    rules: list[Rule] = []
     key = table.field(table.primary_key[0])
     if key.pattern == ROW_ID and "source_id" in table.columns:
-        rules.append(("id_prefix", key.name, f"{key.name} to start with '<source_id>.'", _id_prefix(key.name)))
+        rules.append(Rule("id_prefix", key.name, f"{key.name} to start with '<source_id>.'", _id_prefix(key.name)))
     if "char_start" in table.columns:
-        rules.append(("offsets_order", "char_end", "char_end > char_start", lambda f, _: _holds(f["char_end"] > f["char_start"])))
+        rules.append(Rule("offsets_order", "char_end", "char_end > char_start", lambda f, _: _holds(f["char_end"] > f["char_start"])))
     for fk in table.foreign_keys:
         (column,), (target,) = fk.fields, fk.reference
         if fk.table != table.name:
-            rules.append(("foreign_key", column, f"{column} present in {fk.table}", _references(column, fk.table, target)))
+            rules.append(Rule("foreign_key", column, f"{column} present in {fk.table}", _references(column, fk.table, target),
+                              {table.name: (column,), fk.table: (target,)}))
         if fk.table == "events" and "source_id" in table.columns:
-            rules.append(("same_source", column, f"{column} naming an event of the same source", _same_source_rule(column)))
+            rules.append(Rule("same_source", column, f"{column} naming an event of the same source", _same_source_rule(column),
+                              {table.name: (column, "source_id"), "events": ("event_id", "source_id")}))
     return rules
 
 
-def dataframe_schema(table: Table, frames: Frames) -> pa.DataFrameSchema:
-    """The pandera schema of `table`; row rules see the other tables through `frames`."""
+def rules(table: Table) -> list[Rule]:
+    """Every row rule of a table: derived from its definition, then written by hand."""
+    return derived_rules(table) + ROW_RULES.get(table.name, [])
+
+
+def _checks(rules: list[Rule], frames: Frames) -> list[pa.Check]:
+    return [_coded(r.code, pa.Check(lambda df, rule=r.check: rule(df, frames), error=r.expected), r.column) for r in rules]
+
+
+@functools.cache
+def batch_schema(table: Table) -> pa.DataFrameSchema:
+    """The pandera schema of a batch of whole rows: types, columns and their checks, and the rules of one row."""
     columns = {
-        f.name: pa.Column(DTYPES[f.type], checks=column_checks(f), nullable=not f.required, unique=f.unique, required=True)
+        f.name: pa.Column(DTYPES[f.type], checks=column_checks(f), nullable=not f.required, required=True)
         for f in table.fields
     }
-    checks = [
-        _coded(code, pa.Check(lambda df, rule=rule: rule(df, frames), error=expected), column)
-        for code, column, expected, rule in derived_rules(table) + ROW_RULES[table.name]
-    ]
-    return pa.DataFrameSchema(
-        columns, checks=checks, strict=True, ordered=True, unique=list(table.primary_key),
-        report_duplicates="all", name=table.name,
-    )
+    local = [r for r in rules(table) if r.needs is None]
+    return pa.DataFrameSchema(columns, checks=_checks(local, {}), strict=True, ordered=True, name=table.name)
 
+
+def key_columns(table: Table) -> list[str]:
+    """The columns of `table` kept for the whole-table pass: keys, unique columns, and what the rules read of it."""
+    wanted = {*table.primary_key, *(f.name for f in table.fields if f.unique)}
+    for other in TABLES:
+        for rule in rules(other):
+            if rule.needs:
+                wanted |= set(rule.needs.get(table.name, ()))
+                if other.name == table.name:
+                    wanted.add(rule.column)
+    return [c for c in table.columns if c in wanted]
+
+
+def table_schema(table: Table, frames: Frames) -> pa.DataFrameSchema:
+    """The pandera schema of a table's key columns: uniqueness, the primary key, and the rules across rows and tables.
+
+    `frames` holds the key columns of every table (see key_columns); rules see the other tables through it."""
+    kept = key_columns(table)
+    columns = {f.name: pa.Column(DTYPES[f.type], nullable=True, unique=f.unique, required=True) for f in table.fields if f.name in kept}
+    whole = [r for r in rules(table) if r.needs is not None and all(t in frames for t in r.needs)]
+    return pa.DataFrameSchema(columns, checks=_checks(whole, frames), unique=list(table.primary_key), report_duplicates="all", name=table.name)

@@ -1,11 +1,23 @@
-"""Every validation layer, each returning Problems; nothing stops at the first one."""
+"""Validation as a list of layers, each a function of one package that returns Problems; nothing stops at the first.
+
+The row layer streams every table in record batches: whole rows are checked batch by batch (types,
+pandera column checks and one-row rules, provenance, CSV against Parquet), and only the key columns
+of each table are kept for the rules across rows and tables, so memory grows with the keys, not the text.
+"""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,14 +25,32 @@ from typing import Any
 import jsonschema
 import pandas as pd
 import pandera.errors
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .descriptor import PACKAGE_NAME, project_version, resource_descriptor, table_schema
 from .errors import Problem
-from .files import arrow_schema, is_package_path, read_csv, read_parquet
-from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, dataframe_schema
+from .files import ARROW_TYPES, PANDAS_TYPES, is_package_path
+from .reader import Batch, TableReader
+from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, key_columns
+from .schemas import table_schema as key_schema
 from .tables import TABLES, TABLES_BY_NAME, Table
 
 DESCRIPTOR = "datapackage.json"
+LISTED = 200  # problems listed per check, table and column; the rest are counted, so a broken file cannot flood memory
+CHUNK = 1 << 20  # bytes read at a time when hashing and scanning files
+SEED_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cnkz-seeds")
+
+
+@dataclass
+class Package:
+    """The one object every layer is a function of: the package folder and its parsed descriptor."""
+
+    root: Path
+    descriptor: dict[str, Any]
+
+
+Layer = Callable[[Package], list[Problem]]
 
 
 def _p(check: str, table: str, row: Any, column: str, expected: str, found: Any) -> Problem:
@@ -58,8 +88,9 @@ def load_descriptor(package_dir: Path) -> tuple[dict[str, Any] | None, list[Prob
     return descriptor, []
 
 
-def check_profile(descriptor: dict[str, Any]) -> list[Problem]:
+def check_profile(package: Package) -> list[Problem]:
     """The descriptor against the official Data Package v2 JSON Schemas (bundled)."""
+    descriptor = package.descriptor
     problems = []
     profiles = resources.files("cnkz") / "profiles"
     package_schema = json.loads((profiles / "datapackage.json").read_text(encoding="utf-8"))
@@ -76,8 +107,9 @@ def check_profile(descriptor: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def check_descriptor_content(package_dir: Path, descriptor: dict[str, Any]) -> list[Problem]:
+def check_descriptor_content(package: Package) -> list[Problem]:
     """Names, paths, schemas and version agree with the table definitions and pyproject.toml."""
+    package_dir, descriptor = package.root, package.descriptor
     problems = []
     if descriptor.get("name") != PACKAGE_NAME:
         problems.append(_p("descriptor_name", DESCRIPTOR, None, "name", PACKAGE_NAME, descriptor.get("name")))
@@ -111,61 +143,101 @@ def check_descriptor_content(package_dir: Path, descriptor: dict[str, Any]) -> l
     return problems
 
 
-def check_files(package_dir: Path, descriptor: dict[str, Any]) -> list[Problem]:
+def check_files(package: Package) -> list[Problem]:
     """Every resource path stays in the package, exists, and matches its declared bytes and hash."""
     problems = []
-    for resource in descriptor.get("resources") or []:
+    for resource in package.descriptor.get("resources") or []:
         if not isinstance(resource, dict):
             continue
         name = str(resource.get("name"))
-        path = safe_path(package_dir, resource.get("path"))
+        path = safe_path(package.root, resource.get("path"))
         if path is None:
             problems.append(_p("unsafe_path", name, None, "path", "a relative path inside the package", resource.get("path")))
             continue
         if not path.is_file():
             problems.append(_p("file_missing", name, None, "path", "an existing file", resource.get("path")))
             continue
-        data = path.read_bytes()
+        scan = FileScan(path, resource.get("format") == "csv")
         declared_hash = resource.get("hash")
-        actual_hash = "sha256:" + hashlib.sha256(data).hexdigest()
+        actual_hash = "sha256:" + scan.sha256
         if declared_hash != actual_hash:
             problems.append(_p("hash_mismatch", name, None, "hash", f"{declared_hash} (datapackage.json)", f"{actual_hash} (the file)"))
-        if "bytes" in resource and resource["bytes"] != len(data):
-            problems.append(_p("bytes_mismatch", name, None, "bytes", f"{resource['bytes']} (datapackage.json)", f"{len(data)} (the file)"))
-        if resource.get("format") == "csv":
-            problems += check_csv_bytes(name, data)
+        if "bytes" in resource and resource["bytes"] != scan.size:
+            problems.append(_p("bytes_mismatch", name, None, "bytes", f"{resource['bytes']} (datapackage.json)", f"{scan.size} (the file)"))
+        problems += [_p(check, name, row, "", expected, found) for check, row, expected, found in scan.csv_problems]
     return problems
 
 
-def check_csv_bytes(name: str, data: bytes) -> list[Problem]:
-    """Encoding and line endings that a loader would trip over."""
-    problems = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        problems.append(_p("bom", name, 1, "", "UTF-8 without a byte-order mark", "a BOM"))
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(_p("encoding", name, f"line {line}", "", "UTF-8", f"byte {data[exc.start]:#04x}"))
-    if b"\r" in data:
-        line = data[: data.index(b"\r")].count(b"\n") + 1
-        problems.append(_p("line_endings", name, f"line {line}", "", "LF line endings", "a carriage return"))
-    if data and not data.endswith(b"\n"):
-        problems.append(_p("final_newline", name, None, "", "a final newline", "none"))
-    return problems
+@dataclass
+class FileScan:
+    """One pass over a file in chunks: its sha256 and size and, for CSV, what a loader would trip over."""
+
+    path: Path
+    csv: bool
+    sha256: str = ""
+    size: int = 0
+    csv_problems: list[tuple[str, Any, str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        digest, decoder = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
+        lines, first, last = 1, b"", b""
+        seen: set[str] = set()
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+                if self.csv:
+                    first = first or chunk[:3]
+                    self._chunk(chunk, decoder, lines, seen)
+                    lines += chunk.count(b"\n")
+                    last = chunk[-1:]
+                self.size += len(chunk)
+        self.sha256 = digest.hexdigest()
+        if not self.csv:
+            return
+        if "encoding" not in seen:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.csv_problems.append(("encoding", f"line {lines}", "UTF-8", "a truncated character at the end"))
+        if first.startswith(b"\xef\xbb\xbf"):
+            self.csv_problems.insert(0, ("bom", 1, "UTF-8 without a byte-order mark", "a BOM"))
+        if self.size and last != b"\n":
+            self.csv_problems.append(("final_newline", None, "a final newline", "none"))
+
+    def _chunk(self, chunk: bytes, decoder: Any, lines: int, seen: set[str]) -> None:
+        if "encoding" not in seen:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                seen.add("encoding")
+                # exc.start counts from the decoder's pending bytes, at most 3 before this chunk
+                where = max(0, exc.start - (len(exc.object) - len(chunk)))
+                line = lines + chunk[:where].count(b"\n")
+                self.csv_problems.append(("encoding", f"line {line}", "UTF-8", f"byte {chunk[where]:#04x}"))
+        if "line_endings" not in seen and b"\r" in chunk:
+            seen.add("line_endings")
+            line = lines + chunk[: chunk.index(b"\r")].count(b"\n")
+            self.csv_problems.append(("line_endings", f"line {line}", "LF line endings", "a carriage return"))
 
 
 # ---------------------------------------------------------------- frictionless
 
 
-def check_frictionless(package_dir: Path) -> list[Problem]:
-    """Frictionless's own validation of the descriptor and every resource, CSV and Parquet."""
+def check_frictionless(package: Package) -> list[Problem]:
+    """Frictionless's own validation of the descriptor and every resource, CSV and Parquet: a second opinion.
+
+    Not among the default layers: it reads row by row in Python (Parquet through pandas, about 500 rows/s),
+    so `nox -s validate` and `cnkz release` run it once on the real package, and `cnkz validate --frictionless` on demand."""
     import frictionless
+
+    resources = package.descriptor.get("resources") or []
+    if any(not isinstance(r, dict) or safe_path(package.root, r.get("path")) is None for r in resources):
+        return []  # never let it follow a path out of the package; check_files reports the path
 
     problems = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = frictionless.validate(str(package_dir / DESCRIPTOR))
+        report = frictionless.validate(str(package.root / DESCRIPTOR))
     for error in report.errors:
         problems.append(_p("frictionless", DESCRIPTOR, None, "", "a valid package", f"{error.type}: {error.note}"))
     for task in report.tasks:
@@ -176,45 +248,27 @@ def check_frictionless(package_dir: Path) -> list[Problem]:
     return problems
 
 
-# ---------------------------------------------------------------- tables
+# ---------------------------------------------------------------- rows, streamed
 
 
-def read_tables(package_dir: Path, fmt: str, only: str | None = None) -> tuple[Frames, list[Problem]]:
-    frames: Frames = {}
-    problems = []
-    for table in TABLES:
-        if only is not None and table.name != only:
-            continue
-        path = package_dir / "resources" / f"{table.name}.{fmt}"
-        name = table.name if fmt == "csv" else f"{table.name}-parquet"
-        if not path.is_file():
-            continue  # reported by check_files
-        try:
-            if fmt == "csv":
-                frame, cell_errors = read_csv(path, table)
-                problems += [_p("type", name, row_key(table.name, frame, e.row), e.column, e.expected, e.value) for e in cell_errors]
-            else:
-                problems += check_parquet_types(path, table, name)
-                frame = read_parquet(path, table)
-        except Exception as exc:  # unreadable file: report it, keep validating the rest
-            problems.append(_p("unreadable", name, None, "", f"a readable {fmt} file", f"{type(exc).__name__}: {exc}"))
-            continue
-        if list(frame.columns) != table.columns:
-            problems.append(_p("columns", name, None, "", ",".join(table.columns), ",".join(map(str, frame.columns))))
-        frames[table.name] = frame
-    return frames, problems
+class Report:
+    """Problems as they are found, at most LISTED of each check, table and column; the rest are counted."""
 
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.counts: dict[tuple[str, str, str], int] = {}
 
-def check_parquet_types(path: Path, table: Table, name: str) -> list[Problem]:
-    import pyarrow.parquet as pq
+    def add(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            key = (problem.check, problem.table, problem.column)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            if self.counts[key] <= LISTED:
+                self.problems.append(problem)
 
-    actual = {f.name: f.type for f in pq.read_schema(path)}
-    expected = arrow_schema(table)
-    return [
-        _p("parquet_type", name, None, f.name, str(f.type), str(actual[f.name]))
-        for f in expected
-        if f.name in actual and actual[f.name] != f.type
-    ]
+    def finish(self) -> list[Problem]:
+        more = [_p(check, table, None, column, f"no more than {LISTED} listed", f"{count - LISTED} more not listed")
+                for (check, table, column), count in self.counts.items() if count > LISTED]
+        return self.problems + more
 
 
 def row_key(table_name: str, frame: pd.DataFrame, index: Any) -> str:
@@ -223,6 +277,121 @@ def row_key(table_name: str, frame: pd.DataFrame, index: Any) -> str:
         return ""
     values = [str(frame.at[index, k]) for k in table.primary_key if k in frame.columns]
     return f"{int(index) + 2} ({'/'.join(values)})"
+
+
+_TO_PANDAS = {ARROW_TYPES[t]: PANDAS_TYPES[t] for t in ARROW_TYPES}
+
+
+def to_frame(data: pa.RecordBatch | pa.Table, offset: int = 0) -> pd.DataFrame:
+    """Arrow rows as pandas in the validator's types, indexed by their 0-based row in the file."""
+    frame = data.to_pandas(types_mapper=_TO_PANDAS.get)
+    frame.index = pd.RangeIndex(offset, offset + len(frame))
+    return frame
+
+
+class Confined:
+    """safe_path for many files of one package: each folder is resolved once, each file checked for a link out."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.folders: dict[str, str | None] = {}
+
+    def path(self, path: Any) -> str | None:
+        if not is_package_path(path):
+            return None
+        folder, _, name = str(path).rpartition("/")
+        if folder not in self.folders:
+            resolved = (self.root / folder).resolve()
+            self.folders[folder] = str(resolved) if resolved.is_relative_to(self.root) else None
+        base = self.folders[folder]
+        if base is None:
+            return None
+        file = os.path.join(base, name)
+        if os.path.islink(file):  # rare: follow it, and refuse it if it leaves the package
+            return file if Path(file).resolve().is_relative_to(self.root) else None
+        return file
+
+
+class Seeds:
+    """The source texts, read on demand through the `sources` table and kept in a small cache."""
+
+    def __init__(self, root: Path, cached: int = 256) -> None:
+        self.confined, self.cached = Confined(root), cached
+        # source_id -> path as two Arrow arrays, not Python strings: a million sources stay a few tens of MB.
+        self.ids, self.paths = pa.array([], pa.string()), pa.array([], pa.string())
+        self.texts: OrderedDict[str, str | None] = OrderedDict()
+
+    def paths_of(self, source_ids: pa.Array) -> list[str | None]:
+        return self.paths.take(pc.index_in(source_ids, value_set=self.ids)).to_pylist()
+
+    def text(self, source_id: str, path: str | None) -> str | None:
+        if source_id in self.texts:
+            self.texts.move_to_end(source_id)
+            return self.texts[source_id]
+        file = self.confined.path(path)
+        text = None
+        if file is not None:
+            # A missing or undecodable text is reported with its sources row.
+            with contextlib.suppress(OSError, UnicodeDecodeError), open(file, "rb") as handle:
+                text = handle.read().decode("utf-8")
+        self.texts[source_id] = text
+        if len(self.texts) > self.cached:
+            self.texts.popitem(last=False)
+        return text
+
+
+def _read_seed(path: str | None) -> tuple[str, int, bool] | None:
+    """A seed's sha256, size and whether it is UTF-8; None when it cannot be read."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return hashlib.sha256(data).hexdigest(), len(data), False
+    return hashlib.sha256(data).hexdigest(), len(data), True
+
+
+def check_seeds(seeds: Seeds, frame: pd.DataFrame) -> list[Problem]:
+    """Each seed of a batch of `sources` exists, and matches its sha256 and size."""
+    problems = []
+    paths = frame["path"].tolist()
+    # Reading and hashing release the GIL: a few threads overlap the many small files' I/O with hashing.
+    found = list(SEED_READERS.map(_read_seed, [seeds.confined.path(p) for p in paths]))
+    for index, path_text, sha256, size, seed in zip(frame.index, paths, frame["sha256"], frame["bytes"], found):
+        if seed is None:
+            problems.append(_p("seed_missing", "sources", row_key("sources", frame, index), "path", "the source text in the package", path_text))
+            continue
+        digest, length, utf8 = seed
+        if digest != sha256:
+            problems.append(_p("seed_hash", "sources", row_key("sources", frame, index), "sha256", f"{sha256} (the sources row)", f"{digest} (the text file)"))
+        if length != size:
+            problems.append(_p("seed_bytes", "sources", row_key("sources", frame, index), "bytes", f"{size} (the sources row)", f"{length} (the text file)"))
+        if not utf8:
+            problems.append(_p("seed_encoding", "sources", row_key("sources", frame, index), "path", "a UTF-8 text", "undecodable bytes"))
+    return problems
+
+
+def check_quotes(table: Table, record: pa.RecordBatch, frame: pd.DataFrame, seeds: Seeds) -> list[Problem]:
+    """Each row's quote is the text of its source at its offsets (plain Python lists: one slice per row)."""
+    problems = []
+    columns = [record.column(c).to_pylist() for c in ("source_id", "char_start", "char_end", "quote")]
+    paths = seeds.paths_of(record.column("source_id"))
+    for i, (source_id, start, end, quote) in enumerate(zip(*columns)):
+        if source_id is None or start is None or end is None:
+            continue
+        text = seeds.text(source_id, paths[i])
+        if text is None:
+            continue
+        found = text[start:end]
+        if found != quote:
+            problems.append(_p("quote_offsets", table.name, row_key(table.name, frame, frame.index[i]), "quote",
+                               f"the text at [{start}, {end})", f"{found!r} vs quote {quote!r}"))
+    return problems
 
 
 PANDERA_CODES = {
@@ -234,19 +403,6 @@ PANDERA_CODES = {
     "dataframe_column_labels_ordered": ("columns", "the columns in the published order"),
 }
 
-
-def check_schemas(frames: Frames) -> list[Problem]:
-    """pandera: types, vocabularies, patterns, ranges, uniqueness, cross-field and cross-table rules."""
-    problems: list[Problem] = []
-    if set(frames) != {t.name for t in TABLES}:
-        return problems  # missing tables are reported elsewhere; row rules need all of them
-    for table in TABLES:
-        frame = frames[table.name]
-        try:
-            dataframe_schema(table, frames).validate(frame, lazy=True)
-        except pandera.errors.SchemaErrors as exc:
-            problems += _pandera_problems(table, frame, exc.failure_cases)
-    return problems
 
 
 def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame) -> list[Problem]:
@@ -273,106 +429,155 @@ def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame) ->
     return problems
 
 
-# ---------------------------------------------------------------- cross-format and provenance
+
+def pandera_problems(schema: Any, table: Table, frame: pd.DataFrame) -> list[Problem]:
+    """pandera's findings on `frame` as Problems."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        return _pandera_problems(table, frame, exc.failure_cases)
+    return []
 
 
-def check_formats_agree(csv_frames: Frames, parquet_frames: Frames) -> list[Problem]:
+class ParquetRows:
+    """A Parquet file's typed rows handed out in runs of any length, to line them up with the CSV batches."""
+
+    def __init__(self, batches: Iterator[Batch]) -> None:
+        self.batches = batches
+        self.parts: list[pa.RecordBatch] = []
+        self.buffered = 0
+        self.done = False
+
+    def take(self, n: int) -> pa.Table | None:
+        while self.buffered < n and not self.done:
+            try:
+                record = next(self.batches).record
+            except StopIteration:
+                self.done = True
+                break
+            self.parts.append(record)
+            self.buffered += record.num_rows
+        if not self.parts:
+            return None
+        whole = pa.Table.from_batches(self.parts)
+        head, rest = whole.slice(0, n), whole.slice(n)
+        self.parts = rest.to_batches()
+        self.buffered = rest.num_rows
+        return head
+
+    def rest(self) -> int:
+        """How many rows are left (reads them, one batch at a time)."""
+        left = self.buffered
+        for batch in self.batches:
+            left += batch.record.num_rows
+        self.parts, self.buffered, self.done = [], 0, True
+        return left
+
+
+def compare_formats(table: Table, csv: pa.RecordBatch, parquet: pa.Table, frame: pd.DataFrame, untyped: set[str]) -> list[Problem]:
+    """Cell by cell, vectorised: only differing cells are looked at one by one."""
     problems = []
-    for table in TABLES:
-        a, b = csv_frames.get(table.name), parquet_frames.get(table.name)
-        if a is None or b is None:
+    n = min(csv.num_rows, parquet.num_rows)
+    for f in table.fields:
+        if f.name in untyped:
+            continue  # a retyped Parquet column is reported by the reader
+        left, right = csv.column(f.name).slice(0, n), parquet.column(f.name).slice(0, n).combine_chunks()
+        same = pc.or_(pc.fill_null(pc.equal(left, right), False), pc.and_(pc.is_null(left), pc.is_null(right)))
+        if pc.all(same).as_py():
             continue
-        if list(a.columns) != list(b.columns):
-            problems.append(_p("csv_parquet", table.name, None, "", "the same columns in CSV and Parquet", "different columns"))
-            continue
-        if len(a) != len(b):
-            problems.append(_p("csv_parquet", table.name, None, "", f"{len(a)} rows in Parquet as in CSV", len(b)))
-            continue
-        for column in a.columns:
-            left, right = a[column], b[column]
-            if left.dtype != right.dtype:
-                continue  # a retyped Parquet column is reported by check_parquet_types
-            # Vectorised: only the differing cells are looked at one by one.
-            same = (left == right).fillna(False).to_numpy(dtype=bool) | (left.isna().to_numpy() & right.isna().to_numpy())
-            for index in a.index[~same]:
-                problems.append(_p("csv_parquet", table.name, row_key(table.name, a, index), column,
-                                   f"{_show(left[index])} (the CSV value)", f"{_show(right[index])} (in Parquet)"))
+        for i in pc.indices_nonzero(pc.invert(same)).to_pylist():
+            index = frame.index[i]
+            problems.append(_p("csv_parquet", table.name, row_key(table.name, frame, index), f.name,
+                               f"{_show(left[i].as_py())} (the CSV value)", f"{_show(right[i].as_py())} (in Parquet)"))
     return problems
 
 
-def check_provenance(package_dir: Path, frames: Frames) -> list[Problem]:
-    """Each seed's sha256 matches `sources`; each row's quote is the text at its offsets."""
-    problems: list[Problem] = []
-    sources = frames.get("sources")
-    if sources is None:
-        return problems
-    texts: dict[str, str] = {}
-    for index, source in sources.iterrows():
-        key = row_key("sources", sources, index)
-        path = safe_path(package_dir, source["path"])
-        if path is None or not path.is_file():
-            problems.append(_p("seed_missing", "sources", key, "path", "the source text in the package", source["path"]))
-            continue
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != source["sha256"]:
-            problems.append(_p("seed_hash", "sources", key, "sha256", f"{source['sha256']} (the sources row)",
-                               f"{hashlib.sha256(data).hexdigest()} (the text file)"))
-        if len(data) != source["bytes"]:
-            problems.append(_p("seed_bytes", "sources", key, "bytes", f"{source['bytes']} (the sources row)", f"{len(data)} (the text file)"))
+def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> pd.DataFrame | None:
+    """One pass over a table's CSV, in batches, with its Parquet twin alongside; returns its key columns."""
+    resources_dir = package.root / "resources"
+    readers = {}
+    for fmt, name in (("csv", table.name), ("parquet", f"{table.name}-parquet")):
+        path = resources_dir / f"{table.name}.{fmt}"
+        if not path.is_file():
+            continue  # reported by check_files
+        reader = TableReader(path, table, fmt)
+        report.add([_p(p.check, name, None, p.column, p.expected, p.found) for p in reader.problems])
+        readers[fmt] = reader
+    csv = readers.get("csv")
+    if csv is None or not csv.readable:
+        return None
+    parquet = readers.get("parquet")
+    twin = ParquetRows(parquet.batches()) if parquet is not None and parquet.readable else None
+    schema = batch_schema(table)
+    kept = key_columns(table)
+    parts: list[pa.RecordBatch] = []
+    differences: list[Problem] = []  # CSV against Parquet, reported unless the row counts differ
+    rows = 0
+    try:
+        for batch in csv.batches():
+            frame = to_frame(batch.record, batch.offset)
+            rows += len(frame)
+            report.add([_p("type", table.name, row_key(table.name, frame, e.row), e.column, e.expected, e.value) for e in batch.errors])
+            report.add(pandera_problems(schema, table, frame))
+            if table.name == "sources":
+                report.add(check_seeds(seeds, frame))
+            if "quote" in table.columns:
+                report.add(check_quotes(table, batch.record, frame, seeds))
+            if twin is not None:
+                other = twin.take(batch.record.num_rows)
+                if other is not None and len(differences) <= LISTED * len(table.fields):
+                    differences += compare_formats(table, batch.record, other, frame, parquet.untyped if parquet else set())
+            parts.append(batch.record.select(kept))
+    except pa.ArrowException as exc:
+        report.add([_p("unreadable", table.name, None, "", "a readable csv file", f"{type(exc).__name__}: {exc}")])
+        return None
+    if twin is not None:
         try:
-            texts[source["source_id"]] = data.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(_p("seed_encoding", "sources", key, "path", "a UTF-8 text", "undecodable bytes"))
+            twin.rest()
+        except pa.ArrowException as exc:
+            report.add([_p("unreadable", f"{table.name}-parquet", None, "", "a readable parquet file", f"{type(exc).__name__}: {exc}")])
+        assert parquet is not None and parquet._parquet is not None
+        stored = parquet._parquet.metadata.num_rows
+        if stored != rows:
+            report.add([_p("csv_parquet", table.name, None, "", f"{rows} rows in Parquet as in CSV", stored)])
+        else:
+            report.add(differences)
+    keys = pa.Table.from_batches(parts, schema=pa.schema([pa.field(c, ARROW_TYPES[table.field(c).type]) for c in kept]))
+    if table.name == "sources":
+        seeds.ids, seeds.paths = keys.column("source_id").combine_chunks(), keys.column("path").combine_chunks()
+    pa.default_memory_pool().release_unused()  # hand the batches' memory back before the next table
+    return to_frame(keys)
+
+
+def check_rows(package: Package) -> list[Problem]:
+    """Typed reads of CSV and Parquet, pandera schemas, provenance, and CSV against Parquet, in one streamed pass."""
+    report = Report()
+    seeds = Seeds(package.root)
+    keys: Frames = {}
+    # sources first: the quotes of every other table are looked up in its texts.
+    for table in sorted(TABLES, key=lambda t: t.name != "sources"):
+        frame = scan_table(package, table, report, seeds)
+        if frame is not None:
+            keys[table.name] = frame
     for table in TABLES:
-        frame = frames.get(table.name)
-        if frame is None or "quote" not in frame.columns:
-            continue
-        columns = (frame.index, frame["source_id"], frame["char_start"], frame["char_end"], frame["quote"])
-        for index, source_id, start, end, quote in zip(*columns):
-            text = texts.get(source_id)
-            if text is None or pd.isna(start) or pd.isna(end):
-                continue
-            found = text[int(start) : int(end)]
-            if found != quote:
-                problems.append(_p("quote_offsets", table.name, row_key(table.name, frame, index), "quote",
-                                   f"the text at [{start}, {end})", f"{found!r} vs quote {quote!r}"))
-    return problems
+        if table.name in keys:
+            report.add(pandera_problems(key_schema(table, keys), table, keys[table.name]))
+    return report.finish()
 
 
 # ---------------------------------------------------------------- entry point
 
-def check_rows(package_dir: Path) -> tuple[list[Problem], Frames]:
-    """The row-level layers: typed reads of CSV and Parquet, pandera schemas, and CSV against Parquet."""
-    csv_frames, problems = read_tables(package_dir, "csv")
-    problems += check_schemas(csv_frames)
-    # One Parquet table in memory at a time: compared with its CSV twin, then dropped.
-    for table in TABLES:
-        parquet_frames, parquet_problems = read_tables(package_dir, "parquet", only=table.name)
-        problems += parquet_problems
-        problems += check_formats_agree(csv_frames, parquet_frames)
-    return problems, csv_frames
+LAYERS: list[Layer] = [check_profile, check_descriptor_content, check_files, check_rows]
+WITH_FRICTIONLESS: list[Layer] = [*LAYERS, check_frictionless]
 
 
-def validate(package_dir: Path, *, rebuild: bool = True) -> list[Problem]:
-    """All problems of the package in `package_dir`; the rebuild and audit run when curation/ is there."""
+def validate(package_dir: Path, layers: Sequence[Layer] = LAYERS) -> list[Problem]:
+    """All problems of the package in `package_dir`, found by each of `layers` (default: every layer of our own)."""
     package_dir = Path(package_dir)
     descriptor, problems = load_descriptor(package_dir)
     if descriptor is None:
         return problems
-    problems += check_profile(descriptor)
-    problems += check_descriptor_content(package_dir, descriptor)
-    problems += check_files(package_dir, descriptor)
-    if not any(p.check == "unsafe_path" for p in problems):
-        problems += check_frictionless(package_dir)
-    row_problems, csv_frames = check_rows(package_dir)
-    problems += row_problems
-    problems += check_provenance(package_dir, csv_frames)
-    if rebuild and (package_dir / "curation").is_dir():
-        from .audit import check_coverage
-        from .build import check_rebuild
-        from .docs import check_docs
-
-        problems += check_rebuild(package_dir)
-        problems += check_coverage(package_dir)
-        problems += check_docs(package_dir)
+    package = Package(package_dir, descriptor)
+    for layer in layers:
+        problems += layer(package)
     return sorted(set(problems))

@@ -1,0 +1,197 @@
+"""The one typed reader: a published CSV or Parquet file as typed Arrow record batches plus the cells that did not parse.
+
+The loader stops at the first problem; the validator collects them all. Both read through here, so
+a value is typed the same way wherever it is read, and the Parquet type check exists once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .files import ARROW_TYPES
+from .tables import Field, Table
+
+BATCH_ROWS = 65_536  # Parquet rows per batch
+CSV_BLOCK = 16 << 20  # CSV bytes per batch: big enough to amortise, small enough to bound memory
+Source = Path | bytes
+
+# The text forms our writer produces and the Table Schema reads; anything else is a bad cell.
+_INTEGER = r"^-?[0-9]+$"
+_NUMBER = r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+@dataclass(frozen=True)
+class CellError:
+    row: int  # 0-based data row in the file
+    column: str
+    value: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Something wrong with the file as a whole: unreadable, other columns, a Parquet column of another type."""
+
+    check: str  # "unreadable", "columns" or "parquet_type"
+    column: str
+    expected: str
+    found: str
+
+
+@dataclass
+class Batch:
+    """Rows `offset`.. of a file, typed by the table definition, and the cells that did not parse (now null)."""
+
+    offset: int
+    record: pa.RecordBatch
+    errors: list[CellError] = field(default_factory=list)
+
+
+def target_schema(table: Table) -> pa.Schema:
+    return pa.schema([pa.field(f.name, ARROW_TYPES[f.type]) for f in table.fields])
+
+
+class TableReader:
+    """Opens one file of a table; `problems` says what is wrong with the file, `batches()` streams its rows.
+
+    Columns whose type cannot be trusted (a retyped Parquet column) are listed in `untyped` and come as nulls.
+    """
+
+    def __init__(self, source: Source, table: Table, fmt: str) -> None:
+        self.table, self.fmt, self.source = table, fmt, source
+        self.problems: list[FileProblem] = []
+        self.untyped: set[str] = set()
+        self.columns: list[str] = []
+        self._parquet: pq.ParquetFile | None = None
+        try:
+            self.columns = self._csv_header() if fmt == "csv" else self._open_parquet()
+        except (pa.ArrowException, OSError, UnicodeDecodeError, csv.Error) as exc:
+            self.problems.append(FileProblem("unreadable", "", f"a readable {fmt} file", f"{type(exc).__name__}: {exc}"))
+            return
+        if self.columns != table.columns:
+            self.problems.append(FileProblem("columns", "", ",".join(table.columns), ",".join(self.columns)))
+
+    @property
+    def readable(self) -> bool:
+        """True when batches can be read: the file opens and has the table's columns."""
+        return not any(p.check in ("unreadable", "columns") for p in self.problems)
+
+    def _stream(self) -> pa.NativeFile:
+        return pa.BufferReader(self.source) if isinstance(self.source, bytes) else pa.OSFile(str(self.source))
+
+    def _csv_header(self) -> list[str]:
+        if isinstance(self.source, bytes):
+            first = self.source.split(b"\n", 1)[0]
+        else:
+            with open(self.source, "rb") as handle:
+                first = handle.readline()
+        return [h.strip("\r") for h in next(csv.reader(io.StringIO(first.decode("utf-8"))), [])]
+
+    def _open_parquet(self) -> list[str]:
+        self._parquet = pq.ParquetFile(self._stream())
+        stored = self._parquet.schema_arrow
+        for f in self.table.fields:
+            if f.name not in stored.names:
+                continue
+            actual, expected = stored.field(f.name).type, ARROW_TYPES[f.type]
+            if actual != expected and not (expected == pa.string() and actual == pa.large_string()):
+                self.problems.append(FileProblem("parquet_type", f.name, str(expected), str(actual)))
+                self.untyped.add(f.name)
+        return list(stored.names)
+
+    def batches(self) -> Iterator[Batch]:
+        """Typed batches in file order; raises pa.ArrowException when the file breaks part-way."""
+        if not self.readable:
+            return
+        yield from self._csv_batches() if self.fmt == "csv" else self._parquet_batches()
+
+    def _parquet_batches(self) -> Iterator[Batch]:
+        assert self._parquet is not None
+        schema = target_schema(self.table)
+        offset = 0
+        for record in self._parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+            arrays = [
+                pa.nulls(record.num_rows, f.type) if f.name in self.untyped else record.column(f.name).cast(f.type)
+                for f in schema
+            ]
+            yield Batch(offset, pa.RecordBatch.from_arrays(arrays, schema=schema))
+            offset += record.num_rows
+
+    def _csv_batches(self) -> Iterator[Batch]:
+        reader = pacsv.open_csv(
+            self._stream(),
+            read_options=pacsv.ReadOptions(encoding="utf8", block_size=CSV_BLOCK, use_threads=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(self.columns, pa.string()), strings_can_be_null=True, null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+        schema = target_schema(self.table)
+        offset = 0
+        for raw in reader:
+            errors: list[CellError] = []
+            arrays = [convert(raw.column(f.name), field, offset, errors) for f, field in zip(schema, self.table.fields)]
+            yield Batch(offset, pa.RecordBatch.from_arrays(arrays, schema=schema), errors)
+            offset += raw.num_rows
+
+
+def convert(text: pa.Array, field: Field, offset: int, errors: list[CellError]) -> pa.Array:
+    """A column of CSV text as the field's type; cells that do not parse become null and are added to `errors`."""
+    if field.type == "string":
+        return text
+    present = pc.is_valid(text)
+    if field.type == "boolean":
+        good = pc.is_in(text, value_set=pa.array(["true", "false"]))
+        typed = pc.equal(text, "true")
+    elif field.type == "date":
+        good = pc.match_substring_regex(text, _DATE)
+        parsed = pc.strptime(pc.if_else(good, text, None), format="%Y-%m-%d", unit="s", error_is_null=True)
+        # strptime rolls 2010-11-31 over to 2010-12-01: a date is good only if it prints back as written.
+        good = pc.and_kleene(good, pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text))
+        typed = parsed.cast(pa.date32())
+    elif field.type == "integer":
+        good = pc.match_substring_regex(text, _INTEGER)
+        # More than 18 digits may overflow int64; those few are checked one by one.
+        long = pc.and_kleene(good, pc.greater(pc.utf8_length(text), 18))
+        if pc.any(long).as_py():
+            fits = [v is None or -(2**63) <= int(v) < 2**63 for v in pc.if_else(long, text, None).to_pylist()]
+            good = pc.and_kleene(good, pc.or_kleene(pc.invert(long), pa.array(fits)))
+        typed = pc.cast(pc.if_else(good, text, None), pa.int64())
+    else:
+        good = pc.match_substring_regex(text, _NUMBER)
+        typed = pc.cast(pc.if_else(good, text, None), pa.float64())
+        good = pc.and_kleene(good, pc.is_finite(typed))
+    bad = pc.and_(present, pc.invert(pc.fill_null(good, False)))
+    if pc.any(bad).as_py():
+        rows = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+        values = text.take(pa.array(rows)).to_pylist()
+        errors += [CellError(offset + int(r), field.name, str(v), f"a value of type {field.type}") for r, v in zip(rows, values)]
+        typed = pc.if_else(bad, pa.nulls(len(typed), typed.type), typed)
+    return typed
+
+
+def read_all(source: Source, table: Table, fmt: str) -> tuple[pa.Table | None, list[FileProblem], list[CellError]]:
+    """The whole file as one typed table (None when unreadable), its file problems and its cell errors."""
+    reader = TableReader(source, table, fmt)
+    if not reader.readable:
+        return None, reader.problems, []
+    batches, errors = [], []
+    try:
+        for batch in reader.batches():
+            batches.append(batch.record)
+            errors += batch.errors
+    except pa.ArrowException as exc:
+        return None, [*reader.problems, FileProblem("unreadable", "", f"a readable {fmt} file", f"{type(exc).__name__}: {exc}")], errors
+    return pa.Table.from_batches(batches, schema=target_schema(table)), reader.problems, errors
