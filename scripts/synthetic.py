@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -68,9 +69,10 @@ VENUES = (
 )
 OUTLETS = ("Xinhua", "China Daily", "China.org.cn", "Kazinform", "The Astana Times", "CGTN", "People's Daily Online")
 AGENCIES = ("Xinhua", "Kazinform", "Reuters")
+RELATIONS = ("diplomatic_relations_years", "relations_anniversary")
 MONEY_TOPICS = {"trade", "investment", "finance", "economy", "energy", "transport", "industry"}
 METRIC_UNIT = {
-    "trade_volume": "USD", "diplomatic_relations_years": "year", "anniversary": "year", "organization_age_years": "year",
+    "trade_volume": "USD", "diplomatic_relations_years": "year", "anniversary": "year", "relations_anniversary": "year", "organization_age_years": "year",
     "years_ahead_of_schedule": "year", "visit_length_days": "day", "projects": "count", "students": "count",
     "institutions": "count", "sister_region_pairs": "count",
 }
@@ -188,15 +190,16 @@ def event_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tabl
     source_id = pick(sources["source_id"].combine_chunks(), source)
     event_id = join(source_id, join(pick(strings(c.replace("_", "-") for c in codes), kind), text(position), sep="-"), sep=".")
     has_parent = (position > 0) & (rng.random(n) < 0.85)
-    precision = rng.choice(4, n, p=[0.7, 0.1, 0.05, 0.15])  # day, month, year, unknown
-    start = reference[source] - rng.integers(0, 4, n).astype("timedelta64[D]")
-    end = start + rng.integers(0, 3, n).astype("timedelta64[D]")
-    month = start.astype("datetime64[M]")
-    year = start.astype("datetime64[Y]")
-    start = np.select([precision == 1, precision == 2], [month.astype("datetime64[D]"), year.astype("datetime64[D]")], start)
-    end = np.select([precision == 1, precision == 2],
-                    [(month + 1).astype("datetime64[D]") - 1, (year + 1).astype("datetime64[D]") - 1], end)
-    unknown = precision == 3
+    # Every event is dated to the day, and a visit spans the events told as part of it (the visit and day rules).
+    start = (reference[source] - rng.integers(0, 4, n).astype("timedelta64[D]")).astype(np.int64)
+    end = start + rng.integers(0, 3, n)
+    big = np.iinfo(np.int64).max
+    first = pd.Series(np.where(has_parent, start, big)).groupby(source).transform("min").to_numpy()
+    last = pd.Series(np.where(has_parent, end, -big)).groupby(source).transform("max").to_numpy()
+    spans = (position == 0) & (first != big)
+    start, end = np.where(spans, first, start).astype("datetime64[D]"), np.where(spans, last, end).astype("datetime64[D]")
+    unknown = np.zeros(n, dtype=bool)
+    precision = np.zeros(n, dtype=np.int64)  # day
     summary = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
     quote = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
     char_start, char_end = offsets(rng, quote)
@@ -210,8 +213,7 @@ def event_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tabl
         "end_date": dates(end, unknown),
         "date_precision": pick(strings(T.DATE_PRECISION.codes), precision),
         "date_inferred": rng.random(n) < 0.2,
-        "city": nulled(pick(pools.city, rng.integers(0, len(CITIES), n)), rng.random(n) < 0.3),
-        "country": nulled(pick(strings(T.COUNTRY.codes), rng.integers(0, 2, n)), rng.random(n) < 0.1),
+        "country": nulled(pick(strings(T.COUNTRY.codes), rng.integers(0, len(T.COUNTRY.codes), n)), rng.random(n) < 0.1),
         "venue": nulled(pick(strings(VENUES), rng.integers(0, len(VENUES), n)), rng.random(n) < 0.7),
         "location_inferred": rng.random(n) < 0.1,
         "summary": summary,
@@ -263,9 +265,11 @@ def pledge_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tab
     target = kind == kinds.index("target")
     money = np.isin(topic, [topics.index(t) for t in MONEY_TOPICS])
     value = np.where(money, rng.integers(1, 100, n) * 1e9, rng.integers(1, 500, n).astype(float))
-    # A status reported by a later source (about 10%): a later row of sources, so its reference date is not earlier.
-    later = np.minimum(source + 1 + rng.integers(0, 20, n), len(reference) - 1)
-    reported = (rng.random(n) < 0.1) & (later > source)
+    # A status reported by a later source (about half): one whose reference date is later (pledge_updates repeats it).
+    days = reference.astype(np.int64)
+    later = np.searchsorted(days, days[source] + 1) + rng.integers(0, 20, n)
+    reported = (rng.random(n) < 0.5) & (later < len(reference))
+    later = np.minimum(later, len(reference) - 1)
     status = np.where(reported, rng.integers(1, len(T.STATUS.codes), n), 0)
     quote = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
     char_start, char_end = offsets(rng, quote)
@@ -276,8 +280,9 @@ def pledge_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tab
         "actor": pick(strings(T.ACTOR.codes), rng.integers(0, len(T.ACTOR.codes), n)),
         "speaker_person_id": nulled(participants["person_id"].combine_chunks(), rng.random(n) >= 0.7),
         "pledge_type": pick(strings(kinds), kind),
+        "plover_category": pick(strings(T.PLEDGE_PLOVER[k][0] for k in kinds), kind),
         "topic": pick(strings(topics), topic),
-        "statement": pick(pools.sentences, rng.integers(0, len(pools.sentences), n)),
+        "statement": quote,  # every word of a statement is accounted for by its quote
         "target_value": pa.array(value, mask=~target),
         "target_unit": pa.array(np.where(money, "USD", "count"), mask=~target),
         "deadline": pa.array(year_of(reference[source]) + rng.integers(1, 11, n), mask=~target),
@@ -316,6 +321,8 @@ def figure_table(n: int, rng: np.random.Generator, pools: Pools, pledges: pa.Tab
     """Figure i is stated with pledge i: same source and event, linked to it when its metric fits."""
     metric, linked = metric_choice(rng, topic)
     metrics = T.METRIC.codes
+    # Years ahead of schedule are not linked (their period would have to add up to the deadline).
+    linked &= metric != metrics.index("years_ahead_of_schedule")
     unit = np.array([METRIC_UNIT[m] for m in metrics])[metric]
     value = np.select([unit == "USD", unit == "year"], [rng.integers(1, 400, n) * 1e8, rng.integers(1, 40, n) + (rng.random(n) < 0.05) * 0.5],
                       rng.integers(1, 5000, n)).astype(float)
@@ -341,9 +348,13 @@ def figure_table(n: int, rng: np.random.Generator, pools: Pools, pledges: pa.Tab
         "value": value,
         "unit": strings(unit.tolist()),
         "value_text": printed,
-        "qualifier": pick(strings(T.QUALIFIER.codes), rng.integers(0, len(T.QUALIFIER.codes), n)),
+        # Counts of years of diplomatic relations are never exact, or they would all have to give one founding year.
+        "qualifier": pick(strings(T.QUALIFIER.codes), np.where(np.isin(metric, [metrics.index(m) for m in RELATIONS]),
+                                                                rng.integers(1, len(T.QUALIFIER.codes), n), rng.integers(0, len(T.QUALIFIER.codes), n))),
         "is_target": is_target,
-        "period": nulled(pc.if_else(pa.array(period == 0), year, join(year, "07-01", sep="-")), period == 2),
+        # A target figure's period is its pledge's deadline.
+        "period": pc.if_else(pa.array(is_target), pc.cast(pledges["deadline"].combine_chunks(), pa.string()),
+                             nulled(pc.if_else(pa.array(period == 0), year, join(year, "07-01", sep="-")), period == 2)),
         "period_inferred": rng.random(n) < 0.3,
         "quote": quote,
         "char_start": char_start,
@@ -373,11 +384,68 @@ def _sources(c: Context) -> Columns:
 
 def _events(c: Context) -> Columns:
     columns, c.facts["event_source"] = event_table(c.n, c.rng, c.pools, c.tables["sources"], c.facts["reference"])
+    _event_places(c, columns)
     return columns
 
 
 def _participants(c: Context) -> Columns:
     return participant_table(c.n, c.rng, c.pools, c.tables["events"])
+
+
+def _event_places(c: Context, columns: Columns) -> None:
+    """An event's country is its place's country when it has a place (place_country)."""
+    if "places" not in c.tables or "place_id" not in T.TABLES_BY_NAME["events"].columns:
+        return
+    places = c.tables["places"]
+    row = c.rng.integers(0, places.num_rows, c.n)
+    placed = c.rng.random(c.n) < 0.7
+    columns["place_id"] = nulled(pick(places["place_id"].combine_chunks(), row), ~placed)
+    columns["country"] = pc.if_else(pa.array(placed), pick(places["country"].combine_chunks(), row), columns["country"])
+
+
+def roles_and_plover(c: Context) -> None:
+    """After participants: events' actor and recipient from their participants' roles, then the PLOVER columns that
+    follow from cameo_code (and, for CONSULT, from the recipient) through the crosswalk."""
+    events = c.tables["events"]
+    names = {"actor", "recipient", "plover_category", "plover_mode", "plover_context"}
+    if not names <= set(events.column_names):
+        return
+    people = c.tables["participants"].select(["event_id", "role", "country"]).to_pandas()
+
+    def countries(roles: tuple[str, ...]) -> pd.Series:
+        chosen = people[people["role"].isin(roles)].drop_duplicates(["event_id", "country"]).sort_values(["event_id", "country"])
+        return chosen.groupby("event_id", sort=False)["country"].agg(";".join)
+
+    ids = events["event_id"].to_pandas()
+    actor = ids.map(countries(T.ACTOR_ROLES))
+    recipient = ids.map(countries(T.RECIPIENT_ROLES))
+    category, mode, context = [], [], []
+    for cameo, kind, host in zip(events["cameo_code"].to_pylist(), events["event_type"].to_pylist(), recipient.tolist()):
+        want = T.CAMEO_TO_PLOVER.get(cameo)
+        host = None if pd.isna(host) else host
+        category.append(want[0] if want else None)
+        mode.append((want[1] or T.plover_mode(want[0], kind, host)) if want else None)
+        context.append(want[2] if want else None)
+    values = {"actor": [None if pd.isna(v) else v for v in actor], "recipient": [None if pd.isna(v) else v for v in recipient],
+              "plover_category": category, "plover_mode": mode, "plover_context": context}
+    for name, column in values.items():
+        index = events.schema.get_field_index(name)
+        events = events.set_column(index, events.schema.field(index), pa.array(column, pa.string()))
+    c.tables["events"] = events
+
+
+def _pledge_updates(c: Context) -> Columns:
+    """One update per pledge whose status a later document reports, repeating what the pledge says of it."""
+    reported = c.tables["pledges"].filter(pc.not_equal(c.tables["pledges"]["status"], "announced"))
+    m = reported.num_rows
+    quote = pick(c.pools.sentences, c.rng.integers(0, len(c.pools.sentences), m))
+    return {
+        "update_id": join(reported["status_source_id"].combine_chunks(), join("update", text(np.arange(m)), sep="-"), sep="."),
+        "pledge_id": reported["pledge_id"], "source_id": reported["status_source_id"],
+        "event_id": pa.nulls(m, pa.string()), "status": reported["status"], "as_of": reported["status_as_of"],
+        "figure_id": pa.nulls(m, pa.string()), "summary": pick(c.pools.sentences, c.rng.integers(0, len(c.pools.sentences), m)),
+        "quote": quote, "char_start": np.zeros(m, dtype=np.int64), "char_end": np.ones(m, dtype=np.int64),
+    }
 
 
 def _pledges(c: Context) -> Columns:
@@ -394,7 +462,10 @@ def _figures(c: Context) -> Columns:
 # table, and any column a hook does not make, is generated from its definition alone by generic_column.
 HOOKS: dict[str, Callable[[Context], Columns]] = {
     "sources": _sources, "events": _events, "participants": _participants, "pledges": _pledges, "figures": _figures,
+    "pledge_updates": _pledge_updates,
 }
+# What a table's rows settle in tables made before it (events' actor and recipient come from their participants).
+AFTER: dict[str, Callable[[Context], None]] = {"participants": roles_and_plover}
 
 
 def table_order() -> list[T.Table]:
@@ -416,6 +487,15 @@ def _slugs(c: Context, unique: bool) -> pa.Array:
     return join(picked, text(np.arange(c.n)), sep="-") if unique else picked
 
 
+def _matching(f: T.Field, c: Context) -> pa.Array:
+    """Text for a pattern without its own generator: the first of a few common shapes that the pattern accepts."""
+    number = text(np.arange(c.n) if f.unique else c.rng.integers(0, 100, c.n))
+    for candidate in (_slugs(c, f.unique), number, join("A", number, sep=""), join("a", number, sep="")):
+        if pc.all(pc.match_substring_regex(candidate, f.pattern or "")).as_py():
+            return candidate
+    raise SystemExit(f"{f.name}: no generator for the pattern {f.pattern}; add one to scripts/synthetic.py")
+
+
 def generic_column(table: T.Table, f: T.Field, c: Context, columns: Columns) -> pa.Array:
     """A column that satisfies its field's definition: type, vocabulary, pattern, range, uniqueness, foreign key."""
     n, rng = c.n, c.rng
@@ -426,6 +506,8 @@ def generic_column(table: T.Table, f: T.Field, c: Context, columns: Columns) -> 
         array = pick(values, rng.integers(0, len(values), n))
     elif f.vocabulary is not None:
         array = pick(strings(f.vocabulary.codes), rng.integers(0, len(f.vocabulary.codes), n))
+    elif getattr(f, "items", None) is not None:
+        array = pick(strings(f.items.codes), rng.integers(0, len(f.items.codes), n))  # a list of one item
     elif f.type == "string" and f.pattern == T.ROW_ID and "source_id" in columns:
         array = join(pa.array(columns["source_id"]), _slugs(c, True), sep=".")
     elif f.type == "string" and f.pattern == T.SLUG:
@@ -436,7 +518,7 @@ def generic_column(table: T.Table, f: T.Field, c: Context, columns: Columns) -> 
         array = pick(c.pools.sentences, rng.integers(0, len(c.pools.sentences), n))
         array = join(array, text(np.arange(n)), sep=" ") if f.unique else array
     elif f.type == "string":
-        raise SystemExit(f"{table.name}.{f.name}: no generator for the pattern {f.pattern}; add one to scripts/synthetic.py")
+        array = _matching(f, c)
     elif f.type in ("integer", "number"):
         low = f.minimum if f.minimum is not None else 0
         high = f.maximum if f.maximum is not None else low + 10_000
@@ -459,6 +541,8 @@ def generate_tables(n: int, seed: int = 0) -> dict[str, pa.Table]:
         for f in table.fields:  # in definition order, so later columns can use earlier ones (ids after source_id)
             columns[f.name] = made[f.name] if f.name in made else generic_column(table, f, c, columns)
         c.tables[table.name] = pa.table(columns, schema=arrow_schema(table))
+        if table.name in AFTER:
+            AFTER[table.name](c)
     return c.tables
 
 
