@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
@@ -241,8 +242,15 @@ def _place_country(f: pd.DataFrame, frames: Frames) -> pd.Series:
 
 def _roles_of(frames: Frames, roles: tuple[str, ...]) -> pd.Series:
     p = frames["participants"]
-    chosen = p[p["role"].astype(STRING).isin(roles)]
-    return chosen.groupby("event_id")["country"].agg(lambda s: ";".join(sorted(set(s.astype(str)))))
+    chosen = p.loc[p["role"].astype(STRING).isin(roles), ["event_id", "country"]].astype({"country": str})
+    # Vectorised: distinct countries per event, sorted, joined (a Python function per group is slow on many events).
+    chosen = chosen.drop_duplicates().sort_values(["event_id", "country"])
+    if chosen.empty:
+        return pd.Series(dtype=object)
+    events, countries = chosen["event_id"].to_numpy(dtype=object), (";" + chosen["country"]).to_numpy(dtype=object)
+    starts = np.concatenate([[0], np.flatnonzero(events[1:] != events[:-1]) + 1])
+    joined = np.add.reduceat(countries, starts)  # string concatenation per event, in one C loop
+    return pd.Series([j[1:] for j in joined], index=events[starts])
 
 
 def _actor_from_roles(column: str, roles: tuple[str, ...]) -> RowRule:

@@ -7,6 +7,7 @@ spelling corrections listed here; any other word is unsupported.
 
 from __future__ import annotations
 
+import functools
 import re
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -31,6 +32,7 @@ _BRITISH = ((r"isation", "ization"), (r"^(organ|optim|real|recogn|util|modern|pr
             (r"honour", "honor"), (r"labour", "labor"), (r"organised", "organized"))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: a corpus of a million statements has a vocabulary of thousands
 def _normal(word: str) -> str:
     w = word.lower().replace("’", "'")
     w = re.sub(r"'s$", "", w).strip("'-")

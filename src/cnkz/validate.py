@@ -39,7 +39,8 @@ from .tables import TABLES, TABLES_BY_NAME, Table
 DESCRIPTOR = "datapackage.json"
 LISTED = 200  # problems listed per check, table and column; the rest are counted, so a broken file cannot flood memory
 CHUNK = 1 << 20  # bytes read at a time when hashing and scanning files
-SEED_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cnkz-seeds")
+SEED_THREADS = 4
+SEED_READERS = ThreadPoolExecutor(max_workers=SEED_THREADS, thread_name_prefix="cnkz-seeds")
 
 
 @dataclass
@@ -360,8 +361,11 @@ def check_seeds(seeds: Seeds, frame: pd.DataFrame) -> list[Problem]:
     """Each seed of a batch of `sources` exists, and matches its sha256 and size."""
     problems = []
     paths = frame["path"].tolist()
-    # Reading and hashing release the GIL: a few threads overlap the many small files' I/O with hashing.
-    found = list(SEED_READERS.map(_read_seed, [seeds.confined.path(p) for p in paths]))
+    # Reading and hashing release the GIL: a few threads, each over a share of the batch, overlap I/O with hashing.
+    files = [seeds.confined.path(p) for p in paths]
+    share = -(-len(files) // SEED_THREADS) or 1
+    found = [seed for part in SEED_READERS.map(lambda part: [_read_seed(f) for f in part],
+                                               [files[i : i + share] for i in range(0, len(files), share)]) for seed in part]
     for index, path_text, sha256, size, seed in zip(frame.index, paths, frame["sha256"], frame["bytes"], found):
         if seed is None:
             problems.append(_p("seed_missing", "sources", row_key("sources", frame, index), "path", "the source text in the package", path_text))
