@@ -102,11 +102,13 @@ def line_col(text: str, offset: int) -> str:
     return f"line {line}, char {offset}"
 
 
-def check_coverage(root: Path) -> list[Problem]:
-    try:
-        _, documents = curate(root)
-    except CnkzError as exc:
-        return [Problem("coverage", "curation", "", "", "curation that loads", str(exc))]
+def check_coverage(root: Path, documents: list[Document] | None = None) -> list[Problem]:
+    """Every number and name of the texts is curated or excluded (`documents`: curate(root)'s, if already done)."""
+    if documents is None:
+        try:
+            _, documents = curate(root)
+        except CnkzError as exc:
+            return [Problem("coverage", "curation", "", "", "curation that loads", str(exc))]
     problems = []
     for doc in documents:
         for item in uncovered(doc):

@@ -8,21 +8,21 @@ import tempfile
 from pathlib import Path
 
 from .audit import check_coverage
-from .curation import curate
+from .curation import Document, Rows, curate
 from .descriptor import changelog_date, dumps, package_descriptor, project_version
 from .docs import check_docs
 from .errors import CnkzError, Problem, ValidationFailed
 from .files import to_csv_bytes, to_parquet_bytes
 from .stale import stale_problems
 from .tables import TABLES
-from .validate import LAYERS, Layer, validate
+from .validate import LAYERS, Layer, Package, validate
 
 PUBLISHED = ("datapackage.json", "resources")
 
 
-def render(root: Path) -> dict[str, bytes]:
-    """Every published file as bytes, keyed by its path in the package. Pure given the inputs."""
-    rows, _ = curate(root)
+def render(root: Path, curated: tuple[Rows, list[Document]] | None = None) -> dict[str, bytes]:
+    """Every published file as bytes, keyed by its path in the package. Pure given the inputs (`curated`: curate(root), if done)."""
+    rows, _ = curated or curate(root)
     version = project_version(root)
     created = changelog_date(root, version)
     files: dict[str, bytes] = {}
@@ -73,10 +73,10 @@ def publish(staging: Path, root: Path) -> None:
         shutil.rmtree(old)
 
 
-def check_rebuild(root: Path) -> list[Problem]:
+def check_rebuild(root: Path, curated: tuple[Rows, list[Document]] | None = None) -> list[Problem]:
     """The published files equal a fresh build from seeds/ and curation/."""
     try:
-        files = render(root)
+        files = render(root, curated)
     except CnkzError as exc:
         return [Problem("rebuild", "curation", "", "", "curation that builds", str(exc))]
     problems = []
@@ -90,11 +90,16 @@ def check_rebuild(root: Path) -> list[Problem]:
 
 
 # The checks that need the repository (curation/, docs), composed with validate's layers by the CLI and release.
-REPOSITORY_CHECKS: list[Layer] = [
-    lambda package: check_rebuild(package.root),
-    lambda package: check_coverage(package.root),
-    lambda package: check_docs(package.root),
-]
+def check_curation(package: Package) -> list[Problem]:
+    """A fresh build equals the published files, and the coverage audit: one curation of the repository for both."""
+    try:
+        curated = curate(package.root)
+    except CnkzError:
+        return check_rebuild(package.root) + check_coverage(package.root)  # each reports the error in its own words
+    return check_rebuild(package.root, curated) + check_coverage(package.root, curated[1])
+
+
+REPOSITORY_CHECKS: list[Layer] = [check_curation, lambda package: check_docs(package.root)]
 
 
 def repository_layers(root: Path, layers: list[Layer] = LAYERS) -> list[Layer]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -89,20 +90,23 @@ def load_descriptor(package_dir: Path) -> tuple[dict[str, Any] | None, list[Prob
     return descriptor, []
 
 
+@functools.cache
+def profile_validator(name: str) -> jsonschema.Draft7Validator:
+    """A validator of one bundled Data Package v2 profile, built once (building one costs more than using it)."""
+    return jsonschema.Draft7Validator(json.loads((resources.files("cnkz") / "profiles" / name).read_text(encoding="utf-8")))
+
+
 def check_profile(package: Package) -> list[Problem]:
     """The descriptor against the official Data Package v2 JSON Schemas (bundled)."""
     descriptor = package.descriptor
     problems = []
-    profiles = resources.files("cnkz") / "profiles"
-    package_schema = json.loads((profiles / "datapackage.json").read_text(encoding="utf-8"))
-    for error in jsonschema.Draft7Validator(package_schema).iter_errors(descriptor):
+    for error in profile_validator("datapackage.json").iter_errors(descriptor):
         where = "/".join(str(p) for p in error.absolute_path)
         problems.append(_p("profile", DESCRIPTOR, None, where, "a valid Data Package v2 descriptor", error.message))
-    schema_schema = json.loads((profiles / "tableschema.json").read_text(encoding="utf-8"))
     for index, resource in enumerate(descriptor.get("resources") or []):
         schema = resource.get("schema") if isinstance(resource, dict) else None
         if isinstance(schema, dict):
-            for error in jsonschema.Draft7Validator(schema_schema).iter_errors(schema):
+            for error in profile_validator("tableschema.json").iter_errors(schema):
                 where = f"resources/{index}/schema/" + "/".join(str(p) for p in error.absolute_path)
                 problems.append(_p("profile", DESCRIPTOR, None, where, "a valid Table Schema v2", error.message))
     return problems
