@@ -21,9 +21,9 @@ def install(session: nox.Session, *groups: str) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite (pass pytest options after --)."""
+    """The test suite, on every core (pass pytest options after --; they replace `-n auto`)."""
     install(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *(session.posargs or ["-n", "auto"]))
 
 
 @nox.session

@@ -96,3 +96,15 @@ def test_output_cut_short_by_the_reader_is_no_traceback(repo: Path) -> None:
     result = subprocess.run(["sh", "-c", f"{shell}; exit 0"], cwd=repo, capture_output=True, text=True, check=False)
     assert result.stdout == "/"
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_ci_installs_uv_before_the_readme_commands_and_nox_prefers_it() -> None:
+    from .conftest import ROOT
+
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.index("python -m pip install uv\n") < ci.index("python -m pip install nox && python -m nox -s build validate")
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    assert 'nox.options.default_venv_backend = "uv|virtualenv"' in noxfile
+    # Frictionless runs once, inside `cnkz validate --frictionless`, not a second time after it.
+    assert 'session.run("cnkz", "validate", "--frictionless", *session.posargs)' in noxfile
+    assert '"frictionless", "validate"' not in noxfile
