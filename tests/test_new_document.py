@@ -129,7 +129,7 @@ def test_a_new_document_from_scaffold_to_a_minor_release(
     assert code == 0, err
     counts = {**before, "sources": before["sources"] + 1, "events": before["events"] + 1, "participants": before["participants"] + 2}
     assert out.splitlines()[0].startswith(f"{repo}: valid (")
-    assert out.splitlines()[1].startswith("9 layers checked: ")
+    assert out.splitlines()[1].startswith("8 layers checked: ")
     assert out.splitlines()[2] == f"rows: {', '.join(f'{t} {n}' for t, n in counts.items())} ({sum(counts.values())} in all)"
 
     code, out, _ = cnkz(capsys, *shlex.split(compare)[1:])

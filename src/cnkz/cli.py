@@ -48,13 +48,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems = validate(directory, layers if args.no_rebuild else repository_layers(directory, layers))
     elapsed = time.perf_counter() - started
     if args.format == "json":
-        print(json.dumps(to_json(problems, directory, rebuild and (directory / "curation").is_dir(), elapsed), indent=2, ensure_ascii=False))
+        print(json.dumps(to_json(problems, directory, rebuild and (directory / "curation").is_dir(), elapsed, args.frictionless),
+                         indent=2, ensure_ascii=False))
         return 1 if problems else 0
     if problems:
         print(render_text(problems, short=args.short), file=sys.stderr)
         print(f"cnkz: {directory} is not valid: {len(set(problems))} problem(s) (exit status 1)", file=sys.stderr)
         return 1
-    print(render_success(directory, rebuild and (directory / "curation").is_dir(), elapsed))
+    print(render_success(directory, rebuild and (directory / "curation").is_dir(), elapsed, args.frictionless))
     return 0
 
 

@@ -19,11 +19,11 @@ JSON_FORMAT = "cnkz-validation-report/1"
 DESCRIPTOR = "datapackage.json"
 SHORT = 80  # characters of a value shown with --short
 
-# What `cnkz validate` runs, in order (validate.validate); the last three need curation/.
+# What `cnkz validate` runs, in order (validate.validate); Frictionless only with --frictionless; the last three need curation/.
+FRICTIONLESS = "Frictionless (every CSV and Parquet resource)"
 LAYERS = (
     "descriptor (Data Package v2 profile, table definitions, version)",
     "files (paths, sizes, sha256 hashes, encoding, line endings)",
-    "Frictionless (every CSV and Parquet resource)",
     "rows (types, vocabularies, patterns, ranges, keys, cross-field and cross-table rules)",
     "CSV against Parquet",
     "provenance (each quote at its offsets, each source text's sha256)",
@@ -156,14 +156,14 @@ def row_counts(package_dir: Path) -> dict[str, int]:
     return counts
 
 
-def layers(rebuild: bool) -> list[str]:
-    return [*LAYERS, *(REBUILD_LAYERS if rebuild else ())]
+def layers(rebuild: bool, frictionless: bool = False) -> list[str]:
+    return [*LAYERS[:2], *((FRICTIONLESS,) if frictionless else ()), *LAYERS[2:], *(REBUILD_LAYERS if rebuild else ())]
 
 
-def render_success(package_dir: Path, rebuild: bool, seconds: float) -> str:
+def render_success(package_dir: Path, rebuild: bool, seconds: float, frictionless: bool = False) -> str:
     """What was checked: the layers, the rows per table, the time taken."""
     counts = row_counts(package_dir)
-    run = layers(rebuild)
+    run = layers(rebuild, frictionless)
     rows = ", ".join(f"{name} {count}" for name, count in counts.items())
     skipped = "" if rebuild else " (rebuild, coverage audit and documents skipped)"
     return "\n".join([
@@ -173,7 +173,7 @@ def render_success(package_dir: Path, rebuild: bool, seconds: float) -> str:
     ])
 
 
-def to_json(problems: list[Problem], package_dir: Path, rebuild: bool, seconds: float) -> dict[str, Any]:
+def to_json(problems: list[Problem], package_dir: Path, rebuild: bool, seconds: float, frictionless: bool = False) -> dict[str, Any]:
     """The machine-readable report (schema in docs/validation-report.md)."""
     items: list[dict[str, Any]] = []
     for item in group(problems):
@@ -191,7 +191,7 @@ def to_json(problems: list[Problem], package_dir: Path, rebuild: bool, seconds: 
         "directory": str(package_dir),
         "valid": not items,
         "seconds": round(seconds, 2),
-        "layers": layers(rebuild),
+        "layers": layers(rebuild, frictionless),
         "rows": row_counts(package_dir),
         "problems": items,
     }
