@@ -271,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except ValidationFailed as exc:
-        print(exc.report(), file=sys.stderr)
+        from .report import render_text  # groups causes and consequences (report.py; errors.py stays below it)
+
+        print(render_text(exc.problems), file=sys.stderr)
         print(f"cnkz: {exc}; nothing was published (exit status 1)", file=sys.stderr)
         return 1
     except CnkzError as exc:

@@ -98,8 +98,3 @@ class ValidationFailed(CnkzError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(set(problems))
         super().__init__(f"{len(self.problems)} validation problem(s)")
-
-    def report(self, *, short: bool = False) -> str:
-        from .report import render_text  # the report module groups causes and consequences
-
-        return render_text(self.problems, short=short)
