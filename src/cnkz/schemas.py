@@ -224,14 +224,13 @@ def _visit_known_span(f: pd.DataFrame, _: Frames) -> pd.Series:
 
 def _day_sequence(f: pd.DataFrame, _: Frames) -> pd.Series:
     """An undated event told between two events of one visit dated the same single day takes that day."""
-    bad: set[str] = set()
-    children = f[f["parent_event_id"].notna()].sort_values("char_start")
-    for _parent, group in children.groupby("parent_event_id", sort=False):
-        rows = list(zip(group["event_id"], group["start_date"], group["end_date"]))
-        for before, here, after in zip(rows, rows[1:], rows[2:]):
-            day = before[1]
-            if pd.isna(here[1]) and not pd.isna(day) and before[2] == day and after[1] == day and after[2] == day:
-                bad.add(here[0])
+    children = f.loc[f["parent_event_id"].notna(), ["event_id", "parent_event_id", "start_date", "end_date", "char_start"]]
+    children = children.sort_values(["parent_event_id", "char_start"], kind="stable")
+    visit = children.groupby("parent_event_id", sort=False)
+    before_start, before_end = visit["start_date"].shift(1), visit["end_date"].shift(1)
+    after_start, after_end = visit["start_date"].shift(-1), visit["end_date"].shift(-1)
+    one_day = (_true(before_start == before_end) & _true(after_start == after_end) & _true(before_start == after_start))
+    bad = children.loc[children["start_date"].isna().to_numpy() & one_day, "event_id"]
     return ~f["event_id"].isin(bad)
 
 
