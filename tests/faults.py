@@ -7,7 +7,9 @@ and the column; row faults also name the data row (2 = the first row under the h
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +189,58 @@ def remove_file(path: str) -> Callable[[Path], int | None]:
     return lambda package: (package / path).unlink()
 
 
+def write_checksums(package: Path) -> None:
+    """A SHA256SUMS listing every file, as in an unpacked release."""
+    files = sorted(p for p in package.rglob("*") if p.is_file())
+    lines = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(package).as_posix()}\n" for p in files)
+    (package / "SHA256SUMS").write_text(lines, encoding="utf-8")
+
+
+def checksummed_then(change: Callable[[Path], object]) -> Callable[[Path], int | None]:
+    def inject(package: Path) -> None:
+        write_checksums(package)
+        change(package)
+    return inject
+
+
+def parquet_nan(package: Path) -> int:
+    path = package / "resources" / "pledges.parquet"
+    table = pq.read_table(path)
+    index = table.schema.get_field_index("target_value")
+    values = table.column("target_value").to_pylist()
+    row = next(i for i, v in enumerate(values) if v is not None)
+    values[row] = float("nan")
+    pq.write_table(table.set_column(index, table.schema.field(index), pa.array(values, pa.float64())), path)
+    return row
+
+
+def fifo_resource(package: Path) -> None:
+    path = package / "resources" / "figures.csv"
+    path.unlink()
+    os.mkfifo(path)
+
+
+def link_out(package: Path) -> None:
+    outside = package.parent / "outside.csv"
+    path = package / "resources" / "figures.csv"
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+
+
+def deep_descriptor(package: Path) -> None:
+    (package / "datapackage.json").write_text('{"name": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+
+
+def one_letter_quote(package: Path) -> int:
+    rows = rows_of(package, "events")
+    header = rows[0]
+    start = int(rows[1][header.index("char_start")])
+    set_cell(package, "events", 0, "quote", rows[1][header.index("quote")][0])
+    set_cell(package, "events", 0, "char_end", str(start + 1))
+    return 0
+
+
 FAULTS: list[Fault] = [
     Fault("duplicate primary key", duplicate_key, "primary_key", "pledges", "pledge_id", 2),
     Fault("dangling foreign key: participants.event_id", cell("participants", "event_id", "2010-jia-qinglin-astana.gala"), "foreign_key", "participants", "event_id", 2),
@@ -263,4 +317,17 @@ FAULTS: list[Fault] = [
     Fault("target figure period not its pledge's deadline", set_cells("figures", f"{HU}.trade-target", period="2016"), "target_period", "figures", "period"),
     Fault("years ahead of schedule not reaching the deadline", set_cells("figures", f"{WANG}.years-ahead", pledge_id=f"{HU}.trade-target"), "years_ahead_deadline", "figures", "value"),
     Fault("dangling foreign key: events.place_id", set_cells("events", f"{XI}.talks", place_id="almaty"), "foreign_key", "events", "place_id"),
+    # hardening: damage an untrusted package can carry
+    Fault("infinite number in a CSV", cell("figures", "value", "inf"), "non_finite", "figures", "value", 2),
+    Fault("NaN in a Parquet number column", parquet_nan, "non_finite", "pledges-parquet", "target_value"),
+    Fault("descriptor edited after SHA256SUMS", checksummed_then(descriptor_edit(lambda d: d.update(title="Another dataset"))),
+          "checksum_mismatch", "SHA256SUMS", "datapackage.json"),
+    Fault("file not listed in SHA256SUMS", checksummed_then(lambda p: (p / "notes.txt").write_text("x", encoding="utf-8")), "checksum_unlisted", "SHA256SUMS", "notes.txt"),
+    Fault("schema given by URL", descriptor_edit(lambda d: resource(d, "events").update(schema="http://127.0.0.1:9/schema.json")), "remote_reference", "events", "schema"),
+    Fault("dialect given by URL", descriptor_edit(lambda d: resource(d, "events").update(dialect="http://127.0.0.1:9/dialect.json")), "remote_reference", "events", "dialect"),
+    Fault("resource file is a FIFO", fifo_resource, "not_regular_file", "figures", "path", rehash=False),
+    Fault("resource file is a link out of the package", link_out, "unsafe_path", "figures", "path", rehash=False),
+    Fault("NUL in a resource path", descriptor_edit(lambda d: resource(d, "events").update(path="resources/events\x00.csv")), "unsafe_path", "events", "path"),
+    Fault("descriptor nested 100,000 deep", deep_descriptor, "descriptor_json", "datapackage.json", rehash=False),
+    Fault("one-letter quote", one_letter_quote, "quote_length", "events", "quote", 2),
 ]

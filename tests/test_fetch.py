@@ -79,6 +79,7 @@ def site(repo: Path, tmp_path: Path) -> Path:
     (root / "data").mkdir()
     shutil.copy2(repo / "datapackage.json", root / "data" / "datapackage.json")
     shutil.copytree(repo / "resources", root / "data" / "resources")
+    shutil.copytree(repo / "seeds", root / "data" / "seeds")
     return root
 
 
@@ -93,7 +94,7 @@ def test_archive_is_verified_cached_by_version_and_then_works_offline(site: Path
     with serve(site) as base:
         url = f"{base}/releases/{ARCHIVE}"
         assert_same(cnkz.load(url, cache_dir=cache), expected)
-        cached = cache / VERSION_DIR / ARCHIVE
+        cached = cache / VERSION_DIR / hashlib.sha256((site / "releases" / ARCHIVE).read_bytes()).hexdigest() / ARCHIVE
         assert cached.read_bytes() == (site / "releases" / ARCHIVE).read_bytes()
     # The server is gone: the cache answers.
     again = fetch(url, cache_dir=cache)
@@ -107,7 +108,8 @@ def test_descriptor_url_downloads_every_resource_and_works_offline(site: Path, t
     with serve(site) as base:
         url = f"{base}/data/datapackage.json"
         first = fetch(url, cache_dir=cache)
-        assert (first.path, first.from_cache) == (cache / VERSION_DIR / "package", False)
+        digest = hashlib.sha256((site / "data" / "datapackage.json").read_bytes()).hexdigest()
+        assert (first.path, first.from_cache) == (cache / VERSION_DIR / digest, False)
         assert sorted(p.name for p in (first.path / "resources").iterdir()) == sorted(p.name for p in (ROOT / "resources").iterdir())
         assert fetch(url, cache_dir=cache).from_cache  # the same version is not downloaded twice
     offline = fetch(url, cache_dir=cache)
@@ -211,7 +213,8 @@ def test_fetch_command(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture
         url = f"{base}/releases/{ARCHIVE}"
         assert main(["fetch", url, "--cache-dir", str(cache)]) == 0
         out = capsys.readouterr().out
-        assert out.startswith(f"{cache / VERSION_DIR / ARCHIVE}\nversion {VERSION} (downloaded and verified)")
+        digest = hashlib.sha256((site / "releases" / ARCHIVE).read_bytes()).hexdigest()
+        assert out.startswith(f"{cache / VERSION_DIR / digest / ARCHIVE}\nversion {VERSION} (downloaded and verified)")
         assert main(["fetch", url, "--cache-dir", str(cache), "--offline"]) == 0
         assert "(from the cache)" in capsys.readouterr().out
         assert main(["fetch", f"{base}/releases/other.zip", "--cache-dir", str(cache), "--sha256", "0" * 64]) == 2

@@ -274,3 +274,56 @@ def test_a_release_failing_mid_way_leaves_no_record(repo: Path) -> None:
         release(repo)
     assert (index.read_bytes() if index.exists() else None) == before
     assert (repo / "dist").read_text(encoding="utf-8") == "a file where the output folder should be"
+
+
+# ---------------------------------------------------------------- immutability of releases/
+
+
+def test_without_the_index_a_published_archive_is_still_never_replaced(repo: Path) -> None:
+    archive = repo / "releases" / "china-kazakhstan-engagements-1.0.0.zip"
+    before = archive.read_bytes()
+    (repo / "releases" / "index.json").unlink()
+    edit_curation(repo, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
+    with pytest.raises(ReleaseError, match=r"releases/ holds china-kazakhstan-engagements-1\.0\.0\.zip but releases/index\.json does not list it"):
+        release(repo)
+    assert archive.read_bytes() == before
+
+
+def test_versions_only_go_up(repo: Path) -> None:
+    bump(repo, "0.9.0")
+    with pytest.raises(ReleaseError, match=r"version 0\.9\.0 is not above the latest release 1\.0\.0; versions only go up"):
+        release(repo)
+    assert sorted(p.name for p in (repo / "releases").iterdir()) == ["china-kazakhstan-engagements-1.0.0.zip", "index.json"]
+
+
+def test_the_previous_archive_is_checked_against_the_index_before_the_diff(repo: Path) -> None:
+    archive = repo / "releases" / "china-kazakhstan-engagements-1.0.0.zip"
+    archive.write_bytes(archive.read_bytes()[:-10] + b"0123456789")
+    bump(repo, "1.0.1")
+    with pytest.raises(ReleaseError, match=r"the archive of 1\.0\.0 is missing or does not have the sha256 in index\.json"):
+        release(repo)
+    assert not (repo / "releases" / "china-kazakhstan-engagements-1.0.1.zip").exists()
+
+
+@pytest.mark.parametrize(("index", "message"), [
+    (b"{not json", "not valid JSON"),
+    (b"[" * 100_000, "JSON nested too deeply"),
+    (b'{"1.0.0": {"archive": "../../etc/passwd", "sha256": "x"}}', "the entry for '1.0.0' is not"),
+    (b'["1.0.0"]', "expected an object version"),
+])
+def test_a_malformed_index_is_refused(repo: Path, index: bytes, message: str) -> None:
+    (repo / "releases" / "index.json").write_bytes(index)
+    with pytest.raises(ReleaseError, match=message):
+        release(repo)
+
+
+def test_a_release_file_is_created_never_replaced(tmp_path: Path) -> None:
+    from cnkz.release import _write_new
+
+    target = tmp_path / "a.zip"
+    _write_new(target, b"first")
+    _write_new(target, b"first")  # the same bytes again: nothing to do
+    with pytest.raises(ReleaseError, match="exists with different bytes; a published file is never replaced"):
+        _write_new(target, b"second")
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.zip"]

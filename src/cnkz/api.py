@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from .fetch import fetch
+from .limits import Limits, using
 from .load import DESCRIPTOR, FORMATS, LoadError, find_package, open_package, read_table, sha256_hex
+from .safety import read_regular
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -22,7 +24,7 @@ def _source(path: str | Path | None, sha256: str | None, cache_dir: str | Path |
         source = Path(path)
     if sha256 is not None:
         file = source / DESCRIPTOR if source.is_dir() else source
-        actual = sha256_hex(file.read_bytes()) if file.is_file() else None
+        actual = sha256_hex(read_regular(file, "the file", LoadError)) if file.is_file() else None
         if actual != sha256.lower():
             raise LoadError(f"sha256 is {actual}, expected {sha256}; this is not the published file", file=str(file), field="sha256")
     return source
@@ -34,20 +36,20 @@ def _check_format(fmt: str) -> None:
 
 
 def load(path: str | Path | None = None, *, format: str = "parquet", verify: bool = True,
-         sha256: str | None = None, cache_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+         sha256: str | None = None, cache_dir: str | Path | None = None, limits: Limits | None = None) -> dict[str, pd.DataFrame]:
     """Every table by name, in published order (a package of another major version: its own tables): `path` is a package
     folder, its datapackage.json, a release .zip, or the URL of either (downloaded once, checked and cached; see
-    cnkz.fetch); None finds the dataset from here."""
+    cnkz.fetch); None finds the dataset from here. `limits` raises the caps on untrusted input (cnkz.limits.Limits)."""
     _check_format(format)
-    with open_package(_source(path, sha256, cache_dir), verify=verify) as package:
+    with using(limits), open_package(_source(path, sha256, cache_dir), verify=verify) as package:
         return {table.name: read_table(package, table, format) for table in package.tables()}
 
 
 def load_table(name: str, path: str | Path | None = None, *, format: str = "parquet", verify: bool = True,
-               sha256: str | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
+               sha256: str | None = None, cache_dir: str | Path | None = None, limits: Limits | None = None) -> pd.DataFrame:
     """One table by name (sources, places, events, participants, pledges, figures, pledge_updates); arguments as for `load`."""
     _check_format(format)
-    with open_package(_source(path, sha256, cache_dir), verify=verify) as package:
+    with using(limits), open_package(_source(path, sha256, cache_dir), verify=verify) as package:
         tables = {t.name: t for t in package.tables()}
         if name not in tables:
             raise LoadError(f"no table {name!r}; the tables are {', '.join(tables)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -11,8 +12,9 @@ from .audit import check_coverage
 from .curation import Document, Rows, curate
 from .descriptor import changelog_date, dumps, package_descriptor, project_version
 from .docs import check_docs
-from .errors import CnkzError, Problem, ValidationFailed
+from .errors import BuildError, CnkzError, Problem, ValidationFailed
 from .files import to_csv_bytes, to_parquet_bytes
+from .safety import clean_leftovers, locked, read_regular, staging
 from .stale import stale_problems
 from .tables import TABLES
 from .validate import LAYERS, Layer, Package, validate
@@ -43,34 +45,104 @@ def write_files(target: Path, files: dict[str, bytes]) -> None:
 def stage(root: Path, files: dict[str, bytes], staging: Path) -> None:
     """A complete package in `staging`: the new files plus the seeds they cite."""
     write_files(staging, files)
-    shutil.copytree(root / "seeds", staging / "seeds")
+    # Regular files only, within the cap: a link or device in seeds/ (from an untrusted contribution) is not followed.
+    for seed in sorted((root / "seeds").rglob("*")):
+        if seed.is_dir() and not seed.is_symlink():
+            continue
+        target = staging / seed.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if seed.is_symlink():
+            raise BuildError("a link in seeds/; source texts must be regular files", file=str(seed.relative_to(root)))
+        target.write_bytes(read_regular(seed, "the source text", BuildError))
+
+
+LOCK = ".cnkz.lock"
+JOURNAL = ".publish-journal"
+STAGING = ".build-"
+PREVIOUS = ".resources-previous"
 
 
 def build(root: Path) -> dict[str, bytes]:
-    """Render, validate in a temporary directory, then move the files into place."""
+    """Render, validate in a staging folder, then publish; one build at a time, an interrupted publish finished first."""
     root = Path(root)
-    files = render(root)
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=root) as tmp:
-        staging = Path(tmp)
-        stage(root, files, staging)
-        problems = validate(staging)
-        if problems:
-            raise ValidationFailed(problems)
-        publish(staging, root)
+    with locked(root / LOCK, "the build", BuildError):
+        recover(root)
+        files = render(root)
+        # Kept on the way out: once the journal names it, only `recover` may remove it.
+        with staging(root, STAGING, keep=True) as staged:
+            try:
+                stage(root, files, staged)
+                problems = validate(staged)
+                if problems:
+                    raise ValidationFailed(problems)
+                publish(staged, root)
+            finally:
+                if not (root / JOURNAL).exists():
+                    shutil.rmtree(staged, ignore_errors=True)
     return files
 
 
 def publish(staging: Path, root: Path) -> None:
-    """Swap the staged resources/ in whole, then the descriptor; the old copy goes last."""
-    old = root / ".resources-previous"
-    if old.exists():
-        shutil.rmtree(old)
-    if (root / "resources").exists():
-        os.replace(root / "resources", old)
-    os.replace(staging / "resources", root / "resources")
-    os.replace(staging / "datapackage.json", root / "datapackage.json")
-    if old.exists():
-        shutil.rmtree(old)
+    """Swap in the staged resources/ and descriptor through a journal, so a crash at any point is finished by `recover`.
+
+    The journal is written (and synced) before the first rename and removed after the last; the renames
+    are idempotent steps that `recover` repeats from whatever state a crash left.
+    """
+    _write_synced(root / JOURNAL, json.dumps({"staging": staging.name}).encode("utf-8"))
+    _finish(root, staging)
+
+
+def recover(root: Path) -> list[str]:
+    """Finish a publish a crash interrupted, and remove what crashed builds left; returns what was done."""
+    done = []
+    journal = root / JOURNAL
+    if journal.exists():
+        try:
+            name = json.loads(journal.read_bytes())["staging"]
+        except (OSError, ValueError, KeyError, TypeError):
+            name = None
+        staged = root / name if isinstance(name, str) and name.startswith(STAGING) and "/" not in name else None
+        if staged is not None and ((staged / "datapackage.json").exists() or (staged / "resources").exists()):
+            _finish(root, staged)
+            done.append(f"finished the publish interrupted in {name}")
+        else:
+            # Nothing staged is left to move: the publish had completed all its renames.
+            _cleanup(root, None)
+            done.append("removed a journal whose publish had completed")
+    elif (root / PREVIOUS).exists():
+        shutil.rmtree(root / PREVIOUS)
+        done.append(f"removed {PREVIOUS} left by an interrupted publish")
+    done += [f"removed {name} left by a crashed build" for name in clean_leftovers(root, STAGING, grace=0)]
+    return done
+
+
+def _finish(root: Path, staged: Path) -> None:
+    resources, descriptor = root / "resources", root / "datapackage.json"
+    if (staged / "resources").exists():
+        if resources.exists() and not (root / PREVIOUS).exists():
+            os.replace(resources, root / PREVIOUS)
+        elif resources.exists():
+            shutil.rmtree(resources)  # the old copy is already in PREVIOUS
+        os.replace(staged / "resources", resources)
+    if (staged / "datapackage.json").exists():
+        os.replace(staged / "datapackage.json", descriptor)
+    _cleanup(root, staged)
+
+
+def _cleanup(root: Path, staged: Path | None) -> None:
+    (root / JOURNAL).unlink(missing_ok=True)  # the publish is complete from here
+    if (root / PREVIOUS).exists():
+        shutil.rmtree(root / PREVIOUS)
+    if staged is not None:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, path)
 
 
 def check_rebuild(root: Path, curated: tuple[Rows, list[Document]] | None = None) -> list[Problem]:

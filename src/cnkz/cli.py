@@ -8,9 +8,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import CnkzError, ValidationFailed
+
+if TYPE_CHECKING:
+    from .limits import Limits
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -45,7 +48,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     rebuild = not args.no_rebuild
     started = time.perf_counter()
     layers = WITH_FRICTIONLESS if args.frictionless else LAYERS
-    problems = validate(directory, layers if args.no_rebuild else repository_layers(directory, layers))
+    from .progress import Progress
+
+    problems = validate(directory, layers if args.no_rebuild else repository_layers(directory, layers), progress=Progress.for_terminal(args.quiet))
     elapsed = time.perf_counter() - started
     if args.format == "json":
         print(json.dumps(to_json(problems, directory, rebuild and (directory / "curation").is_dir(), elapsed, args.frictionless),
@@ -108,8 +113,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from .fetch import fetch
+    from .progress import Progress
 
-    result = fetch(args.url, sha256=args.sha256, cache_dir=args.cache_dir, offline=args.offline)
+    result = fetch(args.url, sha256=args.sha256, cache_dir=args.cache_dir, offline=args.offline, progress=Progress.for_terminal(args.quiet))
     state = "from the cache" if result.from_cache else "downloaded and verified"
     print(f"{result.path}\nversion {result.version} ({state}); load it with cnkz.load({str(result.path)!r})")
     return 0
@@ -149,6 +155,27 @@ def _command(sub: Any, name: str, summary: str, description: str, examples: str)
         name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.\n\n{description}",
         epilog=f"examples:\n{examples}\n\n{EXIT_CODES}", formatter_class=argparse.RawDescriptionHelpFormatter,
     ))
+def _add_limits(command: argparse.ArgumentParser) -> None:
+    """--max-* options that raise the caps on untrusted input (see SECURITY.md)."""
+    from .limits import FIELDS, Limits
+
+    defaults = Limits()
+    for name in FIELDS:
+        kind = type(getattr(defaults, name))
+        command.add_argument(defaults.option(name), type=kind, metavar="N", dest=f"max_{name}",
+                             help=f"cap: {name.replace('_', ' ')} (default {getattr(defaults, name)}, or ${defaults.env(name)})")
+
+
+def _limits(args: argparse.Namespace) -> Limits | None:
+    import dataclasses
+
+    from .limits import FIELDS, from_env
+
+    changes = {name: getattr(args, f"max_{name}") for name in FIELDS if getattr(args, f"max_{name}", None) is not None}
+    for name, value in changes.items():
+        if value <= 0:
+            raise CnkzError(f"--max-{name.replace('_', '-')} must be positive, not {value}")
+    return dataclasses.replace(from_env(), **changes) if changes else None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -194,6 +221,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for programs (on stdout)")
     v.add_argument("--short", action="store_true", help="shorten values longer than 80 characters and count consequences instead of listing them")
     v.add_argument("--frictionless", action="store_true", help="also run Frictionless's own validation (slow on large tables: row by row)")
+    v.add_argument("--quiet", action="store_true", help="no progress on the terminal")
     v.set_defaults(func=cmd_validate)
     d = _command(
         sub, "docs", "regenerate the codebook and the generated parts of CURATION.md",
@@ -235,6 +263,7 @@ def parser() -> argparse.ArgumentParser:
     fe.add_argument("--sha256", help="the sha256 published for the archive or descriptor (default: from the releases' index.json next to an archive)")
     fe.add_argument("--cache-dir", help="cache folder (default: $CNKZ_CACHE or ~/.cache/cnkz)")
     fe.add_argument("--offline", action="store_true", help="use only the cache; never touch the network")
+    fe.add_argument("--quiet", action="store_true", help="no progress bar on the terminal")
     fe.set_defaults(func=cmd_fetch)
     au = _command(
         sub, "audit", "list pledge statement words that the pledge's quote does not account for",
@@ -259,13 +288,18 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--root", help="repository root (default: found from the current directory)")
     st.add_argument("--out", help="output folder (default: site/ in the repository)")
     st.set_defaults(func=cmd_site)
+    for command in (b, v, r, df, fe):
+        _add_limits(command)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from .limits import using
+
     try:
-        return int(args.func(args))
+        with using(_limits(args)):
+            return int(args.func(args))
     except BrokenPipeError:
         # The reader went away (`cnkz validate | head -1`): not an error of ours, and no traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import CurationError
 from .safeyaml import Positions, YamlRefused, YamlSyntaxError, parse, read, split_path
-from .sources import locate, read_text, sha256_file
+from .sources import locate, quote_length_problem, read_text, sha256_file
 from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, PLEDGE_PLOVER, RECIPIENT_ROLES, TABLES, plover_mode
 
 Row = dict[str, Any]
@@ -337,6 +337,18 @@ def place_rows(places: dict[str, Place], file: str) -> list[Row]:
     return rows
 
 
+def _source_file(root: Path, name: str, file: str) -> Path:
+    """source.file inside the repository's seeds/ (no absolute path, `..` or link out), so curation reads only the texts it cites."""
+    from .safety import UnsafeInput, inside
+
+    if not name.startswith("seeds/"):
+        raise CurationError(f"{name!r} is not under seeds/; a source text lives in seeds/", file=file, record="source", field="file")
+    try:
+        return inside(root / "seeds", name.removeprefix("seeds/"))
+    except UnsafeInput:
+        raise CurationError(f"{name!r} leads outside seeds/; refusing to read it", file=file, record="source", field="file") from None
+
+
 def curate_document(path: Path, root: Path, people: dict[str, Person], places: dict[str, Place] | None = None) -> Document:
     """Turn one curation file into rows for every table; errors point at file:line:column."""
     try:
@@ -361,7 +373,7 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
     meta = _parse_record(data.get("source"), "source", file, "source")
     if path.stem != meta["id"]:
         raise CurationError(f"file name must be the source id ({meta['id']}.yaml)", file=file, record="source", field="id")
-    text_path = root / meta["file"]
+    text_path = _source_file(root, meta["file"], file)
     text = read_text(text_path)
     source_id = meta["id"]
 
@@ -382,6 +394,9 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
                     record["_span"] = locate(text, record["quote"], record.get("occurrence"))
                 except ValueError as exc:
                     raise CurationError(str(exc), file=file, record=label, field="quote") from None
+                too = quote_length_problem(record["quote"])
+                if too:
+                    raise CurationError(too, file=file, record=label, field="quote")
             records.append(record)
         sections[section] = records
 

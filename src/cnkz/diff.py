@@ -24,7 +24,7 @@ class Snapshot:
 
 def load_snapshot(source: Path) -> Snapshot:
     """Read a package folder or release archive through the loader's package access (paths kept inside it)."""
-    from .load import open_package
+    from .load import LoadError, open_package
 
     schemas: dict[str, dict[str, Any]] = {}
     rows: dict[str, dict[tuple[str, ...], dict[str, str]]] = {}
@@ -33,13 +33,26 @@ def load_snapshot(source: Path) -> Snapshot:
         for resource in package.resources():
             if resource.get("format") != "csv":
                 continue
-            name = resource["name"]
-            schema = resource["schema"]
-            schemas[name] = schema
-            key = schema.get("primaryKey") or []
+            name = str(resource.get("name"))
+            where = package._where(str(resource.get("path")))
+            schema = resource.get("schema")
+            if not isinstance(schema, dict) or not isinstance(schema.get("fields", []), list):
+                raise LoadError("the resource has no inline schema with a list of fields; a diff needs one", file=where)
+            try:
+                reader = csv.reader(io.StringIO(package.data(resource).decode("utf-8"), newline=""))
+                header = next(reader, [])
+                body = [dict(zip(header, values)) for values in reader]
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise LoadError(f"not a readable UTF-8 CSV file ({exc})", file=where) from None
+            # The columns the file really has: a column deleted from the CSV is a removed field even if the schema still lists it.
+            declared = {f["name"]: f for f in schema.get("fields", []) if isinstance(f, dict) and isinstance(f.get("name"), str)}
+            fields = [declared.get(column, {"name": column}) for column in header]
+            schemas[name] = {**schema, "fields": fields}
+            primary = schema.get("primaryKey") or []
+            key = [primary] if isinstance(primary, str) else [k for k in primary if isinstance(k, str)] if isinstance(primary, list) else []
             table: dict[tuple[str, ...], dict[str, str]] = {}
-            for row in csv.DictReader(io.StringIO(package.data(resource).decode("utf-8"), newline="")):
-                table[tuple(row[k] for k in key)] = row
+            for row in body:
+                table[tuple(row.get(k, "") for k in key)] = row
             rows[name] = table
         return Snapshot(package.version, schemas, rows)
 
@@ -95,6 +108,12 @@ def _fields(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["name"]: f for f in schema.get("fields", [])}
 
 
+def _enum(field: dict[str, Any]) -> list[str]:
+    constraints = field.get("constraints")
+    enum = constraints.get("enum") if isinstance(constraints, dict) else None
+    return [str(v) for v in enum] if isinstance(enum, list) else []
+
+
 def diff(old: Snapshot, new: Snapshot) -> Diff:
     tables = {}
     for name in sorted(set(old.schemas) & set(new.schemas)):
@@ -105,8 +124,7 @@ def diff(old: Snapshot, new: Snapshot) -> Diff:
         for f in old_fields.keys() & new_fields.keys():
             if old_fields[f].get("type") != new_fields[f].get("type"):
                 t.retyped_fields.append({"field": f, "old": str(old_fields[f].get("type")), "new": str(new_fields[f].get("type"))})
-            old_enum = old_fields[f].get("constraints", {}).get("enum") or []
-            new_enum = new_fields[f].get("constraints", {}).get("enum") or []
+            old_enum, new_enum = _enum(old_fields[f]), _enum(new_fields[f])
             if [v for v in new_enum if v not in old_enum] and old_enum:
                 t.added_values[f] = [v for v in new_enum if v not in old_enum]
             if [v for v in old_enum if v not in new_enum]:

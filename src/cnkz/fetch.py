@@ -1,18 +1,25 @@
-"""Download a release archive or a published datapackage.json, verify it, and cache it by version.
+"""Download a release archive or a published datapackage.json, verify it, and cache it by content.
 
-Cache layout (default ~/.cache/cnkz, or $CNKZ_CACHE): `<name>/<version>/<archive>.zip` for archives,
-`<name>/<version>/package/` for packages fetched through their descriptor, and `urls.json`, which maps
-each URL to what it gave, so a later call works offline.
+Cache layout (default ~/.cache/cnkz, or $CNKZ_CACHE): `<name>/<version>/<sha256>/<archive>.zip` for
+archives and `<name>/<version>/<sha256>/` for packages fetched through their descriptor (the sha256
+is the archive's or the descriptor's), and `urls.json`, which maps each URL to what it gave, so a
+later call works offline. A verified copy is never replaced by other bytes: different bytes for
+the same name and version go to their own folder. Writers take turns through `.lock`; folders
+left by a crashed fetch (`.fetch-*`) are removed by the next one.
 """
 
 from __future__ import annotations
 
+import csv
 import http.client
+import io
 import json
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -21,12 +28,18 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .errors import CnkzError
-from .load import DESCRIPTOR, LoadError, open_package, safe_path, sha256_hex
+from .limits import Limits, current, parse_json, using
+from .load import CHECKSUMS, DESCRIPTOR, LoadError, open_package, safe_path, sha256_hex
+from .progress import Progress
+from .safety import clean_leftovers, locked, read_regular, staging
 
 URLS = "urls.json"
+LOCK = ".lock"
+STAGING = ".fetch-"
 RELEASE_INDEX = "index.json"  # what `cnkz release` publishes next to the archives: version -> archive, sha256
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 64 * 1024
 
 
 class FetchError(CnkzError):
@@ -52,8 +65,12 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cnkz"
 
 
-def fetch(url: str, *, sha256: str | None = None, cache_dir: str | Path | None = None, offline: bool = False, timeout: float = 60) -> Fetched:
-    """Fetch a release .zip or a datapackage.json URL into the cache, checked against the published sha256."""
+def fetch(url: str, *, sha256: str | None = None, cache_dir: str | Path | None = None, offline: bool = False, timeout: float = 60,
+          limits: Limits | None = None, progress: Progress | None = None) -> Fetched:
+    """Fetch a release .zip or a datapackage.json URL into the cache, checked against the published sha256.
+
+    `timeout` bounds each wait for the server; `limits` caps the download's size and total time.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError("only http:// and https:// URLs can be fetched; for a local copy pass its path to cnkz.load", file=url)
@@ -61,47 +78,142 @@ def fetch(url: str, *, sha256: str | None = None, cache_dir: str | Path | None =
     if expected is not None and not _SHA256.match(expected):
         raise FetchError(f"{sha256!r} is not a sha256 (64 hexadecimal digits)", field="sha256")
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    if parts.path.endswith(".zip"):
-        return _fetch_archive(url, root, expected, offline, timeout)
-    if parts.path.endswith(".json"):
-        return _fetch_descriptor(url, root, expected, offline, timeout)
+    with using(limits):
+        session = _Session(url, timeout, progress or Progress(enabled=False))
+        if parts.path.endswith(".zip"):
+            return _fetch_archive(url, root, expected, offline, session)
+        if parts.path.endswith(".json"):
+            return _fetch_descriptor(url, root, expected, offline, session)
     raise FetchError("expected the URL of a release archive (.zip) or of a datapackage.json", file=url)
 
 
-def _download(url: str, timeout: float) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "cnkz-fetch"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            length = response.headers.get("Content-Length")
-            data: bytes = response.read()
-    except urllib.error.HTTPError as exc:
-        raise FetchError(f"the server answered HTTP {exc.code} {exc.reason}; check the URL", file=url) from None
-    except http.client.IncompleteRead as exc:
-        raise FetchError(f"the download was cut short after {len(exc.partial)} bytes; nothing was cached. Try again", file=url) from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise _Unreachable(f"cannot download ({reason}); check the network or the URL", file=url) from None
-    if length is not None and length.isdigit() and int(length) != len(data):
-        raise FetchError(f"the download was cut short: {len(data)} of {length} bytes; nothing was cached. Try again", file=url)
-    return data
+# ---------------------------------------------------------------- downloading
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) only: never to ftp:// or file://."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            fp.close()
+            raise FetchError(f"the server redirects to {newurl}, which is not http(s); refusing to follow it", file=req.full_url)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+
+
+class _Session:
+    """One fetch's downloads: they share the size cap and the total-time cap."""
+
+    def __init__(self, url: str, timeout: float, progress: Progress):
+        self.url = url
+        self.timeout = timeout
+        self.progress = progress
+        self.started = time.monotonic()
+        self.received = 0
+
+    def remaining(self, url: str) -> float:
+        limits = current()
+        left = limits.download_seconds - (time.monotonic() - self.started)
+        if left <= 0:
+            raise FetchError(f"the download took longer than {limits.download_seconds:g} s; nothing was cached "
+                             f"({limits.how_to_raise('download_seconds')} on a slow connection)", file=url)
+        return left
+
+    def download(self, url: str) -> bytes:
+        request = urllib.request.Request(url, headers={"User-Agent": "cnkz-fetch"})
+        limits = current()
+        try:
+            with _OPENER.open(request, timeout=min(self.timeout, self.remaining(url))) as response:
+                length = response.headers.get("Content-Length")
+                if length is not None and length.isdigit() and self.received + int(length) > limits.download_bytes:
+                    raise self._too_big(url, self.received + int(length))
+                data = self._read(response, url, int(length) if length and length.isdigit() else None)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise FetchError(f"the server answered HTTP {exc.code} {exc.reason}; check the URL", file=url) from None
+        except http.client.IncompleteRead as exc:
+            raise FetchError(f"the download was cut short after {len(exc.partial)} bytes; nothing was cached. Try again", file=url) from None
+        except FetchError:
+            raise
+        except TimeoutError:
+            self.remaining(url)  # past the total cap: say so rather than blame the last wait
+            raise FetchError(f"the server sent nothing for {self.timeout:g} s; nothing was cached. Try again later", file=url) from None
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, FetchError):
+                raise reason from None
+            raise _Unreachable(f"cannot download ({reason}); check the network or the URL", file=url) from None
+        if length is not None and length.isdigit() and int(length) != len(data):
+            raise FetchError(f"the download was cut short: {len(data)} of {length} bytes; nothing was cached. Try again", file=url)
+        return data
+
+    def _read(self, response: Any, url: str, length: int | None) -> bytes:
+        """The body in chunks, stopping at the size cap and the total-time cap, however slowly it trickles."""
+        limits = current()
+        chunks = []
+        name = PurePosixPath(urlsplit(url).path).name or url
+        while True:
+            left = self.remaining(url)
+            _set_timeout(response, min(self.timeout, left))
+            chunk = response.read1(_CHUNK)
+            if not chunk:
+                break
+            self.received += len(chunk)
+            if self.received > limits.download_bytes:
+                raise self._too_big(url, self.received)
+            chunks.append(chunk)
+            self.progress.update(name, sum(map(len, chunks)), length)
+        self.progress.finish()
+        return b"".join(chunks)
+
+    def _too_big(self, url: str, size: int) -> FetchError:
+        limits = current()
+        return FetchError(f"the download is over the cap of {limits.download_bytes} bytes ({size} so far); nothing was cached "
+                          f"({limits.how_to_raise('download_bytes')})", file=url)
+
+
+def _set_timeout(response: Any, seconds: float) -> None:
+    """Each wait for the socket ends by the total deadline too (a trickling server cannot stretch it)."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        sock.settimeout(max(seconds, 0.001))
+
+
+# ---------------------------------------------------------------- the cache
 
 
 def _segment(value: Any, what: str, url: str) -> str:
-    """A descriptor's name or version as one folder name, refused when it could lead elsewhere."""
+    """A descriptor's name or version as one folder name, refused when it could lead elsewhere or is too long."""
     if not isinstance(value, str) or not _SEGMENT.match(value) or ".." in value:
-        raise FetchError(f"the {what} {value!r} is not a plain name; refusing to cache it", file=url)
+        shown = value if not isinstance(value, str) or len(value) <= 60 else value[:59] + "…"
+        raise FetchError(f"the {what} {shown!r} is not a plain name of at most 100 characters; refusing to cache it", file=url)
     return value
+
+
+def _prepare(root: Path) -> None:
+    """The cache folder exists and is writable, or one clear error."""
+    if root.exists() and not root.is_dir():
+        raise FetchError("the cache folder is a file; remove it or pass another --cache-dir / $CNKZ_CACHE", file=str(root))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"cannot create the cache folder ({exc.strerror}); pass another --cache-dir / $CNKZ_CACHE", file=str(root)) from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise FetchError("the cache folder is not writable; pass another --cache-dir / $CNKZ_CACHE", file=str(root))
 
 
 def _read_urls(root: Path) -> dict[str, dict[str, str]]:
     try:
-        entries = json.loads((root / URLS).read_bytes())
-    except (OSError, ValueError):
+        entries = parse_json(read_regular(root / URLS, "the URL list"), str(root / URLS))
+    except CnkzError:
         return {}
     return entries if isinstance(entries, dict) else {}
 
 
 def _record(root: Path, url: str, path: Path, version: str, digest: str) -> None:
+    """Add one URL to urls.json; called with the cache lock held, so parallel fetches lose no entry."""
     entries = _read_urls(root)
     entries[url] = {"path": path.relative_to(root).as_posix(), "version": version, "sha256": digest}
     _write_atomically(root / URLS, (json.dumps(entries, indent=2, sort_keys=True) + "\n").encode("utf-8"))
@@ -114,18 +226,25 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(handle.name, path)
 
 
+def _intact(path: Path, digest: str) -> bool:
+    """A cached archive or package folder still has the bytes it was verified with."""
+    file = path / DESCRIPTOR if path.is_dir() else path
+    try:
+        if sha256_hex(read_regular(file)) != digest:
+            return False
+        _verify(path)
+    except CnkzError:
+        return False
+    return True
+
+
 def _cached(root: Path, url: str) -> Fetched | None:
     """The cache's copy of what url gave before, if it is still intact."""
     entry = _read_urls(root).get(url)
-    if not isinstance(entry, dict) or not safe_path(entry.get("path")):
+    if not isinstance(entry, dict) or not safe_path(entry.get("path")) or not _SHA256.match(str(entry.get("sha256"))):
         return None
     path = root / entry["path"]
-    file = path / DESCRIPTOR if path.is_dir() else path
-    if not file.is_file() or sha256_hex(file.read_bytes()) != entry.get("sha256"):
-        return None
-    try:
-        _verify(path)
-    except LoadError:
+    if not _intact(path, entry["sha256"]):
         return None
     return Fetched(url, path, str(entry.get("version", "")), str(entry["sha256"]), True)
 
@@ -138,14 +257,28 @@ def _verify(path: Path) -> tuple[str, str]:
         return package.name, package.version
 
 
-def _published_sha256(url: str, timeout: float) -> str:
+def _place(root: Path, url: str, staged: Path, target: Path, digest: str, version: str) -> Fetched:
+    """Move a verified staged archive or folder to its content-addressed place, unless an intact copy is there already."""
+    archive = staged.is_file()
+    path = target / staged.name if archive else target
+    with locked(root / LOCK, "the cache", FetchError):
+        if target.exists() and not _intact(path, digest):
+            # Not the verified bytes (damaged since it was cached): the verified download takes its place.
+            shutil.rmtree(target, ignore_errors=True)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.parent if archive else staged, target)
+        _record(root, url, path, version, digest)
+    return Fetched(url, path, version, digest, False)
+
+
+def _published_sha256(url: str, session: _Session) -> str:
     index_url = urljoin(url, RELEASE_INDEX)
     archive = PurePosixPath(urlsplit(url).path).name
     try:
-        index = json.loads(_download(index_url, timeout))
-    except (FetchError, ValueError) as exc:
-        reason = exc.message if isinstance(exc, FetchError) else "not JSON"
-        raise FetchError(f"no published sha256 to check the archive against: {index_url} could not be read ({reason}). "
+        index = parse_json(session.download(index_url), index_url, FetchError)
+    except FetchError as exc:
+        raise FetchError(f"no published sha256 to check the archive against: {index_url} could not be read ({exc.message}). "
                          "Pass the archive's sha256 from the release page (--sha256 / sha256=)", file=url) from None
     for entry in index.values() if isinstance(index, dict) else []:
         if isinstance(entry, dict) and entry.get("archive") == archive and _SHA256.match(str(entry.get("sha256"))):
@@ -160,48 +293,91 @@ def _given_mismatch(actual: str, given: str) -> str:
             "is incomplete or was altered. Nothing was cached")
 
 
-def _fetch_archive(url: str, root: Path, expected: str | None, offline: bool, timeout: float) -> Fetched:
-    cached = _cached(root, url)
+def _start(root: Path, url: str) -> Fetched | None:
+    _prepare(root)
+    with locked(root / LOCK, "the cache", FetchError):
+        clean_leftovers(root, STAGING)
+        return _cached(root, url)
+
+
+def _fetch_archive(url: str, root: Path, expected: str | None, offline: bool, session: _Session) -> Fetched:
+    cached = _start(root, url)
     # A published archive never changes, so a verified copy needs no network.
     if cached and expected in (None, cached.sha256):
         return cached
     if offline:
         raise FetchError(f"not in the cache {root}; fetch it once with network access", file=url)
     given = expected is not None
-    expected = expected or _published_sha256(url, timeout)
-    data = _download(url, timeout)
+    expected = expected or _published_sha256(url, session)
+    archive = _segment(PurePosixPath(urlsplit(url).path).name, "archive name", url)
+    data = session.download(url)
     actual = sha256_hex(data)
     if actual != expected and given:
         raise FetchError(_given_mismatch(actual, expected), file=url, field="sha256")
     if actual != expected:
         raise FetchError(f"the download's sha256 is {actual}, the published one {expected}: it is incomplete or was altered; "
                          "nothing was cached. Try again, and report it to the publisher if it persists", file=url, field="sha256")
-    root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=root, prefix=".fetch-") as tmp:
-        staged = Path(tmp) / "archive.zip"
+    with staging(root, STAGING) as folder:
+        staged = folder / archive
         staged.write_bytes(data)
         try:
             name, version = _verify(staged)
         except LoadError as exc:
             raise FetchError(f"the archive has the published sha256 but fails verification: {exc}", file=url) from None
-        archive = _segment(PurePosixPath(urlsplit(url).path).name, "archive name", url)
-        target = root / _segment(name, "package name", url) / _segment(version, "version", url) / archive
-        if target.exists() and sha256_hex(target.read_bytes()) != actual:
-            target.unlink()  # a damaged copy of the same archive: the verified download replaces it
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, target)
-    _record(root, url, target, version, actual)
-    return Fetched(url, target, version, actual, False)
+        target = root / _segment(name, "package name", url) / _segment(version, "version", url) / actual
+        return _place(root, url, staged, target, actual, version)
 
 
-def _fetch_descriptor(url: str, root: Path, expected: str | None, offline: bool, timeout: float) -> Fetched:
-    cached = _cached(root, url)
+def _resource_paths(descriptor: dict[str, Any], url: str) -> list[tuple[str, Any]]:
+    """Each resource's path and declared hash; refused when a path is unsafe, repeated, the descriptor itself, or a folder of another."""
+    resources = descriptor.get("resources")
+    found: list[tuple[str, Any]] = []
+    for resource in resources if isinstance(resources, list) else []:
+        path = resource.get("path") if isinstance(resource, dict) else None
+        if not safe_path(path):
+            raise FetchError(f"a resource has path {path!r}, which leads outside the package; refusing it", file=url)
+        assert isinstance(path, str) and isinstance(resource, dict)
+        found.append((path, resource.get("hash")))
+    _check_layout([p for p, _ in found], url)
+    return found
+
+
+def _check_layout(paths: list[str], url: str) -> None:
+    seen: set[str] = set()
+    for path in paths:
+        normal = PurePosixPath(path).as_posix()
+        if normal in (DESCRIPTOR, CHECKSUMS) or normal in seen:
+            # A resource at datapackage.json would replace the pinned descriptor with other bytes.
+            raise FetchError(f"the descriptor lists {path!r} as a resource file, which would overwrite "
+                             f"{'the descriptor' if normal == DESCRIPTOR else 'another file'}; refusing the package", file=url)
+        seen.add(normal)
+    for path in seen:
+        for parent in PurePosixPath(path).parents:
+            if parent.as_posix() in seen:
+                raise FetchError(f"the descriptor lists both {parent.as_posix()!r} and {path!r}: one cannot be a file and a folder; "
+                                 "refusing the package", file=url)
+
+
+def _seed_files(files: dict[str, bytes], descriptor: dict[str, Any]) -> list[tuple[str, str]]:
+    """The source texts the `sources` table cites (path, sha256), so a fetched package validates as published."""
+    for resource in descriptor.get("resources") or []:
+        if isinstance(resource, dict) and resource.get("name") == "sources" and resource.get("format") == "csv" and resource.get("path") in files:
+            try:
+                rows = list(csv.DictReader(io.StringIO(files[resource["path"]].decode("utf-8"), newline="")))
+            except (UnicodeDecodeError, csv.Error):
+                return []
+            return [(str(r.get("path")), str(r.get("sha256"))) for r in rows if r.get("path")]
+    return []
+
+
+def _fetch_descriptor(url: str, root: Path, expected: str | None, offline: bool, session: _Session) -> Fetched:
+    cached = _start(root, url)
     if offline:
         if cached and expected in (None, cached.sha256):
             return cached
         raise FetchError(f"not in the cache {root}; fetch it once with network access", file=url)
     try:
-        data = _download(url, timeout)
+        data = session.download(url)
     except _Unreachable:
         # The descriptor URL may name the latest version, so it is asked first; offline, the last copy serves.
         if cached and expected in (None, cached.sha256):
@@ -210,54 +386,47 @@ def _fetch_descriptor(url: str, root: Path, expected: str | None, offline: bool,
     actual = sha256_hex(data)
     if expected is not None and actual != expected:
         raise FetchError(_given_mismatch(actual, expected), file=url, field="sha256")
-    try:
-        descriptor = json.loads(data)
-    except ValueError:
-        raise FetchError("not a JSON descriptor; check the URL", file=url) from None
+    descriptor = parse_json(data, url, FetchError)
     if not isinstance(descriptor, dict):
         raise FetchError("not a Data Package descriptor", file=url)
     name = _segment(descriptor.get("name"), "package name", url)
     version = _segment(descriptor.get("version"), "version", url)
-    folder = root / name / version / "package"
-    if (folder / DESCRIPTOR).is_file():
-        if (folder / DESCRIPTOR).read_bytes() != data:
-            raise FetchError(f"version {version} at this URL differs from the copy cached earlier in {folder}: a published version must "
-                             "never change. Ask the publisher; remove that folder to accept the new files", file=url)
-        try:
-            _verify(folder)
-        except LoadError:
-            shutil.rmtree(folder)  # damaged since it was cached: download it again below
-        else:
-            _record(root, url, folder, version, actual)
-            return Fetched(url, folder, version, actual, True)
+    target = root / name / version / actual
+    if cached and cached.sha256 == actual:
+        return cached
+    if cached and expected is None and cached.version == version:
+        raise FetchError(f"version {version} at this URL differs from the copy cached earlier in {cached.path}: a published version must "
+                         f"never change. Ask the publisher; pass --sha256 {actual} to accept the new files", file=url)
+    if _intact(target, actual):
+        with locked(root / LOCK, "the cache", FetchError):
+            _record(root, url, target, version, actual)
+        return Fetched(url, target, version, actual, True)
 
     files: dict[str, bytes] = {DESCRIPTOR: data}
-    resources = descriptor.get("resources")
-    for resource in resources if isinstance(resources, list) else []:
-        path = resource.get("path") if isinstance(resource, dict) else None
-        if not safe_path(path):
-            raise FetchError(f"a resource has path {path!r}, which leads outside the package; refusing it", file=url)
-        assert isinstance(path, str)
-        body = _download(urljoin(url, path), timeout)
-        declared = resource.get("hash")
+    for path, declared in _resource_paths(descriptor, url):
+        body = session.download(urljoin(url, path))
         if declared != f"sha256:{sha256_hex(body)}":
             raise FetchError(f"sha256 is {sha256_hex(body)}, the descriptor says {declared}: the file is incomplete or was altered; "
                              "nothing was cached. Try again, and report it to the publisher if it persists", file=urljoin(url, path), field="hash")
         files[path] = body
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".fetch-"))
-    try:
+    seeds = [(p, h) for p, h in _seed_files(files, descriptor) if p not in files]
+    if not all(safe_path(p) for p, _ in seeds):
+        raise FetchError("the sources table cites a text outside the package; refusing the package", file=url)
+    _check_layout([p for p in files if p != DESCRIPTOR] + [p for p, _ in seeds], url)
+    for path, digest in seeds:
+        body = session.download(urljoin(url, path))
+        if sha256_hex(body) != digest:
+            raise FetchError(f"sha256 is {sha256_hex(body)}, the sources table says {digest}; nothing was cached", file=urljoin(url, path), field="sha256")
+        files[path] = body
+    with staging(root, STAGING) as folder:
+        package = folder / "package"
         for path, body in files.items():
-            (staging / path).parent.mkdir(parents=True, exist_ok=True)
-            (staging / path).write_bytes(body)
+            (package / path).parent.mkdir(parents=True, exist_ok=True)
+            (package / path).write_bytes(body)
+        if (package / DESCRIPTOR).read_bytes() != data:
+            raise FetchError("the staged descriptor is not the one downloaded; refusing the package", file=url)
         try:
-            _verify(staging)
+            _verify(package)
         except LoadError as exc:
             raise FetchError(f"the downloaded package fails verification: {exc}; nothing was cached", file=url) from None
-        if folder.exists():
-            shutil.rmtree(folder)  # left incomplete by an interrupted run
-        os.replace(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    _record(root, url, folder, version, actual)
-    return Fetched(url, folder, version, actual, False)
+        return _place(root, url, package, target, actual, version)

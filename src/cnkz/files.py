@@ -95,9 +95,11 @@ def to_parquet_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
 
 
 def is_package_path(path: object) -> bool:
-    """True for a relative POSIX path that stays inside the package: no `..`, root, drive, URL, `~` or `$`."""
+    """True for a relative POSIX path that stays inside the package: no `..`, root, drive, URL, `~`, `$` or control character."""
     if not isinstance(path, str) or not path or "\\" in path or ":" in path or path.startswith(("~", "$", "/")):
         return False
+    if any(ord(c) < 32 or c == "\x7f" for c in path) or len(path) > 1024:
+        return False  # NUL cannot be passed to the OS; other controls hide in listings
     parts = PurePosixPath(path).parts
     return ".." not in parts and not any(part.startswith(("$", "~")) for part in parts)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -26,7 +25,9 @@ from .descriptor import PACKAGE_NAME
 from .errors import CnkzError
 from .files import ARROW_TYPES, PANDAS_TYPES
 from .files import is_package_path as safe_path
+from .limits import check_size, parse_json
 from .reader import CellError, FileProblem, read_all
+from .safety import UnsafeInput, inside, open_zip, read_member, read_regular
 from .tables import MAJOR_VERSION, TABLES, Field, Table, Vocabulary
 
 DESCRIPTOR = "datapackage.json"
@@ -127,36 +128,35 @@ class Package:
 
 
 def _parse_descriptor(data: bytes, where: str) -> dict[str, Any]:
-    try:
-        descriptor = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LoadError(f"not valid JSON ({exc}); download the dataset again", file=where) from None
+    descriptor = parse_json(data, where, LoadError)
     if not isinstance(descriptor, dict):
         raise LoadError("not a Data Package descriptor (expected a JSON object)", file=where)
     return descriptor
 
 
 def _parse_checksums(data: bytes, where: str) -> dict[str, str]:
+    check_size(len(data), "descriptor_bytes", "the checksum list", where, LoadError)
     sums: dict[str, str] = {}
     for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
         match = _CHECKSUM_LINE.match(line)
         if not match or not safe_path(match.group(2)):
             raise LoadError(f"line {number} is not '<sha256>  <relative path>'; download the dataset again", file=where)
+        if match.group(2) in sums:
+            raise LoadError(f"line {number} lists {match.group(2)} a second time; download the dataset again", file=where)
         sums[match.group(2)] = match.group(1)
     return sums
 
 
 def _folder_reader(folder: Path) -> Callable[[str], bytes]:
-    base = folder.resolve()
-
     def read(path: str) -> bytes:
-        file = (base / path).resolve()
-        # A symlink inside the package must not lead out of it either.
-        if not file.is_relative_to(base):
-            raise LoadError("the path leads outside the package through a link; refusing to read it", file=str(folder / path))
-        if not file.is_file():
+        try:
+            # A symlink inside the package must not lead out of it either; only regular files are read.
+            file = inside(folder, path)
+        except UnsafeInput as exc:
+            raise LoadError(exc.message, file=str(folder / path)) from None
+        if not file.exists():
             raise LoadError("missing; the package is incomplete. Download it again", file=str(folder / path))
-        return file.read_bytes()
+        return read_regular(file, "the file", LoadError)
 
     return read
 
@@ -165,9 +165,14 @@ def _folder_reader(folder: Path) -> Callable[[str], bytes]:
 def open_package(source: Path, *, verify: bool = True) -> Iterator[Package]:
     """Open a package folder, its datapackage.json, or a release archive (read in place, never extracted)."""
     source = Path(source)
+    if "\x00" in str(source):
+        raise LoadError("the path holds a NUL character; pass a package folder, its datapackage.json, a release .zip or a URL", file=repr(str(source)))
     if source.is_file() and zipfile.is_zipfile(source):
-        with zipfile.ZipFile(source) as archive:
-            yield _archive_package(archive, str(source), verify)
+        try:
+            with open_zip(source, str(source)) as archive:
+                yield _archive_package(archive, str(source), verify)
+        except UnsafeInput as exc:
+            raise LoadError(exc.message, file=exc.file) from None
         return
     if source.is_dir():
         folder, descriptor_file = source, source / DESCRIPTOR
@@ -177,10 +182,10 @@ def open_package(source: Path, *, verify: bool = True) -> Iterator[Package]:
         raise LoadError("no such file or folder; pass a package folder, its datapackage.json, a release .zip or a URL", file=str(source))
     if not descriptor_file.is_file():
         raise LoadError(f"no {DESCRIPTOR} here; pass a package folder, its datapackage.json, a release .zip or a URL", file=str(folder))
-    descriptor_bytes = descriptor_file.read_bytes()
+    descriptor_bytes = read_regular(descriptor_file, "the descriptor", LoadError)
     checksums = None
-    if (folder / CHECKSUMS).is_file():
-        checksums = _parse_checksums((folder / CHECKSUMS).read_bytes(), str(folder / CHECKSUMS))
+    if (folder / CHECKSUMS).exists():
+        checksums = _parse_checksums(read_regular(folder / CHECKSUMS, "the checksum list", LoadError), str(folder / CHECKSUMS))
     package = Package(str(folder), _parse_descriptor(descriptor_bytes, str(descriptor_file)), _folder_reader(folder), checksums, False, verify)
     if verify and descriptor_file.name == DESCRIPTOR:
         package._check_listed(DESCRIPTOR, sha256_hex(descriptor_bytes))
@@ -188,11 +193,8 @@ def open_package(source: Path, *, verify: bool = True) -> Iterator[Package]:
 
 
 def _archive_package(archive: zipfile.ZipFile, label: str, verify: bool) -> Package:
-    names = [info.filename for info in archive.infolist() if not info.is_dir()]
-    for name in names:
-        if not safe_path(name):
-            raise LoadError(f"the archive holds a member named {name!r}, which points outside the package; refusing the whole archive. "
-                            "Download the release from its official location", file=label)
+    infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+    names = list(infos)
     tops = {name.split("/", 1)[0] for name in names}
     prefix = f"{next(iter(tops))}/" if len(tops) == 1 and all("/" in n for n in names) else ""
     members = {name[len(prefix):]: name for name in names}
@@ -200,7 +202,7 @@ def _archive_package(archive: zipfile.ZipFile, label: str, verify: bool) -> Pack
     def read(path: str) -> bytes:
         if path not in members:
             raise LoadError("missing from the archive; the release is incomplete. Download it again", file=f"{label}!{path}")
-        return archive.read(members[path])
+        return read_member(archive, infos[members[path]], f"{label}!{path}")
 
     if DESCRIPTOR not in members:
         raise LoadError(f"no {DESCRIPTOR} in the archive; this is not a release of the dataset", file=label)
@@ -229,7 +231,11 @@ def descriptor_tables(resources: list[dict[str, Any]], where: str) -> tuple[Tabl
             enum = constraints.get("enum")
             vocabulary = Vocabulary(f["name"], tuple((str(code), "") for code in enum)) if isinstance(enum, list) else None
             fields.append(Field(f["name"], f["type"], str(f.get("description", "")), required=bool(constraints.get("required")), vocabulary=vocabulary))
+        if not fields:
+            raise LoadError("the table has no fields", file=where, record=str(resource.get("name")))
         key = schema.get("primaryKey") or [fields[0].name]
+        if not isinstance(key, str) and not (isinstance(key, list) and all(isinstance(k, str) for k in key)):
+            raise LoadError(f"primaryKey {key!r} is not a field name or a list of them", file=where, record=str(resource.get("name")))
         tables.append(Table(str(resource.get("name")), str(resource.get("title", "")), "", tuple(fields), tuple([key] if isinstance(key, str) else key)))
     if not tables:
         raise LoadError("the descriptor lists no CSV table with a schema", file=where)
@@ -310,7 +316,8 @@ def find_package(start: Path | None = None) -> Path:
     for folder in (here, *here.parents, Path(__file__).resolve().parents[2]):
         candidate = folder / DESCRIPTOR
         if candidate.is_file():
-            with contextlib.suppress(ValueError, UnicodeDecodeError):
-                if json.loads(candidate.read_bytes()).get("name") == PACKAGE_NAME:
+            with contextlib.suppress(CnkzError):
+                found = parse_json(read_regular(candidate, "the descriptor", LoadError), str(candidate), LoadError)
+                if isinstance(found, dict) and found.get("name") == PACKAGE_NAME:
                     return folder
     raise LoadError(f"no {DESCRIPTOR} of {PACKAGE_NAME} in {here} or above; pass the dataset's folder, datapackage.json, release .zip or URL")

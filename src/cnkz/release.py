@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -15,7 +16,9 @@ from .build import REPOSITORY_CHECKS, build
 from .descriptor import PACKAGE_NAME, changelog_date, project_version
 from .diff import LEVELS, Diff, bump_level, diff, load_snapshot
 from .errors import BuildError, ReleaseError, ValidationFailed
+from .limits import parse_json
 from .metadata import write_metadata
+from .safety import locked, read_regular
 from .tables import TABLES
 from .validate import check_frictionless, validate
 
@@ -24,6 +27,7 @@ from .validate import check_frictionless, validate
 LAYOUT = 2
 
 RELEASES = "releases"
+LOCK = ".cnkz.lock"  # the build's lock: a release builds, so both take turns with any other build
 INDEX = "index.json"
 DATA_LICENSE_TEXT = """The data in this package (datapackage.json and resources/) are licensed under the
 Creative Commons Attribution 4.0 International licence (CC-BY-4.0):
@@ -215,13 +219,40 @@ class Release:
     already_published: bool
 
 
+_VERSION = re.compile(r"^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
 def read_index(root: Path) -> dict[str, dict[str, str]]:
+    """releases/index.json, checked: version -> {archive, sha256, date}; a malformed one is refused, never rewritten."""
     path = root / RELEASES / INDEX
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    where = f"{RELEASES}/{INDEX}"
+    if not path.exists():
+        return {}
+    index = parse_json(read_regular(path, "the release index", ReleaseError), where, ReleaseError)
+    if not isinstance(index, dict):
+        raise ReleaseError("expected an object version -> {archive, sha256, date}; restore it from version control", file=where)
+    for version, entry in index.items():
+        if not _VERSION.match(version) or not isinstance(entry, dict) or not _SHA256.match(str(entry.get("sha256"))) \
+                or entry.get("archive") != f"{archive_name(version)}.zip":
+            raise ReleaseError(f"the entry for {version!r} is not {{archive: {archive_name('X.Y.Z')}.zip, sha256, date}}; "
+                               "restore the file from version control", file=where, record=str(version)[:40])
+    return index
 
 
 def _key(version: str) -> tuple[int, ...]:
     return tuple(int(x) for x in version.split("."))
+
+
+def published_archives(root: Path) -> dict[str, Path]:
+    """Version -> archive for every release archive present in releases/, whatever the index says."""
+    pattern = re.compile(re.escape(archive_name("")) + r"(.+)\.zip$")
+    found = {}
+    for path in (root / RELEASES).glob("*.zip") if (root / RELEASES).is_dir() else []:
+        match = pattern.match(path.name)
+        if match and _VERSION.match(match.group(1)):
+            found[match.group(1)] = path
+    return found
 
 
 def previous_version(index: dict[str, dict[str, str]], version: str) -> str | None:
@@ -236,6 +267,21 @@ def check_version_discipline(root: Path, version: str, date: str) -> None:
     citation = (root / "CITATION.cff").read_text(encoding="utf-8") if (root / "CITATION.cff").exists() else ""
     if f"\nversion: {version}\n" not in citation or f"\ndate-released: {date}\n" not in citation:
         raise ReleaseError(f"CITATION.cff does not carry version {version} and date {date}; run `cnkz docs`", file="CITATION.cff")
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create `path` with `data`, never replacing a file that is there (the same bytes are fine)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        handle.write(data)
+    os.chmod(handle.name, 0o644)
+    try:
+        os.link(handle.name, path)  # fails if the name exists: no window in which another file is replaced
+    except FileExistsError:
+        if path.read_bytes() != data:
+            raise ReleaseError(f"{path.name} exists with different bytes; a published file is never replaced", file=str(path)) from None
+    finally:
+        os.unlink(handle.name)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -256,16 +302,26 @@ def release(root: Path, dist: Path | None = None) -> Release:
         date = changelog_date(root, version)
     except BuildError as exc:
         raise ReleaseError(exc.message, file="CHANGELOG.md") from None
-    build(root)  # validates the staged package with every layer of our own before publishing it
-    check_version_discipline(root, version, date)
-    write_metadata(root)  # croissant.json and .zenodo.json carry the checksums the build just wrote
-    # Then, once: Frictionless's second opinion, and the repository checks (a fresh build, coverage, docs).
-    problems = validate(root, [check_frictionless, *REPOSITORY_CHECKS])
-    if problems:
-        raise ValidationFailed(problems)
+    with locked(root / LOCK, "the release", ReleaseError):
+        read_index(root)  # a damaged index is refused before anything is built
+        build(root)  # validates the staged package with every layer of our own before publishing it
+        check_version_discipline(root, version, date)
+        write_metadata(root)  # croissant.json and .zenodo.json carry the checksums the build just wrote
+        # Then, once: Frictionless's second opinion, and the repository checks (a fresh build, coverage, docs).
+        problems = validate(root, [check_frictionless, *REPOSITORY_CHECKS])
+        if problems:
+            raise ValidationFailed(problems)
+        return _publish_release(root, dist, version, date, archive_name(version))
 
-    top = archive_name(version)
+
+def _publish_release(root: Path, dist: Path, version: str, date: str, top: str) -> Release:
     index = read_index(root)
+    present = published_archives(root)
+    unindexed = sorted(set(present) - set(index), key=_key)
+    if unindexed:
+        raise ReleaseError(f"releases/ holds {', '.join(present[v].name for v in unindexed)} but {RELEASES}/{INDEX} does not list "
+                           f"{'it' if len(unindexed) == 1 else 'them'}; restore {INDEX} from version control (a published file is never replaced)",
+                           file=f"{RELEASES}/{INDEX}")
     recorded = index.get(version)
     layout = int(recorded.get("layout", 1)) if recorded else LAYOUT
     data = zip_bytes(release_members(root, version, date, layout, index), top, date)
@@ -276,6 +332,10 @@ def release(root: Path, dist: Path | None = None) -> Release:
             "A published version never changes: bump the version in pyproject.toml and add a CHANGELOG entry",
             file=f"{RELEASES}/{INDEX}",
         )
+    latest = max(index, key=_key, default=None)
+    if recorded is None and latest is not None and _key(version) <= _key(latest):
+        raise ReleaseError(f"version {version} is not above the latest release {latest}; versions only go up. "
+                           f"Set version {required_version(latest, 'patch')} or higher in pyproject.toml", file="pyproject.toml")
     target = dist / f"{top}.zip"
     if target.exists() and target.read_bytes() != data:
         raise ReleaseError(f"{target.name} exists with different bytes; a published version never changes", file=str(target))
@@ -283,10 +343,14 @@ def release(root: Path, dist: Path | None = None) -> Release:
     change = None
     previous = previous_version(index, version)
     if previous:
+        old_archive = root / RELEASES / index[previous]["archive"]
+        if not old_archive.is_file() or hashlib.sha256(old_archive.read_bytes()).hexdigest() != index[previous]["sha256"]:
+            raise ReleaseError(f"the archive of {previous} is missing or does not have the sha256 in {INDEX}; the diff against it "
+                               "would mean nothing. Restore releases/ from version control", file=str(old_archive.relative_to(root)))
         with tempfile.TemporaryDirectory() as tmp:
             new_archive = Path(tmp) / f"{top}.zip"
             new_archive.write_bytes(data)
-            change = diff(load_snapshot(root / RELEASES / f"{archive_name(previous)}.zip"), load_snapshot(new_archive))
+            change = diff(load_snapshot(old_archive), load_snapshot(new_archive))
         bump = bump_level(previous, version)
         if LEVELS.index(bump) < LEVELS.index(change.level):
             raise ReleaseError(
@@ -300,11 +364,11 @@ def release(root: Path, dist: Path | None = None) -> Release:
         check_wheel_unpublished(root, wheel_name(version), wheel)
     _write_atomically(target, data)
     if not published:
-        _write_atomically(root / RELEASES / f"{top}.zip", data)
+        _write_new(root / RELEASES / f"{top}.zip", data)
         index[version] = {"archive": f"{top}.zip", "sha256": digest, "date": date}
         if wheel is not None:
             _write_atomically(dist / wheel_name(version), wheel)
-            _write_atomically(root / RELEASES / wheel_name(version), wheel)
+            _write_new(root / RELEASES / wheel_name(version), wheel)
             index[version] |= {"layout": str(layout), "wheel": wheel_name(version), "wheel_sha256": hashlib.sha256(wheel).hexdigest()}
         ordered = dict(sorted(index.items(), key=lambda item: _key(item[0])))
         _write_atomically(root / RELEASES / INDEX, (json.dumps(ordered, indent=2) + "\n").encode("utf-8"))

@@ -7,13 +7,27 @@ from pathlib import Path
 
 from .errors import CurationError
 
+# Evidence is a phrase or sentences, not a letter and not the whole article.
+QUOTE_MIN_CHARS = 10
+QUOTE_MAX_CHARS = 600
+
+
+def quote_length_problem(quote: str) -> str | None:
+    """Why a quote is too short or too long to be evidence (None when it is fine)."""
+    if len(quote) < QUOTE_MIN_CHARS:
+        return f"the quote has {len(quote)} characters; evidence is at least {QUOTE_MIN_CHARS}: quote the words that support the row"
+    if len(quote) > QUOTE_MAX_CHARS:
+        return f"the quote has {len(quote)} characters; evidence is at most {QUOTE_MAX_CHARS}: quote only the sentence that supports the row"
+    return None
+
 
 def read_text(path: Path) -> str:
     """Read a seed as UTF-8 without newline translation, so offsets match the bytes on disk."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CurationError("source text not found", file=str(path)) from None
+    from .safety import read_regular
+
+    if not path.exists():
+        raise CurationError("source text not found", file=str(path))
+    data = read_regular(path, "the source text", CurationError)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -21,7 +35,9 @@ def read_text(path: Path) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from .safety import read_regular
+
+    return hashlib.sha256(read_regular(path, "the source text", CurationError)).hexdigest()
 
 
 def locate(text: str, quote: str, occurrence: int | None = None) -> tuple[int, int]:

@@ -30,14 +30,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .descriptor import PACKAGE_NAME, project_version, resource_descriptor, table_schema
-from .errors import Problem
+from .errors import CnkzError, Problem
 from .files import ARROW_TYPES, PANDAS_TYPES, is_package_path
 from .reader import Batch, TableReader
+from .safety import read_regular, regular_file_problem
 from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, key_columns
 from .schemas import table_schema as key_schema
+from .sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
 from .tables import TABLES, TABLES_BY_NAME, Table
 
 DESCRIPTOR = "datapackage.json"
+CHECKSUMS = "SHA256SUMS"
 LISTED = 200  # problems listed per check, table and column; the rest are counted, so a broken file cannot flood memory
 CHUNK = 1 << 20  # bytes read at a time when hashing and scanning files
 SEED_THREADS = 4
@@ -78,13 +81,15 @@ def safe_path(package_dir: Path, path: Any) -> Path | None:
 
 
 def load_descriptor(package_dir: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    from .limits import parse_json
+
     path = package_dir / DESCRIPTOR
-    try:
-        descriptor = json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         return None, [_p("descriptor_missing", DESCRIPTOR, None, "", "a datapackage.json", "no file")]
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, [_p("descriptor_json", DESCRIPTOR, None, "", "UTF-8 JSON", str(exc))]
+    try:
+        descriptor = parse_json(read_regular(path, "the descriptor"), DESCRIPTOR)
+    except CnkzError as exc:
+        return None, [_p("descriptor_json", DESCRIPTOR, None, "", "a UTF-8 JSON file within the caps", exc.message)]
     if not isinstance(descriptor, dict):
         return None, [_p("descriptor_json", DESCRIPTOR, None, "", "a JSON object", type(descriptor).__name__)]
     return descriptor, []
@@ -159,8 +164,12 @@ def check_files(package: Package) -> list[Problem]:
         if path is None:
             problems.append(_p("unsafe_path", name, None, "path", "a relative path inside the package", resource.get("path")))
             continue
-        if not path.is_file():
+        if not path.exists():
             problems.append(_p("file_missing", name, None, "path", "an existing file", resource.get("path")))
+            continue
+        why = regular_file_problem(path)
+        if why is not None:
+            problems.append(_p("not_regular_file", name, None, "path", "a regular file within the member cap", why))
             continue
         scan = FileScan(path, resource.get("format") == "csv")
         declared_hash = resource.get("hash")
@@ -238,6 +247,8 @@ def check_frictionless(package: Package) -> list[Problem]:
     resources = package.descriptor.get("resources") or []
     if any(not isinstance(r, dict) or safe_path(package.root, r.get("path")) is None for r in resources):
         return []  # never let it follow a path out of the package; check_files reports the path
+    if check_local_only(package) or any(regular_file_problem(safe_path(package.root, r.get("path")) or package.root) for r in resources):
+        return []  # never let it open the network, a FIFO or a device; the other layers report them
 
     problems = []
     with warnings.catch_warnings():
@@ -337,8 +348,8 @@ class Seeds:
         text = None
         if file is not None:
             # A missing or undecodable text is reported with its sources row.
-            with contextlib.suppress(OSError, UnicodeDecodeError), open(file, "rb") as handle:
-                text = handle.read().decode("utf-8")
+            with contextlib.suppress(CnkzError, UnicodeDecodeError):
+                text = read_regular(Path(file), "the source text").decode("utf-8")  # never a FIFO or device
         self.texts[source_id] = text
         if len(self.texts) > self.cached:
             self.texts.popitem(last=False)
@@ -350,9 +361,8 @@ def _read_seed(path: str | None) -> tuple[str, int, bool] | None:
     if path is None:
         return None
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = read_regular(Path(path), "the source text")  # never a FIFO or device
+    except CnkzError:
         return None
     try:
         data.decode("utf-8")
@@ -506,8 +516,8 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> 
     readers = {}
     for fmt, name in (("csv", table.name), ("parquet", f"{table.name}-parquet")):
         path = resources_dir / f"{table.name}.{fmt}"
-        if not path.is_file():
-            continue  # reported by check_files
+        if regular_file_problem(path) is not None or safe_path(package.root, f"resources/{table.name}.{fmt}") is None:
+            continue  # reported by check_files: no FIFO, device or link out of the package is opened
         reader = TableReader(path, table, fmt)
         report.add([_p(p.check, name, None, p.column, p.expected, p.found) for p in reader.problems])
         readers[fmt] = reader
@@ -575,17 +585,169 @@ def check_rows(package: Package) -> list[Problem]:
 
 # ---------------------------------------------------------------- entry point
 
-LAYERS: list[Layer] = [check_profile, check_descriptor_content, check_files, check_rows]
+# Profiles frictionless knows without asking the network; anything else could make it send a request.
+KNOWN_PROFILES = {
+    *(f"https://datapackage.org/profiles/2.0/{name}.json" for name in ("datapackage", "dataresource", "tableschema", "tabledialect")),
+    "data-package", "tabular-data-package", "data-resource", "tabular-data-resource",
+}
+
+
+def check_local_only(package: Package) -> list[Problem]:
+    """Nothing in the descriptor would make validation reach the network: schemas and dialects inline, profiles known."""
+    descriptor = package.descriptor
+    problems = []
+    for key in ("$schema", "profile"):
+        if key in descriptor and descriptor[key] not in KNOWN_PROFILES:
+            problems.append(_p("remote_reference", DESCRIPTOR, None, key, "a Data Package v2 profile cnkz knows", descriptor[key]))
+    for index, resource in enumerate(descriptor.get("resources") or []):
+        if not isinstance(resource, dict):
+            continue
+        name = str(resource.get("name", index))
+        for key in ("$schema", "profile"):
+            if key in resource and resource[key] not in KNOWN_PROFILES:
+                problems.append(_p("remote_reference", name, None, key, "a Data Resource v2 profile cnkz knows", resource[key]))
+        for key in ("schema", "dialect"):
+            value = resource.get(key)
+            if key in resource and not isinstance(value, dict):
+                problems.append(_p("remote_reference", name, None, key, f"the {key} inline in the descriptor (never fetched)", value))
+            elif isinstance(value, dict) and "$schema" in value and value["$schema"] not in KNOWN_PROFILES:
+                problems.append(_p("remote_reference", name, None, f"{key}/$schema", "a v2 profile cnkz knows", value["$schema"]))
+    return problems
+
+
+def check_checksums(package: Package) -> list[Problem]:
+    """With a SHA256SUMS (an unpacked release), every listed file matches and every file of the package is listed."""
+    from .load import LoadError, _parse_checksums
+
+    package_dir = package.root
+    path = package_dir / CHECKSUMS
+    if not path.exists() and not path.is_symlink():
+        return []
+    try:
+        sums = _parse_checksums(read_regular(path, "the checksum list", LoadError), CHECKSUMS)
+    except CnkzError as exc:
+        return [_p("checksums", CHECKSUMS, None, "", "lines '<sha256>  <path>' of a regular file", exc.message)]
+    problems = []
+    for relative, digest in sorted(sums.items()):
+        file = safe_path(package_dir, relative)
+        if file is None:
+            problems.append(_p("checksums", CHECKSUMS, None, relative, "a path inside the package", relative))
+            continue
+        why = regular_file_problem(file)
+        if why is not None:
+            problems.append(_p("checksum_file_missing", CHECKSUMS, None, relative, "the listed file", why))
+            continue
+        actual = hashlib.sha256(read_regular(file)).hexdigest()
+        if actual != digest:
+            problems.append(_p("checksum_mismatch", CHECKSUMS, None, relative, f"sha256 {digest}", actual))
+    for file in sorted(package_dir.rglob("*")):
+        relative = file.relative_to(package_dir).as_posix()
+        if relative != CHECKSUMS and relative not in sums and not file.is_dir():
+            problems.append(_p("checksum_unlisted", CHECKSUMS, None, relative, "every file of the package listed", "not listed"))
+    return problems
+
+
+def check_non_finite(package: Package) -> list[Problem]:
+    """No infinity or NaN in a number column, CSV or Parquet (NaN reads as missing in one format and not the other)."""
+    import math
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    problems = []
+    for table in TABLES:
+        columns = [f.name for f in table.fields if f.type == "number"]
+        if not columns:
+            continue
+        csv_path = package.root / "resources" / f"{table.name}.csv"
+        if regular_file_problem(csv_path) is None and safe_path(package.root, f"resources/{table.name}.csv") is not None:
+            with contextlib.suppress(pa.ArrowException, OSError):
+                text = pacsv.read_csv(csv_path, read_options=pacsv.ReadOptions(encoding="utf8"),
+                                      parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                                      convert_options=pacsv.ConvertOptions(include_columns=columns, include_missing_columns=True,
+                                                                           column_types=dict.fromkeys(columns, pa.string())))
+                for column in columns:
+                    for row, value in enumerate(text.column(column).to_pylist()):
+                        with contextlib.suppress(ValueError, TypeError):
+                            if value and not math.isfinite(float(value)):
+                                problems.append(_p("non_finite", table.name, row + 2, column, "a finite number", value))
+        parquet_path = package.root / "resources" / f"{table.name}.parquet"
+        if regular_file_problem(parquet_path) is None and safe_path(package.root, f"resources/{table.name}.parquet") is not None:
+            with contextlib.suppress(pa.ArrowException, OSError):
+                stored = pq.read_table(parquet_path, columns=[c for c in columns if c in pq.read_schema(parquet_path).names])
+                for column in stored.column_names:
+                    values = stored.column(column)
+                    if values.type.equals(pa.float64()):
+                        bad = pc.or_(pc.is_nan(values), pc.is_inf(values))
+                        for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist():
+                            problems.append(_p("non_finite", f"{table.name}-parquet", row + 2, column, "a finite number", _finite_text(values[row].as_py())))
+    return problems
+
+
+def check_quote_length(package: Package) -> list[Problem]:
+    """Evidence is a phrase or sentences: a quote of QUOTE_MIN_CHARS to QUOTE_MAX_CHARS characters."""
+    import pyarrow.csv as pacsv
+
+    problems = []
+    for table in TABLES:
+        path = package.root / "resources" / f"{table.name}.csv"
+        if "quote" not in table.columns or regular_file_problem(path) is not None or safe_path(package.root, f"resources/{table.name}.csv") is None:
+            continue
+        with contextlib.suppress(pa.ArrowException, OSError):
+            quotes = pacsv.read_csv(path, read_options=pacsv.ReadOptions(encoding="utf8"), parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                                    convert_options=pacsv.ConvertOptions(include_columns=["quote"], column_types={"quote": pa.string()})).column("quote")
+            lengths = pc.utf8_length(quotes)
+            bad = pc.or_(pc.less(lengths, QUOTE_MIN_CHARS), pc.greater(lengths, QUOTE_MAX_CHARS))
+            for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist():
+                problems.append(_p("quote_length", table.name, row + 2, "quote", f"a quote of {QUOTE_MIN_CHARS} to {QUOTE_MAX_CHARS} characters",
+                                   f"{lengths[row].as_py()} characters"))
+    return problems
+
+
+LAYERS: list[Layer] = [check_profile, check_descriptor_content, check_local_only, check_files, check_checksums, check_rows, check_non_finite,
+                       check_quote_length]
 WITH_FRICTIONLESS: list[Layer] = [*LAYERS, check_frictionless]
 
 
-def validate(package_dir: Path, layers: Sequence[Layer] = LAYERS) -> list[Problem]:
-    """All problems of the package in `package_dir`, found by each of `layers` (default: every layer of our own)."""
+def validate(package_dir: Path, layers: Sequence[Layer] = LAYERS, progress: Any = None) -> list[Problem]:
+    """All problems of the package in `package_dir` (a folder, or a release .zip checked in a private unpacked copy), found by
+    each of `layers` (default: every layer of our own). `progress` (a cnkz.progress.Progress) names each layer as it starts."""
     package_dir = Path(package_dir)
+    if package_dir.is_file():
+        return _validate_archive(package_dir, layers, progress)
     descriptor, problems = load_descriptor(package_dir)
     if descriptor is None:
         return problems
     package = Package(package_dir, descriptor)
     for layer in layers:
+        if progress is not None:
+            progress.step(f"validating: {layer.__name__.removeprefix('check_').replace('_', ' ')}")
         problems += layer(package)
+    if progress is not None:
+        progress.finish()
     return sorted(set(problems))
+
+
+def _validate_archive(archive: Path, layers: Sequence[Layer], progress: Any) -> list[Problem]:
+    """A release archive: its members unpacked (within the caps, names confined) into a private folder, then validated there."""
+    import tempfile
+
+    from .safety import open_zip, read_member
+
+    try:
+        with open_zip(archive, str(archive)) as zipped, tempfile.TemporaryDirectory(prefix="cnkz-validate-") as tmp:
+            infos = [i for i in zipped.infolist() if not i.is_dir()]
+            tops = {i.filename.split("/", 1)[0] for i in infos}
+            prefix = f"{next(iter(tops))}/" if len(tops) == 1 and all("/" in i.filename for i in infos) else ""
+            for info in infos:
+                target = Path(tmp) / info.filename[len(prefix):]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(read_member(zipped, info, f"{archive}!{info.filename}"))
+            return validate(Path(tmp), layers, progress)
+    except (CnkzError, OSError) as exc:
+        message = exc.message if isinstance(exc, CnkzError) else f"{type(exc).__name__}: {exc}"
+        return [_p("archive", archive.name, None, "", "a release archive that unpacks safely", message)]
+
+
+def _finite_text(value: float) -> str:
+    return "NaN" if value != value else ("inf" if value > 0 else "-inf")

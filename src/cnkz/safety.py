@@ -1,0 +1,231 @@
+"""Safe access to untrusted folders and archives, and the locks and staging folders that make writes crash-safe.
+
+Files are read only when they are regular files inside their package (no FIFO, device or link out),
+within the member cap, in bounded chunks. Archives are refused when they hold duplicate or unsafe
+names, too many members, or members over the cap; a damaged member is a one-line error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import CnkzError
+from .files import is_package_path
+from .limits import check_size, current
+
+CHUNK = 1024 * 1024
+
+
+def _flock(fd: int, wait: bool = True) -> bool:
+    """An exclusive flock on fd; False when another holder has it (wait=False). Without fcntl (Windows), no locking."""
+    if sys.platform == "win32":
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError as exc:
+        if not wait and exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            return False
+        raise
+    return True
+
+
+class UnsafeInput(CnkzError):
+    """A file or archive that cannot be read safely: outside the package, not a regular file, over a cap, or damaged."""
+
+
+def inside(base: Path, relative: str) -> Path:
+    """`base / relative` resolved, refused when the path or a link in it leads out of `base`."""
+    if not is_package_path(relative):
+        raise UnsafeInput("the path leads outside the package; refusing to read it", file=relative)
+    resolved_base = base.resolve()
+    resolved = (resolved_base / relative).resolve()
+    if not resolved.is_relative_to(resolved_base):
+        raise UnsafeInput("the path leads outside the package through a link; refusing to read it", file=str(base / relative))
+    return resolved
+
+
+def read_regular(path: Path, what: str = "the file", error: type[CnkzError] = UnsafeInput) -> bytes:
+    """A regular file's bytes, read in chunks within the member cap; FIFOs, devices and folders are refused without blocking."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise error(f"{what} is missing", file=str(path)) from None
+    except OSError as exc:
+        raise error(f"{what} cannot be opened ({exc.strerror})", file=str(path)) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise error(f"{what} is not a regular file (a folder, device, FIFO or socket); refusing to read it", file=str(path))
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        check_size(info.st_size, "member_bytes", what, str(path), error)
+        cap = current().member_bytes
+        chunks, total = [], 0
+        while chunk := handle.read(CHUNK):
+            total += len(chunk)
+            check_size(total, "member_bytes", what, str(path), error)  # it may grow while read
+            chunks.append(chunk)
+            if total > cap:
+                break
+    return b"".join(chunks)
+
+
+def regular_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a package file (None when it can): missing, not regular, or over the cap."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return "no file"
+    except OSError as exc:
+        return f"an unreadable path ({exc.strerror})"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if info.st_size > current().member_bytes:
+        return f"{info.st_size} bytes, over the member cap of {current().member_bytes}"
+    return None
+
+
+# ---------------------------------------------------------------- archives
+
+
+def open_zip(path: Path, label: str) -> zipfile.ZipFile:
+    """A zip whose member list is safe to use: unique, confined names, and not too many of them."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise UnsafeInput(f"not a readable zip archive ({exc}); download it again", file=label) from None
+    try:
+        check_members(archive, label)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def check_members(archive: zipfile.ZipFile, label: str) -> None:
+    infos = archive.infolist()
+    limits = current()
+    if len(infos) > limits.archive_members:
+        raise UnsafeInput(f"the archive holds {len(infos)} members, over the cap of {limits.archive_members} "
+                          f"({limits.how_to_raise('archive_members')})", file=label)
+    total = sum(info.file_size for info in infos)
+    if total > limits.archive_bytes:
+        raise UnsafeInput(f"the archive unpacks to {total} bytes, over the cap of {limits.archive_bytes} "
+                          f"({limits.how_to_raise('archive_bytes')})", file=label)
+    seen: set[str] = set()
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            # Tools disagree on which copy wins (unzip reads the first, Python the last): refuse both.
+            raise UnsafeInput(f"the archive holds {name!r} twice; refusing the whole archive. Download the release from its official location", file=label)
+        seen.add(name)
+        if not info.is_dir() and not is_package_path(name):
+            raise UnsafeInput(f"the archive holds a member named {name!r}, which points outside the package; refusing the whole archive. "
+                              "Download the release from its official location", file=label)
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
+    """One member, decompressed in bounded chunks: the member cap holds whatever the header claims."""
+    check_size(info.file_size, "member_bytes", "the member", where, UnsafeInput)
+    chunks, total = [], 0
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(CHUNK):
+                total += len(chunk)
+                check_size(total, "member_bytes", "the member", where, UnsafeInput)
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+        raise UnsafeInput(f"the member is damaged or cannot be unpacked ({exc}); download the archive again", file=where) from None
+    return b"".join(chunks)
+
+
+# ---------------------------------------------------------------- locks and staging
+
+
+_held = threading.local()  # lock files this thread holds: a nested `locked` on the same file goes through
+
+
+@contextlib.contextmanager
+def locked(lock_file: Path, what: str, error: type[CnkzError] = CnkzError) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_file` (waiting for another run to finish), so concurrent runs take turns."""
+    key = str(lock_file.resolve())
+    held: set[str] = _held.__dict__.setdefault("files", set())
+    if key in held:
+        yield
+        return
+    try:
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError as exc:
+        raise error(f"cannot create the lock file for {what} ({exc.strerror}); check that the folder is writable", file=str(lock_file)) from None
+    try:
+        _flock(fd)
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _hold(folder: Path) -> int:
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    _flock(fd)
+    return fd
+
+
+@contextlib.contextmanager
+def staging(parent: Path, prefix: str, *, keep: bool = False) -> Iterator[Path]:
+    """A fresh folder in `parent`, locked while its owner runs, so `clean_leftovers` can tell a live one from a crashed one.
+
+    It is removed afterwards unless `keep` (for a publish journal that may still need it) or it was moved away.
+    """
+    folder = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+    fd = _hold(folder)
+    try:
+        yield folder
+    finally:
+        os.close(fd)
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_leftovers(parent: Path, prefix: str, *, spare: set[str] | None = None, grace: float = 600.0) -> list[str]:
+    """Remove `prefix*` folders left in `parent` by runs that crashed; those still locked by a live run stay."""
+    removed: list[str] = []
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(prefix) and p.name not in (spare or set())]
+    except OSError:
+        return removed
+    for folder in candidates:
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            continue
+        try:
+            if not _flock(fd, wait=False):
+                continue  # its run is alive
+            # Unlocked: its run ended without removing it, or has not locked it yet (a fresh folder; spare those).
+            if time.time() - folder.stat().st_mtime < grace and not any(folder.iterdir()):
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+        finally:
+            os.close(fd)
+    return removed
