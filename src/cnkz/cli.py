@@ -37,20 +37,22 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     import json
+    import zipfile
 
     from .build import repository_layers
     from .report import render_success, render_text, to_json
     from .validate import LAYERS, WITH_FRICTIONLESS, validate
 
     directory = Path(args.directory).resolve() if args.directory else find_root()
-    if not directory.is_dir():
-        raise CnkzError(f"{directory} is not a folder; pass a package folder (holding datapackage.json)")
+    if not directory.is_dir() and not (directory.is_file() and zipfile.is_zipfile(directory)):
+        raise CnkzError(f"{directory} is not a folder or a release archive; pass a package folder (holding datapackage.json) or a .zip")
     rebuild = not args.no_rebuild
     started = time.perf_counter()
     layers = WITH_FRICTIONLESS if args.frictionless else LAYERS
     from .progress import Progress
 
-    problems = validate(directory, layers if args.no_rebuild else repository_layers(directory, layers), progress=Progress.for_terminal(args.quiet))
+    chosen = layers if args.no_rebuild or not directory.is_dir() else repository_layers(directory, layers)
+    problems = validate(directory, chosen, progress=Progress.for_terminal(args.quiet))
     elapsed = time.perf_counter() - started
     if args.format == "json":
         print(json.dumps(to_json(problems, directory, rebuild and (directory / "curation").is_dir(), elapsed, args.frictionless),
