@@ -357,3 +357,14 @@ def test_a_column_missing_from_sources_is_reported_not_raised(repo: Path) -> Non
     rehash(repo)
     problems = validate(repo)
     assert find(problems, "columns", "sources")
+
+
+def test_a_damaged_parquet_page_is_reported_not_raised(repo: Path) -> None:
+    # Found by the fuzz test: a page header Arrow cannot decode raised OSError out of the streamed row layer.
+    path = repo / "resources" / "events.parquet"
+    data = bytearray(path.read_bytes())
+    data[4:600] = bytes(596)
+    path.write_bytes(bytes(data))
+    rehash(repo)
+    problems = validate(repo)
+    assert find(problems, "unreadable", "events") or find(problems, "unreadable", "events-parquet")

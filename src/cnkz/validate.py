@@ -546,13 +546,13 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> 
                 if other is not None and len(differences) <= LISTED * len(table.fields):
                     differences += compare_formats(table, batch.record, other, frame, parquet.untyped if parquet else set())
             parts.append(batch.record.select(kept))
-    except pa.ArrowException as exc:
+    except (pa.ArrowException, OSError) as exc:  # a damaged Parquet page raises OSError
         report.add([_p("unreadable", table.name, None, "", "a readable csv file", f"{type(exc).__name__}: {exc}")])
         return None
     if twin is not None:
         try:
             twin.rest()
-        except pa.ArrowException as exc:
+        except (pa.ArrowException, OSError) as exc:  # a damaged Parquet page raises OSError
             report.add([_p("unreadable", f"{table.name}-parquet", None, "", "a readable parquet file", f"{type(exc).__name__}: {exc}")])
         assert parquet is not None and parquet._parquet is not None
         stored = parquet._parquet.metadata.num_rows
