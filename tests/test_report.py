@@ -151,7 +151,7 @@ def test_a_folder_that_cannot_be_validated_exits_2(tmp_path: Path, capsys: pytes
     assert code == 2
     assert json.loads(out) == {
         "format": JSON_FORMAT, "valid": None, "problems": [],
-        "error": f"{tmp_path / 'nowhere'} is not a folder; pass a package folder (holding datapackage.json)",
+        "error": f"{tmp_path / 'nowhere'} is not a folder or a release archive; pass a package folder (holding datapackage.json) or a .zip",
     }
-    assert err == f"cnkz: error: {tmp_path / 'nowhere'} is not a folder; pass a package folder (holding datapackage.json)\n"
+    assert err == f"cnkz: error: {tmp_path / 'nowhere'} is not a folder or a release archive; pass a package folder (holding datapackage.json) or a .zip\n"
 
