@@ -145,9 +145,15 @@ def render_text(problems: list[Problem], *, short: bool = False) -> str:
 
 
 def row_counts(package_dir: Path) -> dict[str, int]:
-    """Rows per table, from the Parquet footers (no table is read)."""
+    """Rows per table, from the Parquet footers (no table is read); a release archive is read in place."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if package_dir.is_file():
+        from .load import open_package
+
+        with open_package(package_dir) as package:
+            return {t.name: pq.read_metadata(pa.BufferReader(package.data(package.resource(t, "parquet")))).num_rows for t in package.tables()}
     counts = {}
     for table in TABLES:
         path = package_dir / "resources" / f"{table.name}.parquet"
