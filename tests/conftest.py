@@ -21,6 +21,10 @@ RELEASE_DATE = changelog_date(ROOT, VERSION)
 NEXT_PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
 NEXT_MAJOR = f"{int(VERSION.split('.')[0]) + 1}.0.0"
 ARCHIVE = f"china-kazakhstan-engagements-{VERSION}.zip"
+# The newest published release, as releases/index.json records it.
+_INDEX = json.loads((ROOT / "releases" / "index.json").read_text(encoding="utf-8"))
+LATEST = max(_INDEX, key=lambda v: tuple(int(part) for part in v.split(".")))
+LATEST_ARCHIVE = _INDEX[LATEST]["archive"]
 PACKAGE_PARTS = (
     "pyproject.toml", "CHANGELOG.md", "CITATION.cff", "releases", "CURATION.md", "README.md", "docs", "seeds", "curation", "resources", "datapackage.json",
     "croissant.json", ".zenodo.json", "scripts", "LICENSE", "LICENSE-DATA", "src",

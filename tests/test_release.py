@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -17,7 +18,7 @@ from cnkz.release import release
 from cnkz.site import site_files
 from cnkz.validate import validate
 
-from .conftest import ARCHIVE, NEXT_MAJOR, NEXT_PATCH, RELEASE_DATE, ROOT, VERSION, copy_repo, read_rows, set_cell, write_rows
+from .conftest import ARCHIVE, LATEST, LATEST_ARCHIVE, NEXT_MAJOR, NEXT_PATCH, RELEASE_DATE, ROOT, VERSION, copy_repo, read_rows, set_cell, write_rows
 
 
 @pytest.fixture(scope="session")
@@ -280,29 +281,30 @@ def test_a_release_failing_mid_way_leaves_no_record(repo: Path) -> None:
 
 
 def test_without_the_index_a_published_archive_is_still_never_replaced(repo: Path) -> None:
-    archive = repo / "releases" / "china-kazakhstan-engagements-1.0.0.zip"
+    archive = repo / "releases" / LATEST_ARCHIVE
     before = archive.read_bytes()
     (repo / "releases" / "index.json").unlink()
     edit_curation(repo, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
-    with pytest.raises(ReleaseError, match=r"releases/ holds china-kazakhstan-engagements-1\.0\.0\.zip but releases/index\.json does not list it"):
+    with pytest.raises(ReleaseError, match=rf"releases/ holds .*{re.escape(LATEST_ARCHIVE)}.* but releases/index\.json does not list"):
         release(repo)
     assert archive.read_bytes() == before
 
 
 def test_versions_only_go_up(repo: Path) -> None:
+    before = sorted(p.name for p in (repo / "releases").iterdir())
     bump(repo, "0.9.0")
-    with pytest.raises(ReleaseError, match=r"version 0\.9\.0 is not above the latest release 1\.0\.0; versions only go up"):
+    with pytest.raises(ReleaseError, match=rf"version 0\.9\.0 is not above the latest release {re.escape(LATEST)}; versions only go up"):
         release(repo)
-    assert sorted(p.name for p in (repo / "releases").iterdir()) == ["china-kazakhstan-engagements-1.0.0.zip", "index.json"]
+    assert sorted(p.name for p in (repo / "releases").iterdir()) == before
 
 
 def test_the_previous_archive_is_checked_against_the_index_before_the_diff(repo: Path) -> None:
-    archive = repo / "releases" / "china-kazakhstan-engagements-1.0.0.zip"
+    archive = repo / "releases" / LATEST_ARCHIVE
     archive.write_bytes(archive.read_bytes()[:-10] + b"0123456789")
-    bump(repo, "1.0.1")
-    with pytest.raises(ReleaseError, match=r"the archive of 1\.0\.0 is missing or does not have the sha256 in index\.json"):
+    bump(repo, NEXT_PATCH)
+    with pytest.raises(ReleaseError, match=rf"the archive of {re.escape(LATEST)} is missing or does not have the sha256 in index\.json"):
         release(repo)
-    assert not (repo / "releases" / "china-kazakhstan-engagements-1.0.1.zip").exists()
+    assert not (repo / "releases" / f"china-kazakhstan-engagements-{NEXT_PATCH}.zip").exists()
 
 
 @pytest.mark.parametrize(("index", "message"), [
