@@ -13,6 +13,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import resource
 import shutil
@@ -48,8 +49,11 @@ def peak_mb() -> float:
 
 def step_ours(package: Path) -> dict[str, Any]:
     """The command as people run it, in its own process: interpreter start, imports, every layer, provenance included."""
+    # A synthetic table can be larger than the default cap on one file (cnkz.limits); raise it as a user would.
+    largest = max(p.stat().st_size for p in package.rglob("*") if p.is_file())
+    env = {**os.environ, "CNKZ_MAX_MEMBER_BYTES": str(max(largest + 1, 256 * 1024 * 1024))}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "cnkz.cli", "validate", str(package)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "cnkz.cli", "validate", str(package)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     stdout, stderr = proc.communicate()
     seconds = time.perf_counter() - started
     # ru_maxrss of the children: the largest resident set of any child so far, and this is the only one.
