@@ -265,56 +265,43 @@ def _with_position(exc: CurationError, path: Path) -> CurationError:
     return exc.located(*found) if found else exc
 
 
+def _registry(path: Path, id_name: str, fields: dict[str, Parser]) -> dict[str, dict[str, Any]]:
+    """A registry file (people.yaml, places.yaml): id -> exactly `fields`, each parsed."""
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not data:
+        raise CurationError(f"expected a mapping {id_name} -> {{{', '.join(fields)}}}", file=_display(path))
+    entries = {}
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or set(entry) != set(fields):
+            raise CurationError("expected {" + ", ".join(f"{name}: ..." for name in fields) + "}", file=_display(path), record=str(key))
+        try:
+            entries[str(key)] = {name: parse(entry[name]) for name, parse in fields.items()}
+        except ValueError as exc:
+            raise CurationError(str(exc), file=_display(path), record=str(key)) from None
+    return entries
+
+
 def load_people(path: Path) -> dict[str, Person]:
     """curation/people.yaml: person_id -> Person; errors point at file:line:column."""
     try:
-        return _load_people(path)
+        people = {key: Person(key, **e) for key, e in _registry(path, "person_id", {"name": _str, "country": _str}).items()}
+        first_id: dict[str, str] = {}
+        for person in people.values():
+            if person.name in first_id:
+                raise CurationError(f"the name {person.name} already has the person_id {first_id[person.name]}; use that one",
+                                    file=_display(path), record=person.person_id, field="name")
+            first_id[person.name] = person.person_id
+        return people
     except CurationError as exc:
         raise _with_position(exc, path) from None
-
-
-def _load_people(path: Path) -> dict[str, Person]:
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not data:
-        raise CurationError("expected a mapping person_id -> {name, country}", file=_display(path))
-    people = {}
-    for person_id, entry in data.items():
-        if not isinstance(entry, dict) or set(entry) != {"name", "country"}:
-            raise CurationError("expected {name: ..., country: ...}", file=_display(path), record=str(person_id))
-        try:
-            people[str(person_id)] = Person(str(person_id), _str(entry["name"]), _str(entry["country"]))
-        except ValueError as exc:
-            raise CurationError(str(exc), file=_display(path), record=str(person_id)) from None
-    first_id: dict[str, str] = {}
-    for person in people.values():
-        if person.name in first_id:
-            raise CurationError(f"the name {person.name} already has the person_id {first_id[person.name]}; use that one",
-                                file=_display(path), record=person.person_id, field="name")
-        first_id[person.name] = person.person_id
-    return people
 
 
 def load_places(path: Path) -> dict[str, Place]:
     """curation/places.yaml: place_id -> Place; errors point at file:line:column."""
     try:
-        return _load_places(path)
+        return {key: Place(key, **e) for key, e in _registry(path, "place_id", {"name": _str, "geonames_id": _int}).items()}
     except CurationError as exc:
         raise _with_position(exc, path) from None
-
-
-def _load_places(path: Path) -> dict[str, Place]:
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not data:
-        raise CurationError("expected a mapping place_id -> {name, geonames_id}", file=_display(path))
-    places = {}
-    for place_id, entry in data.items():
-        if not isinstance(entry, dict) or set(entry) != {"name", "geonames_id"}:
-            raise CurationError("expected {name: ..., geonames_id: ...}", file=_display(path), record=str(place_id))
-        try:
-            places[str(place_id)] = Place(str(place_id), _str(entry["name"]), _int(entry["geonames_id"]))
-        except ValueError as exc:
-            raise CurationError(str(exc), file=_display(path), record=str(place_id)) from None
-    return places
 
 
 def place_rows(places: dict[str, Place], file: str) -> list[Row]:
