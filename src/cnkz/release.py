@@ -45,7 +45,8 @@ def archive_name(version: str) -> str:
     return f"{PACKAGE_NAME}-{version}"
 
 
-def dataset_readme(version: str, date: str, counts: dict[str, int]) -> str:
+def _readme_head(version: str, date: str, counts: dict[str, int]) -> str:
+    """What every downloader's README opens with: the release, what a row carries, the tables and their sizes."""
     rows = "\n".join(f"| `{t.name}` | {counts[t.name]} | {t.description} |" for t in TABLES)
     return f"""# China–Kazakhstan high-level engagements {version}
 
@@ -58,7 +59,11 @@ carries the exact words of its source text (`quote`) and their offsets (`char_st
 |---|---|---|
 {rows}
 
-Each table is in `resources/` as CSV and as Parquet. `datapackage.json` describes every column
+"""
+
+
+def dataset_readme(version: str, date: str, counts: dict[str, int]) -> str:
+    return _readme_head(version, date, counts) + """Each table is in `resources/` as CSV and as Parquet. `datapackage.json` describes every column
 (types, constraints, vocabularies, keys); `codebook.md` explains them. Check the files with
 `sha256sum -c SHA256SUMS`, and the whole package with `cnkz validate .`.
 
@@ -70,8 +75,12 @@ Cite: see `CITATION.cff`. Licence: CC-BY-4.0 for the data (see `LICENSE`).
 """
 
 
-def package_members(root: Path, version: str, date: str) -> dict[str, bytes]:
-    """Exactly the files a release holds: the descriptor's resources, the cited seeds, and the docs."""
+def _sha256sums(members: dict[str, bytes]) -> bytes:
+    return "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(members.items())).encode("utf-8")
+
+
+def _common_members(root: Path, version: str) -> tuple[dict[str, bytes], dict[str, int]]:
+    """The descriptor, its resources, the cited seeds and the docs every layout holds; and the rows per table."""
     descriptor = json.loads((root / "datapackage.json").read_bytes())
     members: dict[str, bytes] = {"datapackage.json": (root / "datapackage.json").read_bytes()}
     for resource in descriptor["resources"]:
@@ -79,14 +88,18 @@ def package_members(root: Path, version: str, date: str) -> dict[str, bytes]:
     snapshot = load_snapshot(root)
     for source in snapshot.rows["sources"].values():
         members[source["path"]] = (root / source["path"]).read_bytes()
-    counts = {t.name: len(snapshot.rows[t.name]) for t in TABLES}
-    members["README.md"] = dataset_readme(version, date, counts).encode("utf-8")
     members["CHANGELOG.md"] = (root / "CHANGELOG.md").read_bytes()
     members["CITATION.cff"] = (root / "CITATION.cff").read_bytes()
     members["codebook.md"] = (root / "docs" / "codebook.md").read_bytes()
     members["LICENSE"] = DATA_LICENSE_TEXT.format(version=version).encode("utf-8")
-    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(members.items()))
-    members["SHA256SUMS"] = sums.encode("utf-8")
+    return members, {t.name: len(snapshot.rows[t.name]) for t in TABLES}
+
+
+def package_members(root: Path, version: str, date: str) -> dict[str, bytes]:
+    """Exactly the files a release of layout 1 holds: the descriptor's resources, the cited seeds, and the docs."""
+    members, counts = _common_members(root, version)
+    members["README.md"] = dataset_readme(version, date, counts).encode("utf-8")
+    members["SHA256SUMS"] = _sha256sums(members)
     return members
 
 
@@ -106,20 +119,8 @@ def zip_bytes(members: dict[str, bytes], top: str, date: str) -> bytes:
 
 def dataset_readme_v2(version: str, date: str, counts: dict[str, int], wheel: str, base: str | None) -> str:
     """The downloader's README from layout 2: what is inside, how to browse, validate, install and load."""
-    rows = "\n".join(f"| `{t.name}` | {counts[t.name]} | {t.description} |" for t in TABLES)
     wheel_url = f"{base}{RELEASES}/{wheel}" if base else f"{wheel} (published beside this archive in releases/)"
-    return f"""# China–Kazakhstan high-level engagements {version}
-
-Released {date}. Meetings, visits and talks between Chinese and Kazakh leaders, their
-participants, the pledges made and the figures quoted, curated from news reports. Every row
-carries the exact words of its source text (`quote`) and their offsets (`char_start`,
-`char_end`) in the text under `seeds/`.
-
-| table | rows | one row per |
-|---|---|---|
-{rows}
-
-Each table is in `resources/` as CSV and as Parquet. `datapackage.json` describes every column
+    return _readme_head(version, date, counts) + f"""Each table is in `resources/` as CSV and as Parquet. `datapackage.json` describes every column
 (types, constraints, vocabularies, keys); `codebook.md` explains them. Open `site/index.html` in a
 browser to look at every table and at each source text with its quotes highlighted (it works offline).
 
@@ -156,23 +157,19 @@ Cite: see `CITATION.cff`. Licences: CC-BY-4.0 for the data (`LICENSE`), MIT for 
 
 def release_members(root: Path, version: str, date: str, layout: int, index: dict[str, dict[str, str]]) -> dict[str, bytes]:
     """The archive's files for a layout; from layout 2 also the R loader, the code licence and the site."""
-    members = package_members(root, version, date)
     if layout < 2:
-        return members
+        return package_members(root, version, date)
     from .metadata import base_url
     from .site import site_files
 
-    del members["SHA256SUMS"]
-    snapshot = load_snapshot(root)
-    counts = {t.name: len(snapshot.rows[t.name]) for t in TABLES}
+    members, counts = _common_members(root, version)
     members["README.md"] = dataset_readme_v2(version, date, counts, wheel_name(version), base_url(root)).encode("utf-8")
     members["scripts/load.R"] = (root / "scripts" / "load.R").read_bytes()
     members["LICENSE-CODE"] = (root / "LICENSE").read_bytes()
     # Only earlier releases: the site must not depend on anything published after this version.
     earlier = {v: entry for v, entry in index.items() if _key(v) < _key(version)}
     members.update({f"site/{name}": data for name, data in site_files(root, earlier).items()})
-    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(members.items()))
-    members["SHA256SUMS"] = sums.encode("utf-8")
+    members["SHA256SUMS"] = _sha256sums(members)
     return members
 
 
