@@ -68,19 +68,23 @@ def expected() -> dict[str, pd.DataFrame]:
     return cnkz.load(ROOT)
 
 
-@pytest.fixture
-def site(repo: Path, tmp_path: Path) -> Path:
-    """What a publisher serves: releases/ with the archive and its index.json, and data/ with the unpacked package."""
-    root = tmp_path / "site"
+def publish_site(repo: Path, root: Path, archive: Path | None = None) -> Path:
+    """releases/ with one archive and its index.json, and data/ with the unpacked package, as a publisher serves them."""
     (root / "releases").mkdir(parents=True)
-    archive = release_archive(repo, root / "releases" / ARCHIVE)
-    index = {VERSION: {"archive": ARCHIVE, "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(), "date": RELEASE_DATE}}
+    archive = release_archive(repo, root / "releases" / ARCHIVE) if archive is None else shutil.copy2(archive, root / "releases" / ARCHIVE)
+    index = {VERSION: {"archive": ARCHIVE, "sha256": hashlib.sha256(Path(archive).read_bytes()).hexdigest(), "date": RELEASE_DATE}}
     (root / "releases" / "index.json").write_text(json.dumps(index), encoding="utf-8")
     (root / "data").mkdir()
     shutil.copy2(repo / "datapackage.json", root / "data" / "datapackage.json")
     shutil.copytree(repo / "resources", root / "data" / "resources")
     shutil.copytree(repo / "seeds", root / "data" / "seeds")
     return root
+
+
+@pytest.fixture
+def site(repo: Path, tmp_path: Path) -> Path:
+    """What a publisher serves: releases/ with the archive and its index.json, and data/ with the unpacked package."""
+    return publish_site(repo, tmp_path / "site")
 
 
 def assert_same(tables: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame]) -> None:

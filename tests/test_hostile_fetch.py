@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -21,9 +20,9 @@ from cnkz.progress import Progress
 from cnkz.safety import staging
 from cnkz.validate import validate
 
-from .conftest import RELEASE_DATE, VERSION, rehash, set_cell
+from .conftest import rehash, set_cell
 from .hostile import body, endless, redirect, serve_routes, trickle
-from .test_fetch import ARCHIVE, serve
+from .test_fetch import ARCHIVE, publish_site, serve
 from .test_load import release_archive
 
 SMALL = Limits(download_bytes=2_000_000, download_seconds=3)
@@ -34,19 +33,6 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("CNKZ_MAX_DOWNLOAD_BYTES", raising=False)
-
-
-def publish_site(repo: Path, root: Path, archive: Path | None = None) -> Path:
-    """releases/ with one archive and its index.json, and data/ with the unpacked package, as a publisher serves them."""
-    (root / "releases").mkdir(parents=True)
-    archive = release_archive(repo, root / "releases" / ARCHIVE) if archive is None else shutil.copy2(archive, root / "releases" / ARCHIVE)
-    index = {VERSION: {"archive": ARCHIVE, "sha256": hashlib.sha256(Path(archive).read_bytes()).hexdigest(), "date": RELEASE_DATE}}
-    (root / "releases" / "index.json").write_text(json.dumps(index), encoding="utf-8")
-    (root / "data").mkdir()
-    shutil.copy2(repo / "datapackage.json", root / "data" / "datapackage.json")
-    shutil.copytree(repo / "resources", root / "data" / "resources")
-    shutil.copytree(repo / "seeds", root / "data" / "seeds")
-    return root
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 import cnkz
@@ -29,6 +27,7 @@ from cnkz.release import package_members, zip_bytes
 from cnkz.validate import validate
 
 from .conftest import ARCHIVE, RELEASE_DATE, VERSION, find, rehash, set_cell
+from .faults import parquet_nan
 from .hostile import silent_server
 from .test_load import release_archive
 
@@ -150,13 +149,7 @@ def test_validation_never_opens_the_network(repo: Path) -> None:
 
 def test_non_finite_numbers_fail_validation_in_csv_and_parquet(repo: Path) -> None:
     set_cell(repo, "figures", 2, "value", "inf")
-    path = repo / "resources" / "pledges.parquet"
-    table = pq.read_table(path)
-    index = table.schema.get_field_index("target_value")
-    values = table.column("target_value").to_pylist()
-    row = next(i for i, v in enumerate(values) if v is not None)
-    values[row] = float("nan")
-    pq.write_table(table.set_column(index, table.schema.field(index), pa.array(values, pa.float64())), path)
+    row = parquet_nan(repo)
     rehash(repo)
     problems = validate(repo)
     assert [(p.table, p.row.split(" ")[0], p.column, p.found) for p in find(problems, "non_finite")] == [
