@@ -14,6 +14,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 from .files import PANDAS_TYPES, STRING
+from .keys import CODE
 from .statements import unsupported_words
 from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table, plover_mode
 
@@ -85,6 +86,9 @@ def _holds(condition: pd.Series) -> pd.Series:
 
 def _member(values: pd.Series, allowed: pd.Series) -> Any:
     """Vectorised membership in Arrow: pandas' isin on Arrow strings builds one Python scalar per value."""
+    if pd.api.types.is_integer_dtype(values.dtype):  # ids as codes (cnkz.keys)
+        found = np.isin(values.to_numpy(dtype="int64", na_value=-1), allowed.dropna().to_numpy(dtype="int64"))
+        return found & values.notna().to_numpy()
     found = pc.is_in(pa_arrow.array(values.astype(STRING)), value_set=pa_arrow.array(allowed.astype(STRING).dropna()))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
@@ -297,10 +301,10 @@ def _statement_supported(f: pd.DataFrame, _: Frames) -> pd.Series:
 def _status_from_updates(f: pd.DataFrame, frames: Frames) -> pd.Series:
     u = frames["pledge_updates"].sort_values(["as_of", "update_id"]).drop_duplicates("pledge_id", keep="last").set_index("pledge_id")
     status = f["pledge_id"].map(u["status"]).astype(STRING).fillna("announced")
-    as_of, source = f["pledge_id"].map(u["as_of"]), f["pledge_id"].map(u["source_id"]).astype(STRING)
+    as_of, source = f["pledge_id"].map(u["as_of"]), f["pledge_id"].map(u["source_id"])
     same = _true(f["status"].astype(STRING) == status)
     dated = (as_of.isna() & f["status_as_of"].isna()).to_numpy() | _true(as_of == f["status_as_of"])
-    sourced = (source.isna() & f["status_source_id"].isna()).to_numpy() | _true(source == f["status_source_id"].astype(STRING))
+    sourced = (source.isna() & f["status_source_id"].isna()).to_numpy() | _true(source == f["status_source_id"])
     return pd.Series(same & dated & sourced, index=f.index)
 
 
@@ -308,7 +312,7 @@ def _update_later(f: pd.DataFrame, frames: Frames) -> pd.Series:
     reference = _lookup(frames, "sources", "source_id", "reference_date")
     pledge_source = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "source_id"))
     made = pledge_source.map(reference)
-    return _holds(f["source_id"].map(reference) > made) & _holds(pledge_source.astype(STRING) != f["source_id"].astype(STRING))
+    return _holds(f["source_id"].map(reference) > made) & _holds(pledge_source != f["source_id"])
 
 
 def _update_as_of(f: pd.DataFrame, frames: Frames) -> pd.Series:
@@ -529,11 +533,13 @@ def key_columns(table: Table) -> list[str]:
     return [c for c in table.columns if c in wanted]
 
 
-def table_schema(table: Table, frames: Frames) -> pa.DataFrameSchema:
+def table_schema(table: Table, frames: Frames, coded: set[str] = frozenset()) -> pa.DataFrameSchema:  # type: ignore[assignment]
     """The pandera schema of a table's key columns: uniqueness, the primary key, and the rules across rows and tables.
 
-    `frames` holds the key columns of every table (see key_columns); rules see the other tables through it."""
+    `frames` holds the key columns of every table (see key_columns), the `coded` ones as ids' codes (cnkz.keys);
+    rules see the other tables through it."""
     kept = key_columns(table)
-    columns = {f.name: pa.Column(DTYPES[f.type], nullable=True, unique=f.unique, required=True) for f in table.fields if f.name in kept}
+    columns = {f.name: pa.Column(CODE if f.name in coded else DTYPES[f.type], nullable=True, unique=f.unique, required=True)
+               for f in table.fields if f.name in kept}
     whole = [r for r in rules(table) if r.needs is not None and all(t in frames for t in r.needs)]
     return pa.DataFrameSchema(columns, checks=_checks(whole, frames), unique=list(table.primary_key), report_duplicates="all", name=table.name)

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from .descriptor import PACKAGE_NAME, project_version, resource_descriptor, table_schema
 from .errors import CnkzError, Problem
 from .files import ARROW_TYPES, PANDAS_TYPES, is_package_path
+from .keys import Encoded, encode
 from .reader import Batch, TableReader
 from .safety import read_regular, regular_file_problem
 from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, key_columns
@@ -287,12 +288,17 @@ class Report:
         return self.problems + more
 
 
-def row_key(table_name: str, frame: pd.DataFrame, index: Any) -> str:
+def row_key(table_name: str, frame: pd.DataFrame, index: Any, codes: Encoded | None = None) -> str:
     table = TABLES_BY_NAME[table_name]
     if index is None or pd.isna(index) or index not in frame.index:
         return ""
-    values = [str(frame.at[index, k]) for k in table.primary_key if k in frame.columns]
+    values = [str(_cell(table_name, frame, index, k, codes)) for k in table.primary_key if k in frame.columns]
     return f"{int(index) + 2} ({'/'.join(values)})"
+
+
+def _cell(table_name: str, frame: pd.DataFrame, index: Any, column: str, codes: Encoded | None) -> Any:
+    value = frame.at[index, column]
+    return value if codes is None else codes.decode(table_name, column, value)
 
 
 _TO_PANDAS = {ARROW_TYPES[t]: PANDAS_TYPES[t] for t in ARROW_TYPES}
@@ -423,7 +429,7 @@ PANDERA_CODES = {
 
 
 
-def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame) -> list[Problem]:
+def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame, codes: Encoded | None) -> list[Problem]:
     problems = []
     for _, case in cases.iterrows():
         check = str(case["check"])
@@ -432,8 +438,8 @@ def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame) ->
         if case["schema_context"] == "DataFrameSchema" and check in CHECK_CODES:
             # A row rule: pandera lists every column of a failing row; one problem per row is enough.
             rule_column = RULE_COLUMNS.get(check, "")
-            found = frame.at[index, rule_column] if rule_column in frame.columns and index in frame.index else ""
-            problems.append(_p(CHECK_CODES[check], table.name, row_key(table.name, frame, index), rule_column, check, found))
+            found = _cell(table.name, frame, index, rule_column, codes) if rule_column in frame.columns and index in frame.index else ""
+            problems.append(_p(CHECK_CODES[check], table.name, row_key(table.name, frame, index, codes), rule_column, check, found))
             continue
         if check in CHECK_CODES:
             code, expected = CHECK_CODES[check], check
@@ -443,17 +449,17 @@ def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame) ->
             code, expected = "type", f"type {check}"
         else:
             code, expected = "schema", check
-        problems.append(_p(code, table.name, row_key(table.name, frame, index), column, expected, case["failure_case"]))
+        found = case["failure_case"] if codes is None or not column else codes.decode(table.name, column, case["failure_case"])
+        problems.append(_p(code, table.name, row_key(table.name, frame, index, codes), column, expected, found))
     return problems
 
 
-
-def pandera_problems(schema: Any, table: Table, frame: pd.DataFrame) -> list[Problem]:
-    """pandera's findings on `frame` as Problems."""
+def pandera_problems(schema: Any, table: Table, frame: pd.DataFrame, codes: Encoded | None = None) -> list[Problem]:
+    """pandera's findings on `frame` as Problems (ids read back from their `codes`)."""
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        return _pandera_problems(table, frame, exc.failure_cases)
+        return _pandera_problems(table, frame, exc.failure_cases, codes)
     return []
 
 
@@ -510,7 +516,7 @@ def compare_formats(table: Table, csv: pa.RecordBatch, parquet: pa.Table, frame:
     return problems
 
 
-def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> pd.DataFrame | None:
+def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> pa.Table | None:
     """One pass over a table's CSV, in batches, with its Parquet twin alongside; returns its key columns."""
     resources_dir = package.root / "resources"
     readers = {}
@@ -564,22 +570,26 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> 
     if table.name == "sources":
         seeds.ids, seeds.paths = keys.column("source_id").combine_chunks(), keys.column("path").combine_chunks()
     pa.default_memory_pool().release_unused()  # hand the batches' memory back before the next table
-    return to_frame(keys)
+    return keys
 
 
 def check_rows(package: Package) -> list[Problem]:
     """Typed reads of CSV and Parquet, pandera schemas, provenance, and CSV against Parquet, in one streamed pass."""
     report = Report()
     seeds = Seeds(package.root)
-    keys: Frames = {}
+    kept: dict[str, pa.Table] = {}
     # sources first: the quotes of every other table are looked up in its texts.
     for table in sorted(TABLES, key=lambda t: t.name != "sources"):
-        frame = scan_table(package, table, report, seeds)
-        if frame is not None:
-            keys[table.name] = frame
+        columns = scan_table(package, table, report, seeds)
+        if columns is not None:
+            kept[table.name] = columns
+    codes = encode(kept, to_frame)
+    del kept
+    keys: Frames = codes.frames
     for table in TABLES:
         if table.name in keys:
-            report.add(pandera_problems(key_schema(table, keys), table, keys[table.name]))
+            schema = key_schema(table, keys, codes.encoded(table.name))
+            report.add(pandera_problems(schema, table, keys[table.name], codes))
     return report.finish()
 
 
