@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from .files import PANDAS_TYPES, STRING
 from .keys import CODE
-from .statements import unsupported_words
+from .statements import supported
 from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table, plover_mode
 
 DTYPES: dict[str, Any] = PANDAS_TYPES
@@ -36,6 +36,12 @@ def _coded(code: str, check: pa.Check, column: str = "") -> pa.Check:
     return check
 
 
+def _trimmed(s: pd.Series) -> pd.Series:
+    text = pa_arrow.array(s.astype(STRING))
+    same = pc.equal(pc.utf8_trim_whitespace(text), text)  # in Arrow: pandas' strip copies every string
+    return pd.Series(same.to_numpy(zero_copy_only=False), index=s.index) | s.isna()
+
+
 def column_checks(f: Field) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if f.type == "string":
@@ -46,7 +52,7 @@ def column_checks(f: Field) -> list[pa.Check]:
         checks.append(_coded("control_character", pa.Check(
             lambda s: ~s.str.contains(CONTROL_CHARACTERS, regex=True), error="text without control characters",
         )))
-        checks.append(_coded("whitespace", pa.Check(lambda s: s == s.str.strip(), error="no leading or trailing whitespace")))
+        checks.append(_coded("whitespace", pa.Check(_trimmed, error="no leading or trailing whitespace")))
     if f.pattern:
         checks.append(_coded("pattern", pa.Check.str_matches(f.pattern, error=f"text matching {f.pattern}")))
     if f.vocabulary:
@@ -295,7 +301,7 @@ def _pledge_plover(f: pd.DataFrame, _: Frames) -> pd.Series:
 
 
 def _statement_supported(f: pd.DataFrame, _: Frames) -> pd.Series:
-    return pd.Series([not unsupported_words(str(s), str(q)) for s, q in zip(f["statement"].fillna(""), f["quote"].fillna(""))], index=f.index, dtype=bool)
+    return pd.Series(supported(pa_arrow.array(f["statement"]), pa_arrow.array(f["quote"])), index=f.index, dtype=bool)
 
 
 def _status_from_updates(f: pd.DataFrame, frames: Frames) -> pd.Series:

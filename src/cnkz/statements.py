@@ -10,6 +10,10 @@ from __future__ import annotations
 import functools
 import re
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 # Function words carry no claim.
@@ -82,3 +86,45 @@ def unsupported_words(statement: str, quote: str) -> list[str]:
             continue
         missing.append(word)
     return missing
+
+
+RUN = r"[^A-Za-z'’-]+"  # what separates the runs of word characters; WORD matches once in each run, from its first letter
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _run_words(run: str) -> tuple[str, ...]:
+    return tuple(_words(run))
+
+
+def supported(statements: pa.Array, quotes: pa.Array) -> np.ndarray:
+    """Whether each statement says no more than its quote (`unsupported_words` is empty), for a whole column at once.
+
+    Words are found in Arrow and normalised once per distinct run of letters; a statement whose every word is a quote
+    word, a function word or a frame word holds, and only the others are compared word by word (inflections, stems)."""
+    statements, quotes = statements.cast(pa.string()), quotes.cast(pa.string())
+    n = len(statements)
+    ids: dict[str, int] = {w: 0 for w in STOPWORDS | FRAME}  # word -> id; id 0: a word every statement may use
+
+    def pairs(texts: pa.Array) -> np.ndarray:
+        runs = pc.split_pattern_regex(pc.fill_null(texts, ""), RUN)
+        flat, rows = pc.list_flatten(runs), pc.list_parent_indices(runs).to_numpy(zero_copy_only=False)
+        encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
+        words = [[ids.setdefault(w, len(ids)) for w in _run_words(run)] for run in encoded.dictionary.to_pylist()]
+        lengths = np.array([len(w) for w in words], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(words) else np.zeros(0, np.int64)
+        flat_ids = np.array([i for w in words for i in w], dtype=np.int64)
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        per = lengths[codes]
+        total = int(per.sum())
+        # Each run's word ids, in place: position k of run r is flat_ids[starts[r] + k].
+        within = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+        return np.repeat(rows.astype(np.int64), per) * (1 << 32) + flat_ids[np.repeat(starts[codes], per) + within]
+
+    quoted = pairs(quotes)
+    said = pairs(statements)
+    open_ = said[(said % (1 << 32) != 0) & ~pc.is_in(pa.array(said), value_set=pa.array(quoted)).to_numpy(zero_copy_only=False)]
+    out = np.ones(n, dtype=bool)
+    for row in np.unique(open_ >> 32).tolist():
+        s, q = statements[row].as_py(), quotes[row].as_py()
+        out[row] = not unsupported_words(s or "", q or "")
+    return out

@@ -10,10 +10,12 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import errno
 import functools
 import hashlib
 import json
 import os
+import stat
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pandera.errors
 import pyarrow as pa
@@ -312,13 +315,14 @@ def to_frame(data: pa.RecordBatch | pa.Table, offset: int = 0) -> pd.DataFrame:
 
 
 class Confined:
-    """safe_path for many files of one package: each folder is resolved once, each file checked for a link out."""
+    """safe_path for many files of one package: each folder is resolved once, a file that is a link is followed only inside."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.folders: dict[str, str | None] = {}
 
     def path(self, path: Any) -> str | None:
+        """The file `path` names, its folder resolved (the file itself may still be a link: read() refuses to follow it out)."""
         if not is_package_path(path):
             return None
         folder, _, name = str(path).rpartition("/")
@@ -326,66 +330,102 @@ class Confined:
             resolved = (self.root / folder).resolve()
             self.folders[folder] = str(resolved) if resolved.is_relative_to(self.root) else None
         base = self.folders[folder]
-        if base is None:
+        return None if base is None else os.path.join(base, name)
+
+    def read(self, file: str | None, cap: int) -> bytes | None:
+        """A regular file's bytes, or None: missing, a FIFO or device, over `cap`, or a link leading out of the package.
+
+        One open, fstat and read per file (a million seeds are read): O_NOFOLLOW makes a link fail to open, and only
+        then is it resolved and checked."""
+        if file is None:
             return None
-        file = os.path.join(base, name)
-        if os.path.islink(file):  # rare: follow it, and refuse it if it leaves the package
-            return file if Path(file).resolve().is_relative_to(self.root) else None
-        return file
+        try:
+            fd = os.open(file, _READ_FLAGS | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP or not Path(file).resolve().is_relative_to(self.root):
+                return None
+            try:  # a link that stays inside the package
+                fd = os.open(Path(file).resolve(), _READ_FLAGS)
+            except OSError:
+                return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
+                return None
+            parts, total = [], 0
+            while chunk := os.read(fd, max(info.st_size + 1 - total, 1 << 16)):  # the file may grow while it is read
+                parts.append(chunk)
+                total += len(chunk)
+                if total > cap:
+                    return None
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        finally:
+            os.close(fd)
+
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # O_NONBLOCK: opening a FIFO must not wait for a writer
 
 
 class Seeds:
     """The source texts, read on demand through the `sources` table and kept in a small cache."""
 
     def __init__(self, root: Path, cached: int = 256) -> None:
-        self.confined, self.cached = Confined(root), cached
+        from .limits import current
+
+        self.confined, self.cached, self.cap = Confined(root), cached, current().member_bytes
         # source_id -> path as two Arrow arrays, not Python strings: a million sources stay a few tens of MB.
         self.ids, self.paths = pa.array([], pa.string()), pa.array([], pa.string())
-        self.texts: OrderedDict[str, str | None] = OrderedDict()
+        self.texts: OrderedDict[int, str | None] = OrderedDict()
 
-    def paths_of(self, source_ids: pa.Array) -> list[str | None]:
-        return self.paths.take(pc.index_in(source_ids, value_set=self.ids)).to_pylist()
+    def texts_of(self, source_ids: pa.Array) -> tuple[np.ndarray, dict[int, str | None]]:
+        """Each row's source (its row in `sources`, -1 when unknown) and the text of each of those sources."""
+        rows = pc.fill_null(pc.index_in(source_ids, value_set=self.ids), -1).to_numpy(zero_copy_only=False)
+        wanted = np.unique(rows[rows >= 0])
+        return rows, {int(row): self.text(int(row)) for row in wanted}
 
-    def text(self, source_id: str, path: str | None) -> str | None:
-        if source_id in self.texts:
-            self.texts.move_to_end(source_id)
-            return self.texts[source_id]
-        file = self.confined.path(path)
+    def text(self, row: int) -> str | None:
+        if row in self.texts:
+            self.texts.move_to_end(row)
+            return self.texts[row]
+        data = self.confined.read(self.confined.path(self.paths[row].as_py()), self.cap)
         text = None
-        if file is not None:
-            # A missing or undecodable text is reported with its sources row.
-            with contextlib.suppress(CnkzError, UnicodeDecodeError):
-                text = read_regular(Path(file), "the source text").decode("utf-8")  # never a FIFO or device
-        self.texts[source_id] = text
+        if data is not None:
+            with contextlib.suppress(UnicodeDecodeError):  # an undecodable text is reported with its sources row
+                text = data.decode("utf-8")
+        self.texts[row] = text
         if len(self.texts) > self.cached:
             self.texts.popitem(last=False)
         return text
 
 
-def _read_seed(path: str | None) -> tuple[str, int, bool] | None:
-    """A seed's sha256, size and whether it is UTF-8; None when it cannot be read."""
-    if path is None:
-        return None
-    try:
-        data = read_regular(Path(path), "the source text")  # never a FIFO or device
-    except CnkzError:
-        return None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return hashlib.sha256(data).hexdigest(), len(data), False
-    return hashlib.sha256(data).hexdigest(), len(data), True
+def _read_seeds(confined: Confined, files: list[str | None], cap: int) -> list[tuple[str, int, bool] | None]:
+    """Each seed's sha256, size and whether it is UTF-8; None when it cannot be read."""
+    out: list[tuple[str, int, bool] | None] = []
+    for file in files:
+        data = confined.read(file, cap)
+        if data is None:
+            out.append(None)
+            continue
+        utf8 = data.isascii()
+        if not utf8:
+            try:
+                data.decode("utf-8")
+                utf8 = True
+            except UnicodeDecodeError:
+                pass
+        out.append((hashlib.sha256(data).hexdigest(), len(data), utf8))
+    return out
 
 
 def check_seeds(seeds: Seeds, frame: pd.DataFrame) -> list[Problem]:
     """Each seed of a batch of `sources` exists, and matches its sha256 and size."""
     problems = []
     paths = frame["path"].tolist()
-    # Reading and hashing release the GIL: a few threads, each over a share of the batch, overlap I/O with hashing.
+    # Opening and reading release the GIL: a few threads, each over a share of the batch, overlap the system calls.
     files = [seeds.confined.path(p) for p in paths]
     share = -(-len(files) // SEED_THREADS) or 1
-    found = [seed for part in SEED_READERS.map(lambda part: [_read_seed(f) for f in part],
-                                               [files[i : i + share] for i in range(0, len(files), share)]) for seed in part]
+    parts = [files[i : i + share] for i in range(0, len(files), share)]
+    found = [seed for part in SEED_READERS.map(lambda part: _read_seeds(seeds.confined, part, seeds.cap), parts) for seed in part]
     for index, path_text, sha256, size, seed in zip(frame.index, paths, frame["sha256"], frame["bytes"], found):
         if seed is None:
             problems.append(_p("seed_missing", "sources", row_key("sources", frame, index), "path", "the source text in the package", path_text))
@@ -401,20 +441,18 @@ def check_seeds(seeds: Seeds, frame: pd.DataFrame) -> list[Problem]:
 
 
 def check_quotes(table: Table, record: pa.RecordBatch, frame: pd.DataFrame, seeds: Seeds) -> list[Problem]:
-    """Each row's quote is the text of its source at its offsets (plain Python lists: one slice per row)."""
+    """Each row's quote is the text of its source at its offsets: one slice per row, compared in Arrow."""
+    rows, texts = seeds.texts_of(record.column("source_id"))
+    starts, ends = (record.column(c).to_pylist() for c in ("char_start", "char_end"))
+    found = [None if row < 0 or start is None or end is None or (text := texts[row]) is None else text[start:end]
+             for row, start, end in zip(rows.tolist(), starts, ends)]
+    quotes = record.column("quote")
+    differ = pc.and_(pc.is_valid(pa.array(found, pa.string())), pc.invert(pc.fill_null(pc.equal(pa.array(found, pa.string()), quotes), False)))
     problems = []
-    columns = [record.column(c).to_pylist() for c in ("source_id", "char_start", "char_end", "quote")]
-    paths = seeds.paths_of(record.column("source_id"))
-    for i, (source_id, start, end, quote) in enumerate(zip(*columns)):
-        if source_id is None or start is None or end is None:
-            continue
-        text = seeds.text(source_id, paths[i])
-        if text is None:
-            continue
-        found = text[start:end]
-        if found != quote:
-            problems.append(_p("quote_offsets", table.name, row_key(table.name, frame, frame.index[i]), "quote",
-                               f"the text at [{start}, {end})", f"{found!r} vs quote {quote!r}"))
+    for i in pc.indices_nonzero(differ).to_pylist():
+        start, end, quote = starts[i], ends[i], quotes[i].as_py()
+        problems.append(_p("quote_offsets", table.name, row_key(table.name, frame, frame.index[i]), "quote",
+                           f"the text at [{start}, {end})", f"{found[i]!r} vs quote {quote!r}"))
     return problems
 
 
