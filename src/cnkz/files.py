@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import csv
 import datetime as dt
 import io
@@ -98,10 +100,13 @@ def is_package_path(path: object) -> bool:
     """True for a relative POSIX path that stays inside the package: no `..`, root, drive, URL, `~`, `$` or control character."""
     if not isinstance(path, str) or not path or "\\" in path or ":" in path or path.startswith(("~", "$", "/")):
         return False
-    if any(ord(c) < 32 or c == "\x7f" for c in path) or len(path) > 1024:
+    if _CONTROL.search(path) or len(path) > 1024:
         return False  # NUL cannot be passed to the OS; other controls hide in listings
-    parts = PurePosixPath(path).parts
+    parts = path.split("/")
     return ".." not in parts and not any(part.startswith(("$", "~")) for part in parts)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # One pandas type per table type, shared by the CSV and Parquet readers so the two compare

@@ -352,13 +352,16 @@ class Confined:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
                 return None
-            parts, total = [], 0
-            while chunk := os.read(fd, max(info.st_size + 1 - total, 1 << 16)):  # the file may grow while it is read
+            data = os.read(fd, info.st_size + 1)
+            if len(data) <= info.st_size:  # one read: a short read of a regular file is its end
+                return data
+            parts, total = [data], len(data)
+            while chunk := os.read(fd, 1 << 16):  # it grew while it was read: on, within the cap
                 parts.append(chunk)
                 total += len(chunk)
                 if total > cap:
                     return None
-            return parts[0] if len(parts) == 1 else b"".join(parts)
+            return b"".join(parts)
         finally:
             os.close(fd)
 
@@ -373,13 +376,31 @@ class Seeds:
         from .limits import current
 
         self.confined, self.cached, self.cap = Confined(root), cached, current().member_bytes
-        # source_id -> path as two Arrow arrays, not Python strings: a million sources stay a few tens of MB.
-        self.ids, self.paths = pa.array([], pa.string()), pa.array([], pa.string())
+        self.set_sources(pa.array([], pa.string()), pa.array([], pa.string()))
         self.texts: OrderedDict[int, str | None] = OrderedDict()
+
+    def set_sources(self, ids: pa.Array, paths: pa.Array) -> None:
+        """The `sources` rows' ids and paths. Ids are kept sorted as fixed-width bytes (a million take tens of MB) and
+        looked up by binary search: a hash set of them built per batch would cost a million inserts per batch."""
+        self.paths = paths
+        known = ids.is_valid().to_numpy(zero_copy_only=False)
+        values = np.array([v.encode() for v in ids.filter(pa.array(known)).to_pylist()], dtype=bytes)
+        self.order = np.flatnonzero(known)[np.argsort(values, kind="stable")]
+        self.sorted_ids = values[np.argsort(values, kind="stable")] if len(values) else np.array([], dtype="S1")
+
+    def rows_of(self, source_ids: pa.Array) -> np.ndarray:
+        """Each source_id's row in `sources` (the first, if repeated), -1 when it has none."""
+        distinct = pc.unique(source_ids.drop_null())
+        wanted = np.array([v.encode() for v in distinct.to_pylist()], dtype=bytes) if len(distinct) else np.array([], dtype="S1")
+        at = np.searchsorted(self.sorted_ids, wanted).clip(0, max(len(self.sorted_ids) - 1, 0))
+        hit = (self.sorted_ids[at] == wanted) if len(self.sorted_ids) else np.zeros(len(wanted), dtype=bool)
+        found = np.where(hit, self.order[at] if len(self.order) else -1, -1)
+        where = pc.fill_null(pc.index_in(source_ids, value_set=distinct), len(found)).to_numpy(zero_copy_only=False)
+        return np.append(found, -1)[where]
 
     def texts_of(self, source_ids: pa.Array) -> tuple[np.ndarray, dict[int, str | None]]:
         """Each row's source (its row in `sources`, -1 when unknown) and the text of each of those sources."""
-        rows = pc.fill_null(pc.index_in(source_ids, value_set=self.ids), -1).to_numpy(zero_copy_only=False)
+        rows = self.rows_of(source_ids)
         wanted = np.unique(rows[rows >= 0])
         return rows, {int(row): self.text(int(row)) for row in wanted}
 
@@ -606,7 +627,7 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> 
             report.add(differences)
     keys = pa.Table.from_batches(parts, schema=pa.schema([pa.field(c, ARROW_TYPES[table.field(c).type]) for c in kept]))
     if table.name == "sources":
-        seeds.ids, seeds.paths = keys.column("source_id").combine_chunks(), keys.column("path").combine_chunks()
+        seeds.set_sources(keys.column("source_id").combine_chunks(), keys.column("path").combine_chunks())
     pa.default_memory_pool().release_unused()  # hand the batches' memory back before the next table
     return keys
 
