@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import csv
 import datetime as dt
 import io
 import json
 import math
+import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pandas as pd

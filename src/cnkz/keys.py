@@ -1,17 +1,20 @@
 """Ids as 32-bit codes: every column a foreign key links to a primary key shares one sorted domain of its values.
 
-The whole-table rules join, map and compare ids; on codes those are integer operations, and a million
-ids of forty characters are held once per domain instead of once per column. Codes keep the order of
-the text (the domain is sorted), and a value outside the referenced table still gets a code, so a
-foreign key check is a membership test on integers.
+The whole-table rules join, map and compare ids; on codes those are integer operations, and an id of
+forty characters costs four bytes per row. A domain is built from its primary key column as soon as
+that table has been read, so the tables that refer to it are encoded while they stream and never hold
+their ids as text. Codes keep the order of the text (the domain is sorted); a value the primary key
+lacks still gets a code (after the known ones), so a foreign key check is a membership test on integers
+and the report can still print the value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,22 +23,91 @@ from .tables import TABLES
 
 Column = tuple[str, str]  # (table, column)
 CODE = pd.Int32Dtype()
+SEARCHABLE = 256  # ids up to this many bytes are searched in a fixed-width array; longer ones (never valid) take a slower path
 
 
 @cache
 def domains() -> tuple[tuple[Column, ...], ...]:
-    """Groups of columns holding the same kind of id: each primary key column a foreign key points at, with its referrers."""
+    """Groups of columns holding the same kind of id: the primary key column a foreign key points at first, then its referrers."""
     group_of: dict[Column, set[Column]] = {}
+    targets: set[Column] = set()
     for table in TABLES:
         for fk in table.foreign_keys:
             (column,), (target,) = fk.fields, fk.reference
             a, b = (table.name, column), (fk.table, target)
+            targets.add(b)
             merged = group_of.get(a, {a}) | group_of.get(b, {b})
             for member in merged:
                 group_of[member] = merged
     order = [(t.name, c) for t in TABLES for c in t.columns]
     groups = {id(g): g for g in group_of.values()}.values()
-    return tuple(sorted((tuple(sorted(g, key=order.index)) for g in groups), key=lambda g: order.index(g[0])))
+    ordered = (tuple(sorted(g, key=lambda m: (m not in targets, order.index(m)))) for g in groups)
+    return tuple(sorted(ordered, key=lambda g: order.index(g[0])))
+
+
+def _bytes(values: pa.Array) -> np.ndarray:
+    return np.array([v.encode() for v in values.to_pylist()], dtype=bytes) if len(values) else np.array([], dtype="S1")
+
+
+class Domain:
+    """The distinct values of a primary key column, sorted; codes index them, values it lacks get codes after them."""
+
+    def __init__(self, key: pa.Array) -> None:
+        known = key.is_valid().to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(known)
+        present = key.filter(pa.array(known))
+        order = pc.sort_indices(present).to_numpy(zero_copy_only=False)
+        ordered = present.take(pa.array(order))
+        # Keep the first of equal values (the sort is stable), and the row it came from.
+        first = np.ones(len(ordered), dtype=bool)
+        if len(ordered) > 1:
+            first[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1)).to_numpy(zero_copy_only=False)
+        self.values = ordered.filter(pa.array(first))
+        self.rows = rows[order][first]  # each value's first row in the key column
+        longest = pc.max(pc.binary_length(self.values)).as_py() or 0
+        self.search = _bytes(self.values) if longest <= SEARCHABLE else None
+        self.extra: dict[str, int] = {}
+        self.extra_values: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def find(self, distinct: pa.Array) -> np.ndarray:
+        """The code of each of `distinct` (no nulls) among the known values, -1 where it is not one."""
+        if len(self.values) == 0 or len(distinct) == 0:
+            return np.full(len(distinct), -1, dtype=np.int64)
+        if self.search is None:
+            return pc.fill_null(pc.index_in(distinct, value_set=self.values), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        wanted = np.array([v.encode() for v in distinct.to_pylist()], dtype=bytes)
+        at = np.searchsorted(self.search, wanted).clip(0, len(self.search) - 1)
+        return np.where(self.search[at] == wanted, at, -1)
+
+    def codes(self, column: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """`column` as int32 codes (null stays null); a value not in the domain gets a code of its own after the known ones."""
+        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        distinct = pc.unique(column.drop_null())
+        found = self.find(distinct)
+        for i in np.flatnonzero(found < 0).tolist():
+            value = distinct[i].as_py()
+            if value not in self.extra:
+                self.extra[value] = len(self.values) + len(self.extra_values)
+                self.extra_values.append(value)
+            found[i] = self.extra[value]
+        where = pc.index_in(column, value_set=distinct)
+        return pa.array(found.astype(np.int32), pa.int32()).take(where)
+
+    def rows_of(self, column: pa.Array) -> np.ndarray:
+        """Each value's first row in the key column, -1 for a value the key lacks or a null."""
+        distinct = pc.unique(column.drop_null())
+        found = self.find(distinct)
+        rows = np.append(np.where(found >= 0, self.rows[found.clip(0)] if len(self.rows) else -1, -1), -1)
+        return rows[pc.fill_null(pc.index_in(column, value_set=distinct), len(distinct)).to_numpy(zero_copy_only=False)]
+
+    def decode(self, code: int) -> str | None:
+        if code < len(self.values):
+            return str(self.values[code].as_py())
+        extra = code - len(self.values)
+        return self.extra_values[extra] if extra < len(self.extra_values) else None
 
 
 @dataclass
@@ -43,7 +115,7 @@ class Encoded:
     """Key columns of every table as pandas frames, the id columns as codes, and the domains to read the codes back."""
 
     frames: dict[str, pd.DataFrame]
-    domain_of: dict[Column, pa.Array]  # (table, column) -> the sorted distinct values its codes index
+    domain_of: dict[Column, Domain]
 
     def encoded(self, table: str) -> set[str]:
         return {c for t, c in self.domain_of if t == table}
@@ -53,30 +125,58 @@ class Encoded:
         domain = self.domain_of.get((table, column))
         if domain is None or value is None or pd.isna(value):  # type: ignore[call-overload]
             return value
-        return domain[int(value)].as_py()  # type: ignore[call-overload]
+        return domain.decode(int(value))  # type: ignore[call-overload]
 
 
-def encode(tables: Mapping[str, pa.Table], to_frame: object) -> Encoded:
-    """Replace every id column of `tables` (Arrow tables of key columns) by its code; `to_frame` turns the rest into pandas."""
-    domain_of: dict[Column, pa.Array] = {}
-    coded: dict[Column, pa.Array] = {}
-    for group in domains():
-        present = [(t, c) for t, c in group if t in tables and c in tables[t].column_names]
-        if not present:
-            continue
-        values = pa.chunked_array([chunk for t, c in present for chunk in tables[t].column(c).chunks], pa.string())
-        domain = pc.unique(values.drop_null())
-        domain = domain.take(pc.sort_indices(domain))
-        for t, c in present:
-            domain_of[(t, c)] = domain
-            coded[(t, c)] = pc.index_in(tables[t].column(c), value_set=domain).cast(pa.int32())
-    frames = {}
-    for name, table in tables.items():
-        plain = table.drop_columns([c for c in table.column_names if (name, c) in coded])
-        frame = to_frame(plain)  # type: ignore[operator]
-        frame.index = pd.RangeIndex(table.num_rows)
-        for c in table.column_names:
-            if (name, c) in coded:
-                frame[c] = coded[(name, c)].to_pandas(types_mapper={pa.int32(): CODE}.get).array
-        frames[name] = frame[table.column_names]
-    return Encoded(frames, domain_of)
+class KeyEncoder:
+    """Encodes the id columns of the key columns kept from each table, as early as their domain is known."""
+
+    def __init__(self) -> None:
+        self.group_of = {member: group for group in domains() for member in group}
+        self.domains: dict[tuple[Column, ...], Domain] = {}
+        self.tables: dict[str, pa.Table] = {}
+
+    def batch(self, table: str, record: pa.RecordBatch) -> pa.RecordBatch:
+        """A batch of key columns with the ids whose domain is already built as codes."""
+        arrays, fields = [], []
+        for name, array in zip(record.schema.names, record.columns):
+            group = self.group_of.get((table, name))
+            if group is not None and group in self.domains:
+                array = self.domains[group].codes(array)
+            arrays.append(array)
+            fields.append(pa.field(name, array.type))
+        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+    def table(self, name: str, batches: list[pa.RecordBatch], schema: pa.Schema) -> None:
+        """The key columns of one whole table: builds the domains whose primary key it holds, encodes what is left."""
+        whole = pa.Table.from_batches(batches) if batches else schema.empty_table()
+        for group in domains():
+            (target_table, target_column) = group[0]
+            if target_table == name and group not in self.domains and target_column in whole.column_names:
+                self.domains[group] = Domain(whole.column(target_column).combine_chunks())
+        self.tables[name] = self._encode(name, whole)
+
+    def _encode(self, name: str, table: pa.Table) -> pa.Table:
+        for i, column in enumerate(table.column_names):
+            group = self.group_of.get((name, column))
+            if group is not None and group in self.domains and not pa.types.is_int32(table.schema.field(i).type):
+                table = table.set_column(i, column, self.domains[group].codes(table.column(i)))
+        return table
+
+    def domain(self, table: str, column: str) -> Domain | None:
+        group = self.group_of.get((table, column))
+        return None if group is None else self.domains.get(group)
+
+    def finish(self, to_frame: Callable[[pa.Table], pd.DataFrame]) -> Encoded:
+        """Every table's key columns as pandas: ids as codes (those referring to a table read later are encoded now)."""
+        frames, domain_of = {}, {}
+        for name in list(self.tables):
+            table = self._encode(name, self.tables.pop(name))
+            coded = [c for c in table.column_names if self.domain(name, c) is not None]
+            frame = to_frame(table.drop_columns(coded))
+            frame.index = pd.RangeIndex(table.num_rows)
+            for c in coded:
+                frame[c] = table.column(c).to_pandas(types_mapper={pa.int32(): CODE}.get).array
+                domain_of[(name, c)] = self.domain(name, c)
+            frames[name] = frame[table.column_names]
+        return Encoded(frames, {k: v for k, v in domain_of.items() if v is not None})

@@ -194,6 +194,17 @@ def _by_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _plover_crosswalk(f: pd.DataFrame, _: Frames) -> pd.Series:
+    """Decided once per distinct combination of the six columns (a handful), then spread to the rows."""
+    columns = ["cameo_code", "plover_category", "plover_mode", "plover_context", "event_type", "recipient"]
+    if f.empty:
+        return pd.Series(True, index=f.index, dtype=bool)
+    group = f.groupby(columns, dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]
+    decided = np.array(_plover_rows(f.iloc[first]), dtype=bool)
+    return pd.Series(decided[group], index=f.index, dtype=bool)
+
+
+def _plover_rows(f: pd.DataFrame) -> list[bool]:
     ok = []
     columns = ("cameo_code", "plover_category", "plover_mode", "plover_context", "event_type", "recipient")
     for cameo, category, mode, contexts, event_type, recipient in zip(*(f[c] for c in columns)):
@@ -205,7 +216,7 @@ def _plover_crosswalk(f: pd.DataFrame, _: Frames) -> pd.Series:
         want_mode = want_mode or plover_mode(want_category, str(event_type), None if pd.isna(recipient) else str(recipient))
         listed = [] if pd.isna(contexts) else str(contexts).split(";")
         ok.append(category == want_category and (None if pd.isna(mode) else mode) == want_mode and (want_context is None or want_context in listed))
-    return pd.Series(ok, index=f.index, dtype=bool)
+    return ok
 
 
 def _children(f: pd.DataFrame) -> pd.DataFrame:
@@ -393,6 +404,8 @@ class Rule:
     expected: str
     check: RowRule
     needs: dict[str, tuple[str, ...]] | None = None
+    # A text column of its own table the rule reads only part of, and how to keep just that part (the rest as null).
+    keeps: tuple[str, Callable[[pa_arrow.Array], pa_arrow.Array]] | None = None
 
 
 # Row rules of each table, by hand; the rules that follow from the definitions are in derived_rules.
@@ -431,10 +444,11 @@ ROW_RULES: dict[str, list[Rule]] = {
              {"participants": ("person_id", "name", "country")}),
         Rule("name_person_ids", "name", "one person_id per name", _one_id_per_name("name", "person_id"), {"participants": ("name", "person_id")}),
         Rule("office_format", "office", "several offices joined with '; ', not 'and' or ','", _office_format),
-        # The one rule that keeps a text column (participants' quotes) for the whole run; see docs/scaling.md.
+        # Reads participants' quotes, but keeps only those that say "attended the above activities".
         Rule("attendance_covers_activities", "event_id",
              "a person attending 'the above activities' to be a participant of every event of the visit told before", _attendance_covers_activities,
-             {"participants": ("event_id", "person_id", "quote", "char_start"), "events": ("event_id", "parent_event_id", "char_start")}),
+             {"participants": ("event_id", "person_id", "quote", "char_start"), "events": ("event_id", "parent_event_id", "char_start")},
+             keeps=("quote", lambda quotes: pc.if_else(pc.match_substring_regex(quotes, ATTENDANCE), quotes, None))),
     ],
     "pledges": [
         Rule("target_fields", "target_value", "target_value, target_unit and deadline set together, and set for a target", _target_fields),
@@ -537,6 +551,11 @@ def key_columns(table: Table) -> list[str]:
                 if other.name == table.name:
                     wanted.add(rule.column)
     return [c for c in table.columns if c in wanted]
+
+
+def kept_parts(table: Table) -> dict[str, Callable[[pa_arrow.Array], pa_arrow.Array]]:
+    """The key columns of `table` held only in part (Rule.keeps), with what keeps that part."""
+    return {r.keeps[0]: r.keeps[1] for r in rules(table) if r.keeps is not None}
 
 
 def table_schema(table: Table, frames: Frames, coded: set[str] = frozenset()) -> pa.DataFrameSchema:  # type: ignore[assignment]

@@ -35,10 +35,10 @@ import pyarrow.compute as pc
 from .descriptor import PACKAGE_NAME, project_version, resource_descriptor, table_schema
 from .errors import CnkzError, Problem
 from .files import ARROW_TYPES, PANDAS_TYPES, is_package_path
-from .keys import Encoded, encode
+from .keys import Domain, Encoded, KeyEncoder
 from .reader import Batch, TableReader
 from .safety import read_regular, regular_file_problem
-from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, key_columns
+from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, kept_parts, key_columns
 from .schemas import table_schema as key_schema
 from .sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
 from .tables import TABLES, TABLES_BY_NAME, Table
@@ -376,27 +376,13 @@ class Seeds:
         from .limits import current
 
         self.confined, self.cached, self.cap = Confined(root), cached, current().member_bytes
-        self.set_sources(pa.array([], pa.string()), pa.array([], pa.string()))
+        self.sources: Domain | None = None  # the sources' ids (cnkz.keys), known once the sources table is read
+        self.paths = pa.array([], pa.string())
         self.texts: OrderedDict[int, str | None] = OrderedDict()
-
-    def set_sources(self, ids: pa.Array, paths: pa.Array) -> None:
-        """The `sources` rows' ids and paths. Ids are kept sorted as fixed-width bytes (a million take tens of MB) and
-        looked up by binary search: a hash set of them built per batch would cost a million inserts per batch."""
-        self.paths = paths
-        known = ids.is_valid().to_numpy(zero_copy_only=False)
-        values = np.array([v.encode() for v in ids.filter(pa.array(known)).to_pylist()], dtype=bytes)
-        self.order = np.flatnonzero(known)[np.argsort(values, kind="stable")]
-        self.sorted_ids = values[np.argsort(values, kind="stable")] if len(values) else np.array([], dtype="S1")
 
     def rows_of(self, source_ids: pa.Array) -> np.ndarray:
         """Each source_id's row in `sources` (the first, if repeated), -1 when it has none."""
-        distinct = pc.unique(source_ids.drop_null())
-        wanted = np.array([v.encode() for v in distinct.to_pylist()], dtype=bytes) if len(distinct) else np.array([], dtype="S1")
-        at = np.searchsorted(self.sorted_ids, wanted).clip(0, max(len(self.sorted_ids) - 1, 0))
-        hit = (self.sorted_ids[at] == wanted) if len(self.sorted_ids) else np.zeros(len(wanted), dtype=bool)
-        found = np.where(hit, self.order[at] if len(self.order) else -1, -1)
-        where = pc.fill_null(pc.index_in(source_ids, value_set=distinct), len(found)).to_numpy(zero_copy_only=False)
-        return np.append(found, -1)[where]
+        return self.sources.rows_of(source_ids) if self.sources is not None else np.full(len(source_ids), -1)
 
     def texts_of(self, source_ids: pa.Array) -> tuple[np.ndarray, dict[int, str | None]]:
         """Each row's source (its row in `sources`, -1 when unknown) and the text of each of those sources."""
@@ -575,7 +561,13 @@ def compare_formats(table: Table, csv: pa.RecordBatch, parquet: pa.Table, frame:
     return problems
 
 
-def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> pa.Table | None:
+def _keep(record: pa.RecordBatch, partly: dict[str, Callable[[pa.Array], pa.Array]]) -> pa.RecordBatch:
+    for column, keep in partly.items():
+        record = record.set_column(record.schema.get_field_index(column), column, keep(record.column(column)))
+    return record
+
+
+def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder) -> None:
     """One pass over a table's CSV, in batches, with its Parquet twin alongside; returns its key columns."""
     resources_dir = package.root / "resources"
     readers = {}
@@ -588,11 +580,11 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> 
         readers[fmt] = reader
     csv = readers.get("csv")
     if csv is None or not csv.readable:
-        return None
+        return
     parquet = readers.get("parquet")
     twin = ParquetRows(parquet.batches()) if parquet is not None and parquet.readable else None
     schema = batch_schema(table)
-    kept = key_columns(table)
+    kept, partly = key_columns(table), kept_parts(table)
     parts: list[pa.RecordBatch] = []
     differences: list[Problem] = []  # CSV against Parquet, reported unless the row counts differ
     rows = 0
@@ -610,10 +602,10 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> 
                 other = twin.take(batch.record.num_rows)
                 if other is not None and len(differences) <= LISTED * len(table.fields):
                     differences += compare_formats(table, batch.record, other, frame, parquet.untyped if parquet else set())
-            parts.append(batch.record.select(kept))
+            parts.append(encoder.batch(table.name, _keep(batch.record.select(kept), partly)))
     except (pa.ArrowException, OSError) as exc:  # a damaged Parquet page raises OSError
         report.add([_p("unreadable", table.name, None, "", "a readable csv file", f"{type(exc).__name__}: {exc}")])
-        return None
+        return
     if twin is not None:
         try:
             twin.rest()
@@ -625,25 +617,23 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds) -> 
             report.add([_p("csv_parquet", table.name, None, "", f"{rows} rows in Parquet as in CSV", stored)])
         else:
             report.add(differences)
-    keys = pa.Table.from_batches(parts, schema=pa.schema([pa.field(c, ARROW_TYPES[table.field(c).type]) for c in kept]))
+    encoder.table(table.name, parts, pa.schema([pa.field(c, ARROW_TYPES[table.field(c).type]) for c in kept]))
+    del parts
     if table.name == "sources":
-        seeds.set_sources(keys.column("source_id").combine_chunks(), keys.column("path").combine_chunks())
+        seeds.sources, seeds.paths = encoder.domain("sources", "source_id"), encoder.tables["sources"].column("path").combine_chunks()
     pa.default_memory_pool().release_unused()  # hand the batches' memory back before the next table
-    return keys
 
 
 def check_rows(package: Package) -> list[Problem]:
     """Typed reads of CSV and Parquet, pandera schemas, provenance, and CSV against Parquet, in one streamed pass."""
     report = Report()
     seeds = Seeds(package.root)
-    kept: dict[str, pa.Table] = {}
-    # sources first: the quotes of every other table are looked up in its texts.
+    encoder = KeyEncoder()
+    # sources first: the quotes of every other table are looked up in its texts. The rest in definition order,
+    # where a referenced table comes before the tables that refer to it, so their ids are encoded as they stream.
     for table in sorted(TABLES, key=lambda t: t.name != "sources"):
-        columns = scan_table(package, table, report, seeds)
-        if columns is not None:
-            kept[table.name] = columns
-    codes = encode(kept, to_frame)
-    del kept
+        scan_table(package, table, report, seeds, encoder)
+    codes = encoder.finish(to_frame)
     keys: Frames = codes.frames
     for table in TABLES:
         if table.name in keys:
