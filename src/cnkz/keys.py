@@ -62,25 +62,31 @@ class Domain:
         first = np.ones(len(ordered), dtype=bool)
         if len(ordered) > 1:
             first[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1)).to_numpy(zero_copy_only=False)
-        self.values = ordered.filter(pa.array(first))
-        self.rows = rows[order][first]  # each value's first row in the key column
-        longest = pc.max(pc.binary_length(self.values)).as_py() or 0
-        self.search = _bytes(self.values) if longest <= SEARCHABLE else None
+        values = ordered.filter(pa.array(first))
+        self.size = len(values)
+        self.rows = rows[order][first].astype(np.int32)  # each value's first row in the key column
+        longest = pc.max(pc.binary_length(values)).as_py() or 0
+        # Held once: as fixed-width bytes to search (and to read back), or, for ids too long for that, as Arrow text.
+        nul = pc.any(pc.match_substring(values, "\x00")).as_py()  # numpy drops trailing NULs: such ids go the Arrow way
+        self.search = _bytes(values) if longest <= SEARCHABLE and not nul else None
+        self.values = values if self.search is None else None
         self.extra: dict[str, int] = {}
         self.extra_values: list[str] = []
 
     def __len__(self) -> int:
-        return len(self.values)
+        return self.size
 
     def find(self, distinct: pa.Array) -> np.ndarray:
         """The code of each of `distinct` (no nulls) among the known values, -1 where it is not one."""
-        if len(self.values) == 0 or len(distinct) == 0:
+        if self.size == 0 or len(distinct) == 0:
             return np.full(len(distinct), -1, dtype=np.int64)
         if self.search is None:
             return pc.fill_null(pc.index_in(distinct, value_set=self.values), -1).to_numpy(zero_copy_only=False).astype(np.int64)
         wanted = np.array([v.encode() for v in distinct.to_pylist()], dtype=bytes)
         at = np.searchsorted(self.search, wanted).clip(0, len(self.search) - 1)
-        return np.where(self.search[at] == wanted, at, -1)
+        # No id of this domain holds a NUL, so a value with one is none of them (numpy would drop a trailing NUL).
+        nul = pc.match_substring(distinct, "\x00").to_numpy(zero_copy_only=False)
+        return np.where((self.search[at] == wanted) & ~nul, at, -1)
 
     def codes(self, column: pa.Array | pa.ChunkedArray) -> pa.Array:
         """`column` as int32 codes (null stays null); a value not in the domain gets a code of its own after the known ones."""
@@ -90,7 +96,7 @@ class Domain:
         for i in np.flatnonzero(found < 0).tolist():
             value = distinct[i].as_py()
             if value not in self.extra:
-                self.extra[value] = len(self.values) + len(self.extra_values)
+                self.extra[value] = self.size + len(self.extra_values)
                 self.extra_values.append(value)
             found[i] = self.extra[value]
         where = pc.index_in(column, value_set=distinct)
@@ -104,9 +110,9 @@ class Domain:
         return rows[pc.fill_null(pc.index_in(column, value_set=distinct), len(distinct)).to_numpy(zero_copy_only=False)]
 
     def decode(self, code: int) -> str | None:
-        if code < len(self.values):
-            return str(self.values[code].as_py())
-        extra = code - len(self.values)
+        if code < self.size:
+            return self.search[code].decode() if self.search is not None else str(self.values[code].as_py())  # type: ignore[index]
+        extra = code - self.size
         return self.extra_values[extra] if extra < len(self.extra_values) else None
 
 

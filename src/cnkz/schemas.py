@@ -290,6 +290,12 @@ def _office_format(f: pd.DataFrame, _: Frames) -> pd.Series:
 ATTENDANCE = r"\battended the (?:above )?activities\b"
 
 
+def _only(texts: pa_arrow.Array, pattern: str) -> pa_arrow.Array:
+    """The texts that match `pattern`, the others null, in an array that holds only the matches."""
+    matches = pc.fill_null(pc.match_substring_regex(texts, pattern), False)
+    return pc.replace_with_mask(pa_arrow.nulls(len(texts), pa_arrow.string()), matches, texts.filter(matches))
+
+
 def _attendance_covers_activities(f: pd.DataFrame, frames: Frames) -> pd.Series:
     """A person said to attend "the above activities" of a visit is a participant of each event of it told before."""
     events = frames["events"]
@@ -448,7 +454,7 @@ ROW_RULES: dict[str, list[Rule]] = {
         Rule("attendance_covers_activities", "event_id",
              "a person attending 'the above activities' to be a participant of every event of the visit told before", _attendance_covers_activities,
              {"participants": ("event_id", "person_id", "quote", "char_start"), "events": ("event_id", "parent_event_id", "char_start")},
-             keeps=("quote", lambda quotes: pc.if_else(pc.match_substring_regex(quotes, ATTENDANCE), quotes, None))),
+             keeps=("quote", lambda quotes: _only(quotes, ATTENDANCE))),
     ],
     "pledges": [
         Rule("target_fields", "target_value", "target_value, target_unit and deadline set together, and set for a target", _target_fields),
