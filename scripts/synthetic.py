@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from cnkz import tables as T
 from cnkz.descriptor import changelog_date, dumps, package_descriptor, project_version
 from cnkz.errors import BuildError
-from cnkz.files import ARROW_TYPES, arrow_schema, csv_cell, to_csv_bytes, to_parquet_bytes
+from cnkz.files import ARROW_TYPES, PARQUET_OPTIONS, arrow_schema, csv_cell, to_csv_bytes, to_parquet_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_PER_VISIT = 4  # a visit row and three events during it, all from one source
@@ -640,8 +640,7 @@ def write_csv(table: pa.Table, handle: io.TextIOBase) -> None:
 
 def write_parquet(table: pa.Table, where: Any) -> None:
     """The writer options of cnkz.files.to_parquet_bytes."""
-    pq.write_table(table.combine_chunks(), where, compression="zstd", compression_level=9, use_dictionary=False,
-                   write_statistics=True, version="2.6", data_page_version="1.0")
+    pq.write_table(table.combine_chunks(), where, **PARQUET_OPTIONS)
 
 
 def check_writers(tables: dict[str, pa.Table], rows: int = 2000) -> None:

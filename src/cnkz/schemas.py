@@ -36,6 +36,29 @@ def _coded(code: str, check: pa.Check, column: str = "") -> pa.Check:
     return check
 
 
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True  # CONTROL_CHARACTERS, as UTF-8 bytes
+
+
+def _without_controls(s: pd.Series) -> pd.Series:
+    """No row holds a byte of CONTROL_CHARACTERS (in UTF-8 such a byte is always that character): one table lookup over
+    the column's bytes, which costs a fraction of a regular expression per row."""
+    text = pa_arrow.array(s.astype(STRING))
+    bad = np.zeros(len(s), dtype=bool)
+    start = 0
+    for chunk in text.chunks if isinstance(text, pa_arrow.ChunkedArray) else [text]:
+        chunk = chunk.cast(pa_arrow.large_string())
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+        hits = np.flatnonzero(_CONTROL_BYTES[data[offsets[0] : offsets[-1]]]) + offsets[0]
+        if len(hits):
+            rows = np.searchsorted(offsets, hits, side="right") - 1
+            bad[start + np.unique(rows)] = True
+        start += len(chunk)
+    return pd.Series(~bad, index=s.index)
+
+
 def _trimmed(s: pd.Series) -> pd.Series:
     text = pa_arrow.array(s.astype(STRING))
     same = pc.equal(pc.utf8_trim_whitespace(text), text)  # in Arrow: pandas' strip copies every string
@@ -50,7 +73,7 @@ def column_checks(f: Field) -> list[pa.Check]:
             error="text not starting with = + - @ tab or carriage return (a spreadsheet would run it as a formula)",
         )))
         checks.append(_coded("control_character", pa.Check(
-            lambda s: ~s.str.contains(CONTROL_CHARACTERS, regex=True), error="text without control characters",
+            _without_controls, error="text without control characters",
         )))
         checks.append(_coded("whitespace", pa.Check(_trimmed, error="no leading or trailing whitespace")))
     if f.pattern:

@@ -1,11 +1,16 @@
-"""The column-at-once statement check agrees with the word-by-word one on any text."""
+"""Checks written a column at a time (for speed at scale) agree with their row-by-row definitions on any input."""
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cnkz.files import STRING
+from cnkz.schemas import CONTROL_CHARACTERS, _without_controls
 from cnkz.statements import supported, unsupported_words
 
 # Letters, the characters inside words, separators, and a few non-ASCII letters and spaces.
@@ -25,3 +30,11 @@ def test_a_word_the_quote_lacks_fails_and_an_inflection_of_a_quote_word_holds() 
     statements = pa.array(["Both sides agreed to expand trade", "China will cooperate on energy", "China will build a bridge"])
     quotes = pa.array(["the two sides agreed to expand trade", "cooperation on energy", "cooperation on energy"])
     assert supported(statements, quotes).tolist() == [True, True, False]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab é中\t\n\r\x00\x01\x1f\x7f\x0b\x80", max_size=5)), max_size=20), st.integers(0, 5))
+def test_control_bytes_agree_with_the_control_character_pattern(values: list[str | None], skip: int) -> None:
+    column = pd.Series(values, dtype=STRING).iloc[skip:]  # a slice: the Arrow data starts at an offset
+    expected = [v is None or not re.search(CONTROL_CHARACTERS, v) for v in values[skip:]]
+    assert _without_controls(column).tolist() == expected
