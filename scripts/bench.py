@@ -1,6 +1,7 @@
 """Benchmark the whole `cnkz validate DIR` against a bare pyarrow read and `frictionless validate`, on synthetic packages.
 
 Usage: python scripts/bench.py [--sizes 10000,100000,1000000] [--frictionless-max 10000] [--keep] [--json] [--profile]
+       python scripts/bench.py --sizes 1000000 --existing DIR   (a package made before with scripts/synthetic.py --rows 1000000 DIR)
 (10^7 rows per table on demand: --sizes 10000000; it needs about 25 GB of disk under /tmp for the seeds and tables)
 
 A benchmark, not a timed test: it prints numbers and PASS/MISS against the targets, and fails only
@@ -158,10 +159,15 @@ def measure(size: int, args: argparse.Namespace, frictionless_known: dict[str, A
     """Generate a package of `size` rows per table and run the three steps on it."""
     import synthetic
 
-    package = Path(tempfile.mkdtemp(prefix=f"cnkz-bench-{size}-", dir="/tmp"))
+    given = Path(args.package) if args.package else None
+    package = given or Path(tempfile.mkdtemp(prefix=f"cnkz-bench-{size}-", dir="/tmp"))
     try:
         started = time.perf_counter()
-        written = synthetic.generate(package, size, seed=args.seed)
+        if given is None:
+            written = synthetic.generate(package, size, seed=args.seed)
+        else:  # a package generated before: its sizes as they are on disk
+            files = list((package / "resources").iterdir())
+            written = {fmt: sum(f.stat().st_size for f in files if f.suffix == f".{fmt}") for fmt in ("csv", "parquet")}
         result: dict[str, Any] = {"size": size, "rows": size * len(TABLES), "tables": len(TABLES), "package": str(package),
                                   "generate_seconds": time.perf_counter() - started,
                                   "csv_mb": written["csv"] / 2**20, "parquet_mb": written["parquet"] / 2**20, "steps": {}}
@@ -179,7 +185,9 @@ def measure(size: int, args: argparse.Namespace, frictionless_known: dict[str, A
         result["targets"] = targets(result["steps"])
         return result
     finally:
-        if args.keep:
+        if given is not None:
+            pass
+        elif args.keep:
             print(f"kept {package}", file=sys.stderr)
         else:
             shutil.rmtree(package, ignore_errors=True)
@@ -267,6 +275,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the generated packages under /tmp")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--profile", action="store_true", help="also time each layer and profile the validation with cProfile")
+    parser.add_argument("--existing", metavar="DIR", help="measure a package made before by scripts/synthetic.py (--sizes names its rows per table)")
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)  # internal: run one step in this process
     parser.add_argument("package", nargs="?", help=argparse.SUPPRESS)
@@ -277,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.step:
         return child(args.step, Path(args.package))
+    args.package = args.existing
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
     results = []
     frictionless_known: dict[str, Any] | None = None  # the largest measured run, for extrapolation
