@@ -219,24 +219,25 @@ def plant(source: Path, target: Path, rows: int) -> dict[str, Counter[tuple[str,
                 break
         text = pa.Table.from_batches(parts).slice(0, rows)
         n = text.num_rows
-        where = [3, n - 2]  # one in the first batch, one in the last
         strings = [f for f in table.fields if f.type == "string"]
         free = [f for f in strings if not f.pattern and not f.vocabulary]
-        choices = [
-            (next((f for f in strings if f.vocabulary), None), "vocabulary", lambda v: "not-a-code"),
-            (next((f for f in strings if f.pattern and not f.vocabulary), None), "pattern", lambda v: "Not_A_Slug"),
-            (free[0] if free else None, "whitespace", lambda v: " " + (v or "x")),
-            (free[-1] if free else None, "formula_injection", lambda v: "=" + (v or "x")),
+        last = free[-1] if free else None
+        choices = [  # (field, the check it breaks, the bad value, rows): one in the first batch, one in the last
+            (next((f for f in strings if f.vocabulary), None), "vocabulary", lambda v: "not-a-code", [3, n - 2]),
+            (next((f for f in strings if f.pattern and not f.vocabulary), None), "pattern", lambda v: "Not_A_Slug", [3, n - 2]),
+            (free[0] if free else None, "whitespace", lambda v: " " + (v or "x"), [3, n - 2]),
+            (last, "formula_injection", lambda v: "=" + (v or "x"), [3, n - 2]),
+            (last, "control_character", lambda v: "bell\x07" + (v or ""), [5, n - 4]),
         ]
         planted[table.name] = Counter()
-        for f, code, bad in choices:
+        for f, code, bad, rows_at in choices:
             if f is None:
                 continue
             column = text.column(f.name).to_pylist()
-            for i in where:
+            for i in rows_at:
                 column[i] = bad(column[i])
             text = text.set_column(text.schema.get_field_index(f.name), f.name, pa.array(column, pa.string()))
-            planted[table.name][(f.name, code)] += len(where)
+            planted[table.name][(f.name, code)] += len(rows_at)
         pacsv.write_csv(text, target / "resources" / f"{table.name}.csv")
     return planted
 
@@ -382,9 +383,10 @@ def main(argv: list[str] | None = None) -> int:
         if package is None:
             package = scratch / "package"
             subprocess.run([sys.executable, str(SCRIPTS / "synthetic.py"), "--rows", str(args.rows), str(package)], check=True, stdout=sys.stderr)
-        print(f"machine: {machine()}\npackage: {package}", flush=True)
+        host = machine()  # the load when the measurement starts
+        print(f"machine: {host}\npackage: {package}", flush=True)
         results = measure(package)
-        report = {"machine": machine(), "package": str(package), "results": results}
+        report = {"machine": host, "package": str(package), "results": results}
         for mode, title in (("whole", "whole file"), ("batch", f"{CSV_BLOCK >> 20} MB batches")):
             print(f"\n### Column checks, {title} (seconds; peak = resident memory of the run's process)\n")
             print(timing_table(results, mode))
