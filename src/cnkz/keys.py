@@ -45,8 +45,21 @@ def domains() -> tuple[tuple[Column, ...], ...]:
     return tuple(sorted(ordered, key=lambda g: order.index(g[0])))
 
 
-def _bytes(values: pa.Array) -> np.ndarray:
-    return np.array([v.encode() for v in values.to_pylist()], dtype=bytes) if len(values) else np.array([], dtype="S1")
+def _fixed_width(values: pa.Array, width: int, rows: int = 1 << 16) -> np.ndarray:
+    """UTF-8 strings (no nulls, none longer than `width`) as a numpy array of fixed-width bytes, copied straight from
+    Arrow's buffers a slice of `rows` at a time: no Python object per value, and bounded temporaries."""
+    out = np.zeros(len(values), dtype=f"S{max(width, 1)}")
+    grid = out.view(np.uint8).reshape(len(values), max(width, 1))
+    values = values.cast(pa.string())
+    for low in range(0, len(values), rows):
+        part = values.slice(low, rows)
+        offsets = np.frombuffer(part.buffers()[1], dtype=np.int32)[part.offset : part.offset + len(part) + 1].astype(np.int64)
+        data = np.frombuffer(part.buffers()[2], dtype=np.uint8) if part.buffers()[2] is not None else np.zeros(0, np.uint8)
+        lengths = np.diff(offsets)
+        row = np.repeat(np.arange(len(part)), lengths)
+        column = np.arange(int(lengths.sum())) - np.repeat(offsets[:-1] - offsets[0], lengths)
+        grid[low + row, column] = data[offsets[0] : offsets[-1]]
+    return out
 
 
 class Domain:
@@ -65,10 +78,10 @@ class Domain:
         values = ordered.filter(pa.array(first))
         self.size = len(values)
         self.rows = rows[order][first].astype(np.int32)  # each value's first row in the key column
-        longest = pc.max(pc.binary_length(values)).as_py() or 0
+        self.width = pc.max(pc.binary_length(values)).as_py() or 0
         # Held once: as fixed-width bytes to search (and to read back), or, for ids too long for that, as Arrow text.
         nul = pc.any(pc.match_substring(values, "\x00")).as_py()  # numpy drops trailing NULs: such ids go the Arrow way
-        self.search = _bytes(values) if longest <= SEARCHABLE and not nul else None
+        self.search = _fixed_width(values, self.width) if self.width <= SEARCHABLE and not nul else None
         self.values = values if self.search is None else None
         self.extra: dict[str, int] = {}
         self.extra_values: list[str] = []
@@ -82,11 +95,11 @@ class Domain:
             return np.full(len(distinct), -1, dtype=np.int64)
         if self.search is None:
             return pc.fill_null(pc.index_in(distinct, value_set=self.values), -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        wanted = np.array([v.encode() for v in distinct.to_pylist()], dtype=bytes)
+        # No id of this domain holds a NUL or is longer than its width, so a value that does is none of them.
+        fits = pc.and_(pc.less_equal(pc.binary_length(distinct), self.width), pc.invert(pc.match_substring(distinct, "\x00")))
+        wanted = _fixed_width(pc.if_else(fits, distinct, ""), self.width)
         at = np.searchsorted(self.search, wanted).clip(0, len(self.search) - 1)
-        # No id of this domain holds a NUL, so a value with one is none of them (numpy would drop a trailing NUL).
-        nul = pc.match_substring(distinct, "\x00").to_numpy(zero_copy_only=False)
-        return np.where((self.search[at] == wanted) & ~nul, at, -1)
+        return np.where((self.search[at] == wanted) & fits.to_numpy(zero_copy_only=False), at, -1)
 
     def codes(self, column: pa.Array | pa.ChunkedArray) -> pa.Array:
         """`column` as int32 codes (null stays null); a value not in the domain gets a code of its own after the known ones."""
