@@ -593,6 +593,9 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
             frame = to_frame(batch.record, batch.offset)
             rows += len(frame)
             report.add([_p("type", table.name, row_key(table.name, frame, e.row), e.column, e.expected, e.value) for e in batch.errors])
+            report.add(non_finite_cells(table, batch.errors))
+            if "quote" in table.columns:
+                report.add(quote_lengths(table, batch.record.column("quote"), batch.offset))
             report.add(pandera_problems(schema, table, frame))
             if table.name == "sources":
                 report.add(check_seeds(seeds, frame))
@@ -706,65 +709,54 @@ def check_checksums(package: Package) -> list[Problem]:
     return problems
 
 
-def check_non_finite(package: Package) -> list[Problem]:
-    """No infinity or NaN in a number column, CSV or Parquet (NaN reads as missing in one format and not the other)."""
+def non_finite_cells(table: Table, errors: list[Any]) -> list[Problem]:
+    """Infinity or NaN written in a number column of the CSV (the reader refuses them as numbers; this names why)."""
     import math
 
-    import pyarrow.csv as pacsv
+    problems = []
+    for error in errors:
+        if table.field(error.column).type == "number":
+            with contextlib.suppress(ValueError, TypeError):
+                if not math.isfinite(float(error.value)):
+                    problems.append(_p("non_finite", table.name, error.row + 2, error.column, "a finite number", error.value))
+    return problems
+
+
+def quote_lengths(table: Table, quotes: pa.Array, offset: int) -> list[Problem]:
+    """Evidence is a phrase or sentences: a quote of QUOTE_MIN_CHARS to QUOTE_MAX_CHARS characters."""
+    lengths = pc.utf8_length(quotes)
+    bad = pc.or_(pc.less(lengths, QUOTE_MIN_CHARS), pc.greater(lengths, QUOTE_MAX_CHARS))
+    return [_p("quote_length", table.name, offset + row + 2, "quote", f"a quote of {QUOTE_MIN_CHARS} to {QUOTE_MAX_CHARS} characters",
+               f"{lengths[row].as_py()} characters") for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist()]
+
+
+def check_non_finite(package: Package) -> list[Problem]:
+    """No infinity or NaN in a number column of the Parquet files (NaN reads as missing in CSV and not in Parquet); the CSV's
+    are found as its rows stream (non_finite_cells). Only the number columns are read, a row group at a time."""
     import pyarrow.parquet as pq
 
     problems = []
     for table in TABLES:
         columns = [f.name for f in table.fields if f.type == "number"]
-        if not columns:
-            continue
-        csv_path = package.root / "resources" / f"{table.name}.csv"
-        if regular_file_problem(csv_path) is None and safe_path(package.root, f"resources/{table.name}.csv") is not None:
-            with contextlib.suppress(pa.ArrowException, OSError):
-                text = pacsv.read_csv(csv_path, read_options=pacsv.ReadOptions(encoding="utf8"),
-                                      parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                                      convert_options=pacsv.ConvertOptions(include_columns=columns, include_missing_columns=True,
-                                                                           column_types=dict.fromkeys(columns, pa.string())))
-                for column in columns:
-                    for row, value in enumerate(text.column(column).to_pylist()):
-                        with contextlib.suppress(ValueError, TypeError):
-                            if value and not math.isfinite(float(value)):
-                                problems.append(_p("non_finite", table.name, row + 2, column, "a finite number", value))
         parquet_path = package.root / "resources" / f"{table.name}.parquet"
-        if regular_file_problem(parquet_path) is None and safe_path(package.root, f"resources/{table.name}.parquet") is not None:
-            with contextlib.suppress(pa.ArrowException, OSError):
-                stored = pq.read_table(parquet_path, columns=[c for c in columns if c in pq.read_schema(parquet_path).names])
-                for column in stored.column_names:
-                    values = stored.column(column)
-                    if values.type.equals(pa.float64()):
-                        bad = pc.or_(pc.is_nan(values), pc.is_inf(values))
-                        for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist():
-                            problems.append(_p("non_finite", f"{table.name}-parquet", row + 2, column, "a finite number", _finite_text(values[row].as_py())))
-    return problems
-
-
-def check_quote_length(package: Package) -> list[Problem]:
-    """Evidence is a phrase or sentences: a quote of QUOTE_MIN_CHARS to QUOTE_MAX_CHARS characters."""
-    import pyarrow.csv as pacsv
-
-    problems = []
-    for table in TABLES:
-        path = package.root / "resources" / f"{table.name}.csv"
-        if "quote" not in table.columns or regular_file_problem(path) is not None or safe_path(package.root, f"resources/{table.name}.csv") is None:
+        if not columns or regular_file_problem(parquet_path) is not None or safe_path(package.root, f"resources/{table.name}.parquet") is None:
             continue
         with contextlib.suppress(pa.ArrowException, OSError):
-            quotes = pacsv.read_csv(path, read_options=pacsv.ReadOptions(encoding="utf8"), parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                                    convert_options=pacsv.ConvertOptions(include_columns=["quote"], column_types={"quote": pa.string()})).column("quote")
-            lengths = pc.utf8_length(quotes)
-            bad = pc.or_(pc.less(lengths, QUOTE_MIN_CHARS), pc.greater(lengths, QUOTE_MAX_CHARS))
-            for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist():
-                problems.append(_p("quote_length", table.name, row + 2, "quote", f"a quote of {QUOTE_MIN_CHARS} to {QUOTE_MAX_CHARS} characters",
-                                   f"{lengths[row].as_py()} characters"))
+            stored = pq.ParquetFile(parquet_path)
+            present = [c for c in columns if c in stored.schema_arrow.names and stored.schema_arrow.field(c).type.equals(pa.float64())]
+            offset = 0
+            for batch in stored.iter_batches(columns=present, batch_size=1 << 16, use_threads=False) if present else []:
+                for column in present:
+                    values = batch.column(column)
+                    bad = pc.or_(pc.is_nan(values), pc.is_inf(values))
+                    for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist():
+                        problems.append(_p("non_finite", f"{table.name}-parquet", offset + row + 2, column, "a finite number",
+                                           _finite_text(values[row].as_py())))
+                offset += batch.num_rows
     return problems
 
 
-LAYERS: list[Layer] = [check_profile, check_descriptor_content, check_local_only, check_files, check_checksums, check_rows, check_non_finite,
-                       check_quote_length]
+LAYERS: list[Layer] = [check_profile, check_descriptor_content, check_local_only, check_files, check_checksums, check_rows, check_non_finite]
 WITH_FRICTIONLESS: list[Layer] = [*LAYERS, check_frictionless]
 
 
