@@ -16,6 +16,8 @@ IDS = st.lists(st.one_of(st.none(), st.text(alphabet="ab.-\x00é", max_size=6)),
 @given(IDS, IDS)
 def test_codes_read_back_and_keep_the_order_of_the_text(key: list[str | None], referring: list[str | None]) -> None:
     domain = Domain(pa.array(key, pa.string()))
+    assert domain.key_codes is not None
+    assert domain.key_codes.to_pylist() == domain.codes(pa.array(key, pa.string())).to_pylist()  # from the sort, as by lookup
     codes = domain.codes(pa.array(referring, pa.string())).to_pylist()
     assert [None if c is None else domain.decode(c) for c in codes] == referring
     known = sorted({k for k in key if k is not None})

@@ -76,6 +76,10 @@ class Domain:
         if len(ordered) > 1:
             first[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1)).to_numpy(zero_copy_only=False)
         values = ordered.filter(pa.array(first))
+        # The key column's own codes come from the sort: no hashing of a million ids to find what the sort already placed.
+        coded = np.zeros(len(key), dtype=np.int32)
+        coded[rows[order]] = np.cumsum(first) - 1
+        self.key_codes: pa.Array | None = pa.array(coded, pa.int32(), mask=~known)
         self.size = len(values)
         self.rows = rows[order][first].astype(np.int32)  # each value's first row in the key column
         self.width = pc.max(pc.binary_length(values)).as_py() or 0
@@ -172,7 +176,9 @@ class KeyEncoder:
         for group in domains():
             (target_table, target_column) = group[0]
             if target_table == name and group not in self.domains and target_column in whole.column_names:
-                self.domains[group] = Domain(whole.column(target_column).combine_chunks())
+                domain = self.domains[group] = Domain(whole.column(target_column).combine_chunks())
+                whole = whole.set_column(whole.column_names.index(target_column), target_column, domain.key_codes)
+                domain.key_codes = None  # handed over: the table holds them now
         self.tables[name] = self._encode(name, whole)
 
     def _encode(self, name: str, table: pa.Table) -> pa.Table:
