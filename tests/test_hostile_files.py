@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -361,3 +362,19 @@ def test_a_damaged_parquet_page_is_reported_not_raised(repo: Path) -> None:
     rehash(repo)
     problems = validate(repo)
     assert find(problems, "unreadable", "events") or find(problems, "unreadable", "events-parquet")
+
+
+@pytest.mark.parametrize("in_a_worker", [False, True], ids=["in this process", "in a worker process"])
+def test_a_seed_changed_after_publication_is_found_in_this_process_or_in_the_worker(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                                     in_a_worker: bool) -> None:
+    import cnkz.validate as checks
+
+    # Large packages hash their seeds in a worker process; a threshold of 0 sends this small one there too.
+    monkeypatch.setattr(checks, "SEED_PROCESS_ROWS", 0 if in_a_worker else 10**9)
+    seed = sorted((repo / "seeds").iterdir())[0]
+    seed.write_bytes(seed.read_bytes() + b" ")
+    problems = [p for p in checks.validate(repo, layers=[checks.check_rows]) if p.check.startswith("seed_")]
+    source_id = next(r["source_id"] for r in csv.DictReader(io.StringIO((repo / "resources" / "sources.csv").read_text(encoding="utf-8")))
+                     if r["path"] == f"seeds/{seed.name}")
+    assert {(p.check, p.column, p.row.split(" ")[1]) for p in problems} == {("seed_hash", "sha256", f"({source_id})"),
+                                                                            ("seed_bytes", "bytes", f"({source_id})")}

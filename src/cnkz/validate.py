@@ -10,12 +10,9 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
-import errno
 import functools
 import hashlib
 import json
-import os
-import stat
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +37,7 @@ from .reader import Batch, TableReader
 from .safety import read_regular, regular_file_problem
 from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, kept_parts, key_columns
 from .schemas import table_schema as key_schema
+from .seedfiles import Confined, Seed, read_seeds, read_seeds_in
 from .sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
 from .tables import TABLES, TABLES_BY_NAME, Table
 
@@ -49,6 +47,8 @@ LISTED = 200  # problems listed per check, table and column; the rest are counte
 CHUNK = 1 << 20  # bytes read at a time when hashing and scanning files
 SEED_THREADS = 4
 SEED_READERS = ThreadPoolExecutor(max_workers=SEED_THREADS, thread_name_prefix="cnkz-seeds")
+# Above this many sources, their seeds are hashed in a worker process while the tables are read, on another core.
+SEED_PROCESS_ROWS = 50_000
 
 
 @dataclass
@@ -314,61 +314,6 @@ def to_frame(data: pa.RecordBatch | pa.Table, offset: int = 0) -> pd.DataFrame:
     return frame
 
 
-class Confined:
-    """safe_path for many files of one package: each folder is resolved once, a file that is a link is followed only inside."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-        self.folders: dict[str, str | None] = {}
-
-    def path(self, path: Any) -> str | None:
-        """The file `path` names, its folder resolved (the file itself may still be a link: read() refuses to follow it out)."""
-        if not is_package_path(path):
-            return None
-        folder, _, name = str(path).rpartition("/")
-        if folder not in self.folders:
-            resolved = (self.root / folder).resolve()
-            self.folders[folder] = str(resolved) if resolved.is_relative_to(self.root) else None
-        base = self.folders[folder]
-        return None if base is None else os.path.join(base, name)
-
-    def read(self, file: str | None, cap: int) -> bytes | None:
-        """A regular file's bytes, or None: missing, a FIFO or device, over `cap`, or a link leading out of the package.
-
-        One open, fstat and read per file (a million seeds are read): O_NOFOLLOW makes a link fail to open, and only
-        then is it resolved and checked."""
-        if file is None:
-            return None
-        try:
-            fd = os.open(file, _READ_FLAGS | os.O_NOFOLLOW)
-        except OSError as exc:
-            if exc.errno != errno.ELOOP or not Path(file).resolve().is_relative_to(self.root):
-                return None
-            try:  # a link that stays inside the package
-                fd = os.open(Path(file).resolve(), _READ_FLAGS)
-            except OSError:
-                return None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
-                return None
-            data = os.read(fd, info.st_size + 1)
-            if len(data) <= info.st_size:  # one read: a short read of a regular file is its end
-                return data
-            parts, total = [data], len(data)
-            while chunk := os.read(fd, 1 << 16):  # it grew while it was read: on, within the cap
-                parts.append(chunk)
-                total += len(chunk)
-                if total > cap:
-                    return None
-            return b"".join(parts)
-        finally:
-            os.close(fd)
-
-
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # O_NONBLOCK: opening a FIFO must not wait for a writer
-
-
 class Seeds:
     """The source texts, read on demand through the `sources` table and kept in a small cache."""
 
@@ -405,35 +350,21 @@ class Seeds:
         return text
 
 
-def _read_seeds(confined: Confined, files: list[str | None], cap: int) -> list[tuple[str, int, bool] | None]:
-    """Each seed's sha256, size and whether it is UTF-8; None when it cannot be read."""
-    out: list[tuple[str, int, bool] | None] = []
-    for file in files:
-        data = confined.read(file, cap)
-        if data is None:
-            out.append(None)
-            continue
-        utf8 = data.isascii()
-        if not utf8:
-            try:
-                data.decode("utf-8")
-                utf8 = True
-            except UnicodeDecodeError:
-                pass
-        out.append((hashlib.sha256(data).hexdigest(), len(data), utf8))
-    return out
-
-
 def check_seeds(seeds: Seeds, frame: pd.DataFrame) -> list[Problem]:
     """Each seed of a batch of `sources` exists, and matches its sha256 and size."""
-    problems = []
     paths = frame["path"].tolist()
-    # Opening and reading release the GIL: a few threads, each over a share of the batch, overlap the system calls.
     files = [seeds.confined.path(p) for p in paths]
+    # Opening and reading release the GIL: a few threads, each over a share of the batch, overlap the system calls.
     share = -(-len(files) // SEED_THREADS) or 1
     parts = [files[i : i + share] for i in range(0, len(files), share)]
-    found = [seed for part in SEED_READERS.map(lambda part: _read_seeds(seeds.confined, part, seeds.cap), parts) for seed in part]
-    for index, path_text, sha256, size, seed in zip(frame.index, paths, frame["sha256"], frame["bytes"], found):
+    found = [seed for part in SEED_READERS.map(lambda part: read_seeds(seeds.confined, part, seeds.cap), parts) for seed in part]
+    return seed_problems(frame, found)
+
+
+def seed_problems(frame: pd.DataFrame, found: list[Seed]) -> list[Problem]:
+    """What a batch of `sources` rows says of its seeds against what was read (`found`, one per row)."""
+    problems = []
+    for index, path_text, sha256, size, seed in zip(frame.index, frame["path"], frame["sha256"], frame["bytes"], found):
         if seed is None:
             problems.append(_p("seed_missing", "sources", row_key("sources", frame, index), "path", "the source text in the package", path_text))
             continue
@@ -445,6 +376,47 @@ def check_seeds(seeds: Seeds, frame: pd.DataFrame) -> list[Problem]:
         if not utf8:
             problems.append(_p("seed_encoding", "sources", row_key("sources", frame, index), "path", "a UTF-8 text", "undecodable bytes"))
     return problems
+
+
+class SeedWorker:
+    """Hashes the seeds of a large `sources` table in a worker process while the validator goes on with the tables;
+    `finish()` compares. Small tables (and a worker that cannot start or dies) are checked in this process."""
+
+    def __init__(self, seeds: Seeds) -> None:
+        self.seeds, self.rows = seeds, 0
+        self.pool: Any = None
+        self.pending: list[tuple[pd.DataFrame, Any]] = []
+
+    def add(self, frame: pd.DataFrame) -> list[Problem]:
+        self.rows += len(frame)
+        if self.rows <= SEED_PROCESS_ROWS:
+            return check_seeds(self.seeds, frame)
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: a forked copy of a process running Arrow's threads can deadlock.
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        files = [self.seeds.confined.path(p) for p in frame["path"].tolist()]
+        kept = frame[["source_id", "path", "sha256", "bytes"]].copy()
+        self.pending.append((kept, self.pool.submit(read_seeds_in, str(self.seeds.confined.root), files, self.seeds.cap)))
+        return []
+
+    def finish(self) -> list[Problem]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        problems = []
+        try:
+            for kept, future in self.pending:
+                try:
+                    found = future.result()
+                except (BrokenProcessPool, OSError):
+                    found = read_seeds(self.seeds.confined, [self.seeds.confined.path(p) for p in kept["path"].tolist()], self.seeds.cap)
+                problems += seed_problems(kept, found)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+        return problems
 
 
 def check_quotes(table: Table, record: pa.RecordBatch, frame: pd.DataFrame, seeds: Seeds) -> list[Problem]:
@@ -567,7 +539,7 @@ def _keep(record: pa.RecordBatch, partly: dict[str, Callable[[pa.Array], pa.Arra
     return record
 
 
-def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder) -> None:
+def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder, worker: SeedWorker) -> None:
     """One pass over a table's CSV, in batches, with its Parquet twin alongside; returns its key columns."""
     resources_dir = package.root / "resources"
     readers = {}
@@ -598,7 +570,7 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
                 report.add(quote_lengths(table, batch.record.column("quote"), batch.offset))
             report.add(pandera_problems(schema, table, frame))
             if table.name == "sources":
-                report.add(check_seeds(seeds, frame))
+                report.add(worker.add(frame))
             if "quote" in table.columns:
                 report.add(check_quotes(table, batch.record, frame, seeds))
             if twin is not None:
@@ -634,8 +606,12 @@ def check_rows(package: Package) -> list[Problem]:
     encoder = KeyEncoder()
     # sources first: the quotes of every other table are looked up in its texts. The rest in definition order,
     # where a referenced table comes before the tables that refer to it, so their ids are encoded as they stream.
-    for table in sorted(TABLES, key=lambda t: t.name != "sources"):
-        scan_table(package, table, report, seeds, encoder)
+    worker = SeedWorker(seeds)
+    try:
+        for table in sorted(TABLES, key=lambda t: t.name != "sources"):
+            scan_table(package, table, report, seeds, encoder, worker)
+    finally:
+        report.add(worker.finish())
     codes = encoder.finish(to_frame)
     keys: Frames = codes.frames
     for table in TABLES:

@@ -1,0 +1,96 @@
+"""Reading the seed texts of a package: confined to it, never a FIFO or device, one open, fstat and read per file.
+
+Kept apart from the validator so that a worker process can hash seeds while the validator reads tables.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+Seed = tuple[str, int, bool] | None  # sha256, size, UTF-8; None when the file cannot be read
+
+
+class Confined:
+    """safe_path for many files of one package: each folder is resolved once, a file that is a link is followed only inside."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.folders: dict[str, str | None] = {}
+
+    def path(self, path: Any) -> str | None:
+        """The file `path` names, its folder resolved (the file itself may still be a link: read() refuses to follow it out)."""
+        from .files import is_package_path  # here, not at the top: a worker that only reads never needs it
+
+        if not is_package_path(path):
+            return None
+        folder, _, name = str(path).rpartition("/")
+        if folder not in self.folders:
+            resolved = (self.root / folder).resolve()
+            self.folders[folder] = str(resolved) if resolved.is_relative_to(self.root) else None
+        base = self.folders[folder]
+        return None if base is None else os.path.join(base, name)
+
+    def read(self, file: str | None, cap: int) -> bytes | None:
+        """A regular file's bytes, or None: missing, a FIFO or device, over `cap`, or a link leading out of the package.
+
+        One open, fstat and read per file (a million seeds are read): O_NOFOLLOW makes a link fail to open, and only
+        then is it resolved and checked."""
+        if file is None:
+            return None
+        try:
+            fd = os.open(file, _READ_FLAGS | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP or not Path(file).resolve().is_relative_to(self.root):
+                return None
+            try:  # a link that stays inside the package
+                fd = os.open(Path(file).resolve(), _READ_FLAGS)
+            except OSError:
+                return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
+                return None
+            data = os.read(fd, info.st_size + 1)
+            if len(data) <= info.st_size:  # one read: a short read of a regular file is its end
+                return data
+            parts, total = [data], len(data)
+            while chunk := os.read(fd, 1 << 16):  # it grew while it was read: on, within the cap
+                parts.append(chunk)
+                total += len(chunk)
+                if total > cap:
+                    return None
+            return b"".join(parts)
+        finally:
+            os.close(fd)
+
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # O_NONBLOCK: opening a FIFO must not wait for a writer
+
+
+def read_seeds(confined: Confined, files: list[str | None], cap: int) -> list[Seed]:
+    """Each seed's sha256, size and whether it is UTF-8; None when it cannot be read."""
+    out: list[Seed] = []
+    for file in files:
+        data = confined.read(file, cap)
+        if data is None:
+            out.append(None)
+            continue
+        utf8 = data.isascii()
+        if not utf8:
+            try:
+                data.decode("utf-8")
+                utf8 = True
+            except UnicodeDecodeError:
+                pass
+        out.append((hashlib.sha256(data).hexdigest(), len(data), utf8))
+    return out
+
+
+def read_seeds_in(root: str, files: list[str | None], cap: int) -> list[Seed]:
+    """read_seeds for a worker process (arguments that pickle: the package root as text)."""
+    return read_seeds(Confined(Path(root)), files, cap)
