@@ -91,6 +91,9 @@ def read_seeds(confined: Confined, files: list[str | None], cap: int) -> list[Se
     return out
 
 
-def read_seeds_in(root: str, files: list[str | None], cap: int) -> list[Seed]:
-    """read_seeds for a worker process (arguments that pickle: the package root as text)."""
-    return read_seeds(Confined(Path(root)), files, cap)
+def mismatched_seeds(root: str, cap: int, rows: dict[str, list[Any]], files: list[str | None]) -> list[tuple[int, dict[str, Any], Seed]]:
+    """For a worker process: the rows of a batch of `sources` (columns source_id, path, sha256, bytes) whose seed is missing,
+    not UTF-8, or differs from their sha256 and size, with what was read; only these cross back."""
+    found = read_seeds(Confined(Path(root)), files, cap)
+    return [(i, {column: values[i] for column, values in rows.items()}, seed) for i, seed in enumerate(found)
+            if seed is None or seed[0] != rows["sha256"][i] or seed[1] != rows["bytes"][i] or not seed[2]]

@@ -37,7 +37,7 @@ from .reader import Batch, TableReader
 from .safety import read_regular, regular_file_problem
 from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, kept_parts, key_columns
 from .schemas import table_schema as key_schema
-from .seedfiles import Confined, Seed, read_seeds, read_seeds_in
+from .seedfiles import Confined, Seed, mismatched_seeds, read_seeds
 from .sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
 from .tables import TABLES, TABLES_BY_NAME, Table
 
@@ -379,13 +379,15 @@ def seed_problems(frame: pd.DataFrame, found: list[Seed]) -> list[Problem]:
 
 
 class SeedWorker:
-    """Hashes the seeds of a large `sources` table in a worker process while the validator goes on with the tables;
-    `finish()` compares. Small tables (and a worker that cannot start or dies) are checked in this process."""
+    """Hashes the seeds of a large `sources` table in a worker process while the validator goes on with the tables, and
+    hears back only about the seeds that differ. Small tables (and a worker that cannot run) are checked in this process."""
+
+    COLUMNS = ("source_id", "path", "sha256", "bytes")
 
     def __init__(self, seeds: Seeds) -> None:
         self.seeds, self.rows = seeds, 0
         self.pool: Any = None
-        self.pending: list[tuple[pd.DataFrame, Any]] = []
+        self.pending: list[tuple[int, Any]] = []  # each batch's first row and the worker's answer to come
 
     def add(self, frame: pd.DataFrame) -> list[Problem]:
         self.rows += len(frame)
@@ -397,22 +399,26 @@ class SeedWorker:
 
             # spawn: a forked copy of a process running Arrow's threads can deadlock.
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        files = [self.seeds.confined.path(p) for p in frame["path"].tolist()]
-        kept = frame[["source_id", "path", "sha256", "bytes"]].copy()
-        self.pending.append((kept, self.pool.submit(read_seeds_in, str(self.seeds.confined.root), files, self.seeds.cap)))
+        rows = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in self.COLUMNS}
+        files = [self.seeds.confined.path(p) for p in rows["path"]]
+        self.pending.append((int(frame.index[0]), self.pool.submit(mismatched_seeds, str(self.seeds.confined.root), self.seeds.cap, rows, files)))
         return []
 
     def finish(self) -> list[Problem]:
+        """The problems the worker found (a batch it could not check is checked here)."""
         from concurrent.futures.process import BrokenProcessPool
 
         problems = []
         try:
-            for kept, future in self.pending:
+            for first, future in self.pending:
                 try:
                     found = future.result()
-                except (BrokenProcessPool, OSError):
-                    found = read_seeds(self.seeds.confined, [self.seeds.confined.path(p) for p in kept["path"].tolist()], self.seeds.cap)
-                problems += seed_problems(kept, found)
+                except (BrokenProcessPool, OSError) as exc:
+                    problems.append(_p("unreadable", "sources", None, "path", "seed texts hashed by a worker process", f"{type(exc).__name__}: {exc}"))
+                    continue
+                if found:
+                    frame = pd.DataFrame([row for _, row, _ in found], index=[first + i for i, _, _ in found], columns=list(self.COLUMNS))
+                    problems += seed_problems(frame, [seed for _, _, seed in found])
         finally:
             if self.pool is not None:
                 self.pool.shutdown(cancel_futures=True)
@@ -420,19 +426,62 @@ class SeedWorker:
 
 
 def check_quotes(table: Table, record: pa.RecordBatch, frame: pd.DataFrame, seeds: Seeds) -> list[Problem]:
-    """Each row's quote is the text of its source at its offsets: one slice per row, compared in Arrow."""
+    """Each row's quote is the text of its source at its offsets."""
     rows, texts = seeds.texts_of(record.column("source_id"))
-    starts, ends = (record.column(c).to_pylist() for c in ("char_start", "char_end"))
-    found = [None if row < 0 or start is None or end is None or (text := texts[row]) is None else text[start:end]
-             for row, start, end in zip(rows.tolist(), starts, ends)]
-    quotes = record.column("quote")
-    differ = pc.and_(pc.is_valid(pa.array(found, pa.string())), pc.invert(pc.fill_null(pc.equal(pa.array(found, pa.string()), quotes), False)))
+    starts, ends, quotes = record.column("char_start"), record.column("char_end"), record.column("quote")
     problems = []
-    for i in pc.indices_nonzero(differ).to_pylist():
-        start, end, quote = starts[i], ends[i], quotes[i].as_py()
+    for i in np.flatnonzero(quotes_differ(rows, texts, starts, ends, quotes)).tolist():
+        start, end, quote = starts[i].as_py(), ends[i].as_py(), quotes[i].as_py()
+        found = texts[int(rows[i])][start:end]  # type: ignore[index]
         problems.append(_p("quote_offsets", table.name, row_key(table.name, frame, frame.index[i]), "quote",
-                           f"the text at [{start}, {end})", f"{found[i]!r} vs quote {quote!r}"))
+                           f"the text at [{start}, {end})", f"{found!r} vs quote {quote!r}"))
     return problems
+
+
+def quotes_differ(rows: np.ndarray, texts: dict[int, str | None], starts: pa.Array, ends: pa.Array, quotes: pa.Array,
+                  chunk: int = 8192) -> np.ndarray:
+    """Where `texts[rows[i]][starts[i]:ends[i]] != quotes[i]` (rows without a text, a start or an end are not compared).
+
+    Rows whose text is ASCII and whose offsets lie inside it are compared as bytes in numpy, `chunk` rows at a time;
+    the others (a text with other characters, offsets out of order or past the end) one by one in Python."""
+    n = len(rows)
+    differ = np.zeros(n, dtype=bool)
+    start = pc.fill_null(starts, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    end = pc.fill_null(ends, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    has_offsets = starts.is_valid().to_numpy(zero_copy_only=False) & ends.is_valid().to_numpy(zero_copy_only=False)
+    plain = sorted(r for r, t in texts.items() if t is not None and t.isascii())
+    keys = np.array(plain, dtype=np.int64)
+    lengths = np.array([len(texts[r]) for r in plain], dtype=np.int64)  # type: ignore[arg-type]
+    bases = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if plain else np.zeros(0, np.int64)
+    buffer = np.frombuffer("".join(texts[r] for r in plain).encode("ascii"), dtype=np.uint8)  # type: ignore[misc]
+    at = np.searchsorted(keys, rows).clip(0, max(len(keys) - 1, 0))
+    ascii_text = (keys[at] == rows) if len(keys) else np.zeros(n, dtype=bool)
+    quoted = quotes.is_valid().to_numpy(zero_copy_only=False)
+    text_length = np.where(ascii_text, lengths[at] if len(keys) else 0, 0)
+    fast = ascii_text & has_offsets & quoted & (start >= 0) & (end >= start) & (end <= text_length)
+    # The quotes' UTF-8 bytes, straight from Arrow's buffers.
+    quotes = quotes.cast(pa.large_string())
+    offsets = np.frombuffer(quotes.buffers()[1], dtype=np.int64)[quotes.offset : quotes.offset + n + 1]
+    data = np.frombuffer(quotes.buffers()[2], dtype=np.uint8) if quotes.buffers()[2] is not None else np.zeros(0, np.uint8)
+    quote_bytes = np.diff(offsets)
+    width = end - start
+    differ[fast & (quote_bytes != width)] = True
+    same_width = np.flatnonzero(fast & (quote_bytes == width) & (width > 0))
+    for low in range(0, len(same_width), chunk):
+        part = same_width[low : low + chunk]
+        counts = width[part]
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        text_at = np.repeat(bases[at[part]] + start[part], counts) + within
+        quote_at = np.repeat(offsets[part], counts) + within
+        unequal = (buffer[text_at] != data[quote_at]).astype(np.int64)
+        differ[part] = np.add.reduceat(unequal, np.cumsum(counts) - counts) > 0
+    # The rest, one by one: exactly as the text slices in Python.
+    slow = np.flatnonzero(~fast & has_offsets & (rows >= 0))
+    for i in slow.tolist():
+        text = texts.get(int(rows[i]))
+        if text is not None:
+            differ[i] = text[start[i] : end[i]] != (quotes[i].as_py() if quoted[i] else None)
+    return differ
 
 
 PANDERA_CODES = {
