@@ -37,7 +37,7 @@ from .reader import Batch, TableReader
 from .safety import read_regular, regular_file_problem
 from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, kept_parts, key_columns
 from .schemas import table_schema as key_schema
-from .seedfiles import Confined, Seed, mismatched_seeds, read_seeds
+from .seedfiles import Confined, Seed, read_seeds
 from .sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
 from .tables import TABLES, TABLES_BY_NAME, Table
 
@@ -47,8 +47,6 @@ LISTED = 200  # problems listed per check, table and column; the rest are counte
 CHUNK = 1 << 20  # bytes read at a time when hashing and scanning files
 SEED_THREADS = 4
 SEED_READERS = ThreadPoolExecutor(max_workers=SEED_THREADS, thread_name_prefix="cnkz-seeds")
-# Above this many sources, their seeds are hashed in a worker process while the tables are read, on another core.
-SEED_PROCESS_ROWS = 50_000
 
 
 @dataclass
@@ -378,53 +376,6 @@ def seed_problems(frame: pd.DataFrame, found: list[Seed]) -> list[Problem]:
     return problems
 
 
-class SeedWorker:
-    """Hashes the seeds of a large `sources` table in a worker process while the validator goes on with the tables, and
-    hears back only about the seeds that differ. Small tables (and a worker that cannot run) are checked in this process."""
-
-    COLUMNS = ("source_id", "path", "sha256", "bytes")
-
-    def __init__(self, seeds: Seeds) -> None:
-        self.seeds, self.rows = seeds, 0
-        self.pool: Any = None
-        self.pending: list[tuple[int, Any]] = []  # each batch's first row and the worker's answer to come
-
-    def add(self, frame: pd.DataFrame) -> list[Problem]:
-        self.rows += len(frame)
-        if self.rows <= SEED_PROCESS_ROWS:
-            return check_seeds(self.seeds, frame)
-        if self.pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn: a forked copy of a process running Arrow's threads can deadlock.
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        rows = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in self.COLUMNS}
-        files = [self.seeds.confined.path(p) for p in rows["path"]]
-        self.pending.append((int(frame.index[0]), self.pool.submit(mismatched_seeds, str(self.seeds.confined.root), self.seeds.cap, rows, files)))
-        return []
-
-    def finish(self) -> list[Problem]:
-        """The problems the worker found (a batch it could not check is checked here)."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        problems = []
-        try:
-            for first, future in self.pending:
-                try:
-                    found = future.result()
-                except (BrokenProcessPool, OSError) as exc:
-                    problems.append(_p("unreadable", "sources", None, "path", "seed texts hashed by a worker process", f"{type(exc).__name__}: {exc}"))
-                    continue
-                if found:
-                    frame = pd.DataFrame([row for _, row, _ in found], index=[first + i for i, _, _ in found], columns=list(self.COLUMNS))
-                    problems += seed_problems(frame, [seed for _, _, seed in found])
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
-        return problems
-
-
 def check_quotes(table: Table, record: pa.RecordBatch, frame: pd.DataFrame, seeds: Seeds) -> list[Problem]:
     """Each row's quote is the text of its source at its offsets."""
     rows, texts = seeds.texts_of(record.column("source_id"))
@@ -588,7 +539,7 @@ def _keep(record: pa.RecordBatch, partly: dict[str, Callable[[pa.Array], pa.Arra
     return record
 
 
-def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder, worker: SeedWorker) -> None:
+def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder) -> None:
     """One pass over a table's CSV, in batches, with its Parquet twin alongside; returns its key columns."""
     resources_dir = package.root / "resources"
     readers = {}
@@ -619,7 +570,7 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
                 report.add(quote_lengths(table, batch.record.column("quote"), batch.offset))
             report.add(pandera_problems(schema, table, frame))
             if table.name == "sources":
-                report.add(worker.add(frame))
+                report.add(check_seeds(seeds, frame))
             if "quote" in table.columns:
                 report.add(check_quotes(table, batch.record, frame, seeds))
             if twin is not None:
@@ -655,12 +606,8 @@ def check_rows(package: Package) -> list[Problem]:
     encoder = KeyEncoder()
     # sources first: the quotes of every other table are looked up in its texts. The rest in definition order,
     # where a referenced table comes before the tables that refer to it, so their ids are encoded as they stream.
-    worker = SeedWorker(seeds)
-    try:
-        for table in sorted(TABLES, key=lambda t: t.name != "sources"):
-            scan_table(package, table, report, seeds, encoder, worker)
-    finally:
-        report.add(worker.finish())
+    for table in sorted(TABLES, key=lambda t: t.name != "sources"):
+        scan_table(package, table, report, seeds, encoder)
     codes = encoder.finish(to_frame)
     keys: Frames = codes.frames
     for table in TABLES:
