@@ -130,7 +130,7 @@ def step_seeds(package: Path) -> dict[str, Any]:
     if proc.returncode != 0:
         raise SystemExit(f"sha256sum failed: {proc.stderr.decode()[-500:]}")
     return {"method": f"xargs -P {os.cpu_count()} sha256sum over {len(files):,} seed files", "seconds": seconds, "problems": 0, "first": [],
-            "seed_files": len(files)}
+            "seed_files": len(files), "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 STEPS = {"ours": step_ours, "frictionless": step_frictionless, "pyarrow": step_pyarrow, "seeds": step_seeds, "profile": step_profile}
@@ -157,17 +157,16 @@ def run_step(step: str, package: Path) -> dict[str, Any]:
 
 def measure(size: int, args: argparse.Namespace, frictionless_known: dict[str, Any] | None) -> dict[str, Any]:
     """Generate a package of `size` rows per table and run the three steps on it."""
-    import synthetic
-
     given = Path(args.package) if args.package else None
     package = given or Path(tempfile.mkdtemp(prefix=f"cnkz-bench-{size}-", dir="/tmp"))
     try:
         started = time.perf_counter()
         if given is None:
-            written = synthetic.generate(package, size, seed=args.seed)
-        else:  # a package generated before: its sizes as they are on disk
-            files = list((package / "resources").iterdir())
-            written = {fmt: sum(f.stat().st_size for f in files if f.suffix == f".{fmt}") for fmt in ("csv", "parquet")}
+            # In its own process: a child forked from a process that held the tables would report their memory as its peak.
+            subprocess.run([sys.executable, str(SCRIPTS / "synthetic.py"), "--rows", str(size), "--seed", str(args.seed), str(package)],
+                           check=True, stdout=subprocess.DEVNULL)
+        files = list((package / "resources").iterdir())
+        written = {fmt: sum(f.stat().st_size for f in files if f.suffix == f".{fmt}") for fmt in ("csv", "parquet")}
         result: dict[str, Any] = {"size": size, "rows": size * len(TABLES), "tables": len(TABLES), "package": str(package),
                                   "generate_seconds": time.perf_counter() - started,
                                   "csv_mb": written["csv"] / 2**20, "parquet_mb": written["parquet"] / 2**20, "steps": {}}

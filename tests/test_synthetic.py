@@ -71,3 +71,21 @@ def test_a_table_without_a_hook_is_generated_from_its_definition() -> None:
     except pandera.errors.SchemaErrors as exc:  # pragma: no cover - the message is the point
         pytest.fail(str(exc.failure_cases))
     assert len(table.column("place_id").unique()) == 300
+
+
+def test_the_benchmark_measures_the_whole_command_against_the_bare_reads(package: Path) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--sizes", "400", "--existing", str(package),
+                             "--frictionless-max", "0", "--json"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    (measured,) = json.loads(result.stdout)
+    steps, targets = measured["steps"], measured["targets"]
+    assert steps["ours"]["problems"] == 0 and "valid" in steps["ours"]["output"]
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in (package / "resources").glob("*.parquet"))
+    assert steps["pyarrow"]["rows_read"] == 2 * rows  # every row read twice: CSV and Parquet
+    assert steps["seeds"]["seed_files"] == 400
+    assert targets["pyarrow_ratio"]["value"] == pytest.approx(steps["ours"]["seconds"] / steps["pyarrow"]["seconds"])
+    assert targets["floor_ratio"]["value"] == pytest.approx(steps["ours"]["seconds"] / (steps["pyarrow"]["seconds"] + steps["seeds"]["seconds"]))
