@@ -62,10 +62,10 @@ def quoted_rows(draw: st.DrawFn) -> tuple[np.ndarray, dict[int, str | None], lis
 
 @settings(max_examples=400, deadline=None)
 @given(quoted_rows())
-def test_quotes_compared_as_bytes_agree_with_slicing_the_text(case: tuple[np.ndarray, dict[int, str | None], list, list, list]) -> None:
+def test_quotes_compared_in_arrow_agree_with_slicing_the_text(case: tuple[np.ndarray, dict[int, str | None], list, list, list]) -> None:
     rows, texts, starts, ends, quotes = case
     expected = [row in texts and texts[row] is not None and s is not None and e is not None and texts[row][s:e] != q
                 for row, s, e, q in zip(rows.tolist(), starts, ends, quotes)]
     got = quotes_differ(rows, {r: t for r, t in texts.items() if r in set(rows.tolist())}, pa.array(starts, pa.int64()),
-                        pa.array(ends, pa.int64()), pa.array(quotes, pa.string()), chunk=3)
+                        pa.array(ends, pa.int64()), pa.array(quotes, pa.string()))
     assert got.tolist() == expected
