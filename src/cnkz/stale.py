@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,8 @@ def _rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"), newline="")))
 
 
-def _record(root: Path, table: Table, row: dict[str, str]) -> str:
+def _record(root: Path, table: Table, row: dict[str, str], load_yaml_positions: Callable[[Path], tuple[Any, Any]]) -> str:
     """`curation/<source>.yaml:<line>:<column> (<record>)` for the curation record a row comes from, or the file alone."""
-    from .curation import load_yaml_positions
-
     source_id = row.get("source_id") or ""
     registry = root / "curation" / f"{table.name}.yaml"  # a table kept in a registry of its own (places)
     if not source_id and registry.is_file():
@@ -74,6 +74,14 @@ def stale_problems(root: Path, relative: str, published: bytes, fresh: bytes) ->
     def key(row: dict[str, str]) -> tuple[str, ...]:
         return tuple(row.get(k) or "" for k in table.primary_key)
 
+    from .curation import load_yaml_positions
+
+    # Only rows that differ are traced to their record, and each curation file is parsed once per call, not once per row.
+    parse = cache(load_yaml_positions)
+
+    def record_of(row: dict[str, str]) -> str:
+        return _record(root, table, row, parse)
+
     new_by_key = {key(r): r for r in new_rows}
     old_keys = {key(r) for r in old_rows}
     problems = []
@@ -86,18 +94,18 @@ def stale_problems(root: Path, relative: str, published: bytes, fresh: bytes) ->
                 f"{GENERATED}: add the record to curation/{old.get('source_id') or '*'}.yaml or drop the row, then run `cnkz build`",
             ))
             continue
-        record = _record(root, table, new)
-        for column in table.columns:
-            if (old.get(column) or "") != (new.get(column) or ""):
-                problems.append(Problem(
-                    "stale", relative, label, column, new.get(column) or "an empty cell", old.get(column) or "an empty cell",
-                    f"{GENERATED}: this row comes from {record}; make the change there, then run `cnkz build` "
-                    "(an edit made only in this file is lost when it runs)",
-                ))
+        changed = [column for column in table.columns if (old.get(column) or "") != (new.get(column) or "")]
+        record = record_of(new) if changed else ""
+        for column in changed:
+            problems.append(Problem(
+                "stale", relative, label, column, new.get(column) or "an empty cell", old.get(column) or "an empty cell",
+                f"{GENERATED}: this row comes from {record}; make the change there, then run `cnkz build` "
+                "(an edit made only in this file is lost when it runs)",
+            ))
     for new in new_rows:
         if key(new) not in old_keys:
             problems.append(Problem(
-                "stale", relative, "/".join(key(new)), "", f"the row {_record(root, table, new)} gives", "no such row",
+                "stale", relative, "/".join(key(new)), "", f"the row {record_of(new)} gives", "no such row",
                 f"{GENERATED}: run `cnkz build` to write it",
             ))
     return problems or whole_file
