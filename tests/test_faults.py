@@ -1,4 +1,9 @@
-"""Fault injection: every kind of damage is caught by `cnkz validate` with a located message."""
+"""Fault injection: every kind of damage is caught by `cnkz validate` with a located message.
+
+Each fault is checked against the layers of `cnkz validate` one at a time, in the order the command runs them, until one
+reports it: a fault in the descriptor costs no row checks and a row fault no rebuild. One fault per layer also goes
+through the whole command's layers at once (END_TO_END), so the composition is covered too.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,55 @@ from pathlib import Path
 
 import pytest
 
-from cnkz.build import validate_repository
+from cnkz.build import repository_layers, validate_repository
+from cnkz.errors import Problem
+from cnkz.validate import Layer, validate
 
-from .conftest import rehash
+from .conftest import ROOT, rehash
 from .faults import FAULTS, Fault
+
+BY_NAME = {f.name: f for f in FAULTS}
+# One fault for each layer of `cnkz validate` in the repository, run through every layer together.
+END_TO_END = {
+    "check_profile": "descriptor not a Data Package",
+    "check_descriptor_content": "schema differs from the table definitions",
+    "check_local_only": "schema given by URL",
+    "check_files": "CRLF line endings",
+    "check_checksums": "file not listed in SHA256SUMS",
+    "check_rows": "dangling foreign key: pledges.event_id",
+    "check_non_finite": "NaN in a Parquet number column",
+    "check_quote_length": "one-letter quote",
+    "check_curation": "published files edited by hand",
+    "check_documents": "generated codebook edited by hand",
+}
+
+
+def damaged(repo: Path, fault: Fault) -> int | None:
+    row = fault.inject(repo)
+    if fault.rehash:
+        rehash(repo)
+    return row
+
+
+def located(fault: Fault, row: int | None, problems: list[Problem]) -> list[Problem]:
+    """The fault's problems in `problems`; asserts they are there and at the fault's row."""
+    ours = [p for p in problems if p.check == fault.check and p.table == fault.table and p.column == fault.column]
+    assert ours, f"{fault.name}: no [{fault.check}] {fault.table}/{fault.column} in\n" + "\n".join(map(str, problems))
+    expected_row = fault.row if fault.row is not None else (row + 2 if row is not None else None)
+    if expected_row is not None:
+        assert any(p.row.split(" ")[0] == str(expected_row) for p in ours), [str(p) for p in ours]
+    return ours
+
+
+def catching_layer(repo: Path, fault: Fault) -> tuple[Layer | None, list[Problem]]:
+    """The first layer, in the command's order, that reports the fault, and what it reports; every layer's problems if none does."""
+    seen: list[Problem] = []
+    for layer in repository_layers(repo):
+        problems = validate(repo, [layer])
+        if any(p.check == fault.check and p.table == fault.table and p.column == fault.column for p in problems):
+            return layer, problems
+        seen += problems
+    return None, seen  # no layer caught it: located() fails on `seen` and shows them
 
 
 def test_the_catalogue_is_large_and_distinct() -> None:
@@ -17,14 +67,21 @@ def test_the_catalogue_is_large_and_distinct() -> None:
     assert len({f.name for f in FAULTS}) == len(FAULTS)
 
 
+def test_every_layer_has_an_end_to_end_fault() -> None:
+    assert set(END_TO_END) == {layer.__name__ for layer in repository_layers(ROOT)}
+    assert set(END_TO_END.values()) <= set(BY_NAME)
+
+
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 def test_fault_is_caught_and_located(repo: Path, fault: Fault) -> None:
-    row = fault.inject(repo)
-    if fault.rehash:
-        rehash(repo)
-    problems = validate_repository(repo)
-    ours = [p for p in problems if p.check == fault.check and p.table == fault.table and p.column == fault.column]
-    assert ours, f"{fault.name}: no [{fault.check}] {fault.table}/{fault.column} in\n" + "\n".join(map(str, problems))
-    expected_row = fault.row if fault.row is not None else (row + 2 if row is not None else None)
-    if expected_row is not None:
-        assert any(p.row.split(" ")[0] == str(expected_row) for p in ours), [str(p) for p in ours]
+    row = damaged(repo, fault)
+    _, problems = catching_layer(repo, fault)
+    located(fault, row, problems)
+
+
+@pytest.mark.parametrize(("layer", "name"), END_TO_END.items(), ids=list(END_TO_END))
+def test_fault_is_caught_by_its_layer_within_the_whole_command(repo: Path, layer: str, name: str) -> None:
+    fault = BY_NAME[name]
+    row = damaged(repo, fault)
+    assert getattr(catching_layer(repo, fault)[0], "__name__", None) == layer
+    located(fault, row, validate_repository(repo))

@@ -171,7 +171,12 @@ def check_curation(package: Package) -> list[Problem]:
     return check_rebuild(package.root, curated) + check_coverage(package.root, curated[1])
 
 
-REPOSITORY_CHECKS: list[Layer] = [check_curation, lambda package: check_docs(package.root)]
+def check_documents(package: Package) -> list[Problem]:
+    """The generated documents (CITATION.cff, the codebook, CURATION.md's vocabularies, the metadata files) are what `cnkz docs` writes."""
+    return check_docs(package.root)
+
+
+REPOSITORY_CHECKS: list[Layer] = [check_curation, check_documents]
 
 
 def repository_layers(root: Path, layers: list[Layer] = LAYERS) -> list[Layer]:
