@@ -261,6 +261,10 @@ def check_version_discipline(root: Path, version: str, date: str) -> None:
     descriptor = json.loads((root / "datapackage.json").read_bytes())
     if descriptor.get("version") != version:
         raise ReleaseError(f"datapackage.json has version {descriptor.get('version')}, pyproject.toml {version}; run `cnkz build`")
+
+
+def check_citation(root: Path, version: str, date: str) -> None:
+    """CITATION.cff (written by `cnkz docs`, not by the build) carries the version and its CHANGELOG date."""
     citation = (root / "CITATION.cff").read_text(encoding="utf-8") if (root / "CITATION.cff").exists() else ""
     if f"\nversion: {version}\n" not in citation or f"\ndate-released: {date}\n" not in citation:
         raise ReleaseError(f"CITATION.cff does not carry version {version} and date {date}; run `cnkz docs`", file="CITATION.cff")
@@ -300,7 +304,8 @@ def release(root: Path, dist: Path | None = None) -> Release:
     except BuildError as exc:
         raise ReleaseError(exc.message, file="CHANGELOG.md") from None
     with locked(root / LOCK, "the release", ReleaseError):
-        read_index(root)  # a damaged index is refused before anything is built
+        check_releases_folder(root, read_index(root), version)  # refused before anything is built
+        check_citation(root, version, date)
         build(root)  # validates the staged package with every layer of our own before publishing it
         check_version_discipline(root, version, date)
         write_metadata(root)  # croissant.json and .zenodo.json carry the checksums the build just wrote
@@ -311,14 +316,29 @@ def release(root: Path, dist: Path | None = None) -> Release:
         return _publish_release(root, dist, version, date, archive_name(version))
 
 
-def _publish_release(root: Path, dist: Path, version: str, date: str, top: str) -> Release:
-    index = read_index(root)
+def check_releases_folder(root: Path, index: dict[str, dict[str, str]], version: str) -> None:
+    """What releases/ holds agrees with its index, `version` is new and above the latest or already published, and the
+    previous release's archive has the index's sha256: all known before building, so a refusal here builds nothing."""
     present = published_archives(root)
     unindexed = sorted(set(present) - set(index), key=_key)
     if unindexed:
         raise ReleaseError(f"releases/ holds {', '.join(present[v].name for v in unindexed)} but {RELEASES}/{INDEX} does not list "
                            f"{'it' if len(unindexed) == 1 else 'them'}; restore {INDEX} from version control (a published file is never replaced)",
                            file=f"{RELEASES}/{INDEX}")
+    latest = max(index, key=_key, default=None)
+    if version not in index and latest is not None and _key(version) <= _key(latest):
+        raise ReleaseError(f"version {version} is not above the latest release {latest}; versions only go up. "
+                           f"Set version {required_version(latest, 'patch')} or higher in pyproject.toml", file="pyproject.toml")
+    previous = previous_version(index, version)
+    if previous:
+        old_archive = root / RELEASES / index[previous]["archive"]
+        if not old_archive.is_file() or hashlib.sha256(old_archive.read_bytes()).hexdigest() != index[previous]["sha256"]:
+            raise ReleaseError(f"the archive of {previous} is missing or does not have the sha256 in {INDEX}; the diff against it "
+                               "would mean nothing. Restore releases/ from version control", file=str(old_archive.relative_to(root)))
+
+
+def _publish_release(root: Path, dist: Path, version: str, date: str, top: str) -> Release:
+    index = read_index(root)  # as checked by check_releases_folder, under the same lock
     recorded = index.get(version)
     layout = int(recorded.get("layout", 1)) if recorded else LAYOUT
     data = zip_bytes(release_members(root, version, date, layout, index), top, date)
@@ -329,10 +349,6 @@ def _publish_release(root: Path, dist: Path, version: str, date: str, top: str) 
             "A published version never changes: bump the version in pyproject.toml and add a CHANGELOG entry",
             file=f"{RELEASES}/{INDEX}",
         )
-    latest = max(index, key=_key, default=None)
-    if recorded is None and latest is not None and _key(version) <= _key(latest):
-        raise ReleaseError(f"version {version} is not above the latest release {latest}; versions only go up. "
-                           f"Set version {required_version(latest, 'patch')} or higher in pyproject.toml", file="pyproject.toml")
     target = dist / f"{top}.zip"
     if target.exists() and target.read_bytes() != data:
         raise ReleaseError(f"{target.name} exists with different bytes; a published version never changes", file=str(target))
@@ -341,9 +357,6 @@ def _publish_release(root: Path, dist: Path, version: str, date: str, top: str) 
     previous = previous_version(index, version)
     if previous:
         old_archive = root / RELEASES / index[previous]["archive"]
-        if not old_archive.is_file() or hashlib.sha256(old_archive.read_bytes()).hexdigest() != index[previous]["sha256"]:
-            raise ReleaseError(f"the archive of {previous} is missing or does not have the sha256 in {INDEX}; the diff against it "
-                               "would mean nothing. Restore releases/ from version control", file=str(old_archive.relative_to(root)))
         with tempfile.TemporaryDirectory() as tmp:
             new_archive = Path(tmp) / f"{top}.zip"
             new_archive.write_bytes(data)
