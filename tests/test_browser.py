@@ -16,6 +16,9 @@ from .browser import CHROMEDRIVER, CHROMIUM, chrome, console_errors, requested_u
 from .conftest import copy_repo
 from .test_site import table_rows
 
+# One xdist worker (--dist loadgroup) runs this module's tests, so the browser and the site are made once.
+pytestmark = pytest.mark.xdist_group("browser")
+
 pytest.importorskip("selenium", reason="the browser tests need selenium (the test dependency group installs it)")
 
 

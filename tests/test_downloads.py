@@ -18,6 +18,9 @@ from cnkz.release import build_wheel, release, wheel_name
 from .conftest import ROOT, read_rows
 from .test_release import bump
 
+# One xdist worker (--dist loadgroup) runs this module's tests, so the released copy is made once.
+pytestmark = pytest.mark.xdist_group("downloads")
+
 ARCHIVE = "china-kazakhstan-engagements-{}.zip"
 
 

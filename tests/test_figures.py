@@ -15,6 +15,9 @@ from cnkz.tables import EVENT_TYPE
 
 from .conftest import ROOT, read_rows
 
+# One xdist worker (--dist loadgroup) runs this module's tests, so the figures are drawn once.
+pytestmark = pytest.mark.xdist_group("figures")
+
 pytest.importorskip("matplotlib", reason="the figures need matplotlib (the docs and test dependency groups install it)")
 
 FILES = [f"{name}.{ext}" for name in NAMES for ext in ("png", "svg")]

@@ -40,6 +40,9 @@ from .conftest import ARCHIVE, RELEASE_DATE, VERSION, copy_repo
 from .hostile import serve_routes
 from .test_load import release_archive
 
+# One xdist worker (--dist loadgroup) runs this module's tests, so the pristine package and its archive are made once.
+pytestmark = pytest.mark.xdist_group("fuzz")
+
 LONG = os.environ.get("CNKZ_FUZZ") == "long"
 
 

@@ -8,9 +8,9 @@ import pyarrow as pa
 import pytest
 
 from cnkz import reader
-from cnkz.build import validate_repository
 from cnkz.reader import CellError, TableReader, convert, read_all
 from cnkz.tables import TABLES_BY_NAME, Field
+from cnkz.validate import validate
 
 from .conftest import read_rows, rehash, set_cell, write_rows
 
@@ -63,7 +63,8 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_small_batches_give_the_same_verdict_and_rows(repo: Path, small_batches: None) -> None:
-    assert validate_repository(repo) == []
+    # The layers that read tables (the repository's rebuild and docs checks compare bytes, through no reader).
+    assert validate(repo) == []
     # Faults late in the files, found at their own rows across batch boundaries.
     rows = read_rows(repo / "resources" / "pledges.csv")
     last = len(rows) - 2
@@ -71,7 +72,7 @@ def test_small_batches_give_the_same_verdict_and_rows(repo: Path, small_batches:
     duplicate = read_rows(repo / "resources" / "events.csv")
     write_rows(repo / "resources" / "events.csv", [*duplicate, duplicate[1]])
     rehash(repo)
-    problems = validate_repository(repo)
+    problems = validate(repo)
     assert f"{last + 2} ({key})" in [p.row for p in problems if p.check == "type" and p.column == "deadline"]
     first_id = duplicate[1][0]
     assert sorted(p.row for p in problems if p.check == "primary_key" and p.table == "events") == sorted(

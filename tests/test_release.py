@@ -34,6 +34,10 @@ def released(released_once: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(released_once, tmp_path / "repo"))
 
 
+# The tests that start from `released` run on one xdist worker (--dist loadgroup), so the release is made once.
+SHARED_RELEASE = pytest.mark.xdist_group("released_once")
+
+
 def test_release_is_reproducible(repo: Path, tmp_path: Path) -> None:
     first = release(repo, tmp_path / "a")
     second = release(repo, tmp_path / "b")
@@ -53,6 +57,7 @@ def unpack(archive: Path, target: Path) -> Path:
     return folder
 
 
+@SHARED_RELEASE
 def test_archive_holds_exactly_the_package(released: Path, tmp_path: Path) -> None:
     folder = unpack(released / "dist" / ARCHIVE, tmp_path / "x")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
@@ -67,6 +72,7 @@ def test_archive_holds_exactly_the_package(released: Path, tmp_path: Path) -> No
     assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, check=False).returncode == 0
 
 
+@SHARED_RELEASE
 def test_tampering_inside_an_archive_is_caught(released: Path, tmp_path: Path) -> None:
     folder = unpack(released / "dist" / ARCHIVE, tmp_path / "x")
     key = set_cell(folder, "figures", 0, "value", "99")
@@ -108,6 +114,7 @@ def edit_curation(repo: Path, old: str, new: str, doc: str = "2024-wang-yi-astan
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@SHARED_RELEASE
 def test_release_refuses_a_version_without_changelog_entry(released: Path) -> None:
     pyproject = released / "pyproject.toml"
     pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(f'version = "{VERSION}"', f'version = "{NEXT_PATCH}"'), encoding="utf-8")
@@ -116,6 +123,7 @@ def test_release_refuses_a_version_without_changelog_entry(released: Path) -> No
     assert str(info.value) == f"CHANGELOG.md: no entry '## [{NEXT_PATCH}] - YYYY-MM-DD' for the version in pyproject.toml"
 
 
+@SHARED_RELEASE
 def test_release_refuses_a_stale_citation(released: Path) -> None:
     bump(released, NEXT_PATCH)
     citation = released / "CITATION.cff"
@@ -125,6 +133,7 @@ def test_release_refuses_a_stale_citation(released: Path) -> None:
     assert str(info.value) == f"CITATION.cff: CITATION.cff does not carry version {NEXT_PATCH} and date 2026-12-01; run `cnkz docs`"
 
 
+@SHARED_RELEASE
 def test_release_refuses_to_rebuild_a_published_version_differently(released: Path) -> None:
     edit_curation(released, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
     with pytest.raises(ReleaseError) as info:
@@ -141,6 +150,7 @@ def test_release_refuses_a_dist_archive_with_other_bytes(repo: Path) -> None:
     assert "exists with different bytes" in str(info.value)
 
 
+@SHARED_RELEASE
 def test_release_refuses_too_small_a_bump(released: Path) -> None:
     # Removing a figure removes a row: a major change, but a patch bump is asked for.
     path = released / "curation" / "2024-wang-yi-astana.yaml"
@@ -157,6 +167,7 @@ def test_release_refuses_too_small_a_bump(released: Path) -> None:
     )
 
 
+@SHARED_RELEASE
 def test_a_correct_patch_release_passes(released: Path) -> None:
     edit_curation(released, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
     bump(released, NEXT_PATCH, "Wording of one figure's description.")

@@ -18,6 +18,9 @@ from .conftest import ROOT, set_cell
 sys.path.insert(0, str(ROOT / "scripts"))
 import synthetic
 
+# One xdist worker (--dist loadgroup) runs this module's tests, so the synthetic package is made once.
+pytestmark = pytest.mark.xdist_group("synthetic")
+
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
