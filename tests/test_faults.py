@@ -28,7 +28,6 @@ END_TO_END = {
     "check_checksums": "file not listed in SHA256SUMS",
     "check_rows": "dangling foreign key: pledges.event_id",
     "check_non_finite": "NaN in a Parquet number column",
-    "check_quote_length": "one-letter quote",
     "check_curation": "published files edited by hand",
     "check_documents": "generated codebook edited by hand",
 }
@@ -60,7 +59,6 @@ EXPECTED_LAYER = {
     "check_files": {"bom", "bytes_mismatch", "encoding", "file_missing", "hash_mismatch", "line_endings", "not_regular_file", "unsafe_path"},
     "check_checksums": {"checksum_mismatch", "checksum_unlisted"},
     "check_non_finite": {"non_finite"},
-    "check_quote_length": {"quote_length"},
     "check_curation": {"coverage", "stale"},
     "check_documents": {"stale_docs"},
 }
