@@ -38,12 +38,13 @@ def released(released_once: Path, tmp_path: Path) -> Path:
 SHARED_RELEASE = pytest.mark.xdist_group("released_once")
 
 
-def test_release_is_reproducible(repo: Path, tmp_path: Path) -> None:
-    first = release(repo, tmp_path / "a")
-    second = release(repo, tmp_path / "b")
-    assert first.path.read_bytes() == second.path.read_bytes()
+@SHARED_RELEASE
+def test_release_is_reproducible(released_once: Path, released: Path, tmp_path: Path) -> None:
+    first = released_once / "dist" / ARCHIVE  # the first run, in another folder
+    second = release(released, tmp_path / "b")
+    assert first.read_bytes() == second.path.read_bytes()
     assert second.already_published
-    with zipfile.ZipFile(first.path) as archive:
+    with zipfile.ZipFile(first) as archive:
         infos = archive.infolist()
     assert [i.filename for i in infos] == sorted(i.filename for i in infos)
     assert {i.date_time for i in infos} == {(*map(int, RELEASE_DATE.split("-")), 0, 0, 0)}
