@@ -95,13 +95,14 @@ def test_every_layer_has_an_end_to_end_fault() -> None:
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 def test_fault_is_caught_and_located(repo: Path, fault: Fault) -> None:
     row = damaged(repo, fault)
-    _, problems = catching_layer(repo, fault)
+    layer, problems = catching_layer(repo, fault)
     located(fault, row, problems)
+    # An end-to-end fault is caught by the layer it stands for (so each layer has one).
+    assert fault.name not in END_TO_END.values() or END_TO_END.get(getattr(layer, "__name__", "")) == fault.name, layer
 
 
-@pytest.mark.parametrize(("layer", "name"), END_TO_END.items(), ids=list(END_TO_END))
-def test_fault_is_caught_by_its_layer_within_the_whole_command(repo: Path, layer: str, name: str) -> None:
+@pytest.mark.parametrize("name", END_TO_END.values(), ids=list(END_TO_END))
+def test_fault_is_caught_within_the_whole_command(repo: Path, name: str) -> None:
     fault = BY_NAME[name]
     row = damaged(repo, fault)
-    assert getattr(catching_layer(repo, fault)[0], "__name__", None) == layer
     located(fault, row, validate_repository(repo))
