@@ -105,7 +105,14 @@ def profile_validator(name: str) -> jsonschema.Draft7Validator:
 
 def check_profile(package: Package) -> list[Problem]:
     """The descriptor against the official Data Package v2 JSON Schemas (bundled)."""
-    descriptor = package.descriptor
+    return list(_profile_problems(json.dumps(package.descriptor)))
+
+
+@functools.lru_cache(maxsize=8)
+def _profile_problems(text: str) -> tuple[Problem, ...]:
+    """Remembered by the descriptor's text: checking the same descriptor again (a release validates it several times) costs
+    a dictionary lookup instead of a pass of jsonschema."""
+    descriptor = json.loads(text)
     problems = []
     for error in profile_validator("datapackage.json").iter_errors(descriptor):
         where = "/".join(str(p) for p in error.absolute_path)
@@ -116,7 +123,7 @@ def check_profile(package: Package) -> list[Problem]:
             for error in profile_validator("tableschema.json").iter_errors(schema):
                 where = f"resources/{index}/schema/" + "/".join(str(p) for p in error.absolute_path)
                 problems.append(_p("profile", DESCRIPTOR, None, where, "a valid Table Schema v2", error.message))
-    return problems
+    return tuple(problems)
 
 
 def check_descriptor_content(package: Package) -> list[Problem]:
