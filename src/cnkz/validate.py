@@ -581,7 +581,7 @@ def check_rows(package: Package) -> list[Problem]:
     # where a referenced table comes before the tables that refer to it, so their ids are encoded as they stream.
     for table in sorted(TABLES, key=lambda t: t.name != "sources"):
         scan_table(package, table, report, seeds, encoder)
-    codes = encoder.finish(to_frame)
+    codes = encoder.finish(_TO_PANDAS.get)
     keys: Frames = codes.frames
     for table in TABLES:
         if table.name in keys:
