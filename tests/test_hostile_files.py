@@ -374,3 +374,16 @@ def test_a_seed_changed_after_publication_is_found_and_named_by_its_source(repo:
                      if r["path"] == f"seeds/{seed.name}")
     assert {(p.check, p.column, p.row.split(" ")[1]) for p in problems} == {("seed_hash", "sha256", f"({source_id})"),
                                                                             ("seed_bytes", "bytes", f"({source_id})")}
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs a file that holds more than its size says (procfs)")
+def test_a_file_that_holds_more_than_its_size_says_is_read_to_its_end_and_refused_past_the_cap() -> None:
+    from cnkz.safety import read_regular
+    from cnkz.seedfiles import Confined
+
+    status = Path("/proc/self/status")  # stat says 0 bytes; reading gives the whole text
+    assert read_regular(status).startswith(b"Name:")
+    with using(Limits(member_bytes=100)), pytest.raises(CnkzError, match=r"is \d+ bytes, over the cap of 100; refusing it"):
+        read_regular(status)
+    assert Confined(Path("/proc/self")).read(str(status), 100) is None
+    assert (Confined(Path("/proc/self")).read(str(status), 1 << 20) or b"").startswith(b"Name:")

@@ -58,30 +58,41 @@ def inside(base: Path, relative: str) -> Path:
     return resolved
 
 
+# O_NONBLOCK: opening a FIFO must not wait for a writer.
+READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
 def read_regular(path: Path, what: str = "the file", error: type[CnkzError] = UnsafeInput) -> bytes:
-    """A regular file's bytes, read in chunks within the member cap; FIFOs, devices and folders are refused without blocking."""
+    """A regular file's bytes, within the member cap; FIFOs, devices and folders are refused without blocking."""
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, READ_FLAGS)
     except FileNotFoundError:
         raise error(f"{what} is missing", file=str(path)) from None
     except OSError as exc:
         raise error(f"{what} cannot be opened ({exc.strerror})", file=str(path)) from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise error(f"{what} is not a regular file (a folder, device, FIFO or socket); refusing to read it", file=str(path))
-    with os.fdopen(fd, "rb", buffering=0) as handle:
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{what} is not a regular file (a folder, device, FIFO or socket); refusing to read it", file=str(path))
         check_size(info.st_size, "member_bytes", what, str(path), error)
-        cap = current().member_bytes
-        chunks, total = [], 0
-        while chunk := handle.read(CHUNK):
-            total += len(chunk)
-            check_size(total, "member_bytes", what, str(path), error)  # it may grow while read
-            chunks.append(chunk)
-            if total > cap:
-                break
-    return b"".join(chunks)
+        data = read_within(fd, info.st_size, current().member_bytes)
+    finally:
+        os.close(fd)
+    check_size(len(data), "member_bytes", what, str(path), error)  # it may have grown while it was read
+    return data
+
+
+def read_within(fd: int, size: int, cap: int) -> bytes:
+    """An open regular file of `size` bytes: one read when it still has that size (a short read of a regular file is its
+    end); if it grew, on in chunks to its end or just past `cap`, which the caller then refuses."""
+    data = os.read(fd, size + 1)
+    if len(data) <= size:
+        return data
+    parts, total = [data], len(data)
+    while total <= cap and (chunk := os.read(fd, CHUNK)):
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
 
 
 def regular_file_problem(path: Path) -> str | None:

@@ -12,6 +12,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from .files import is_package_path
+from .safety import READ_FLAGS, read_within
+
 Seed = tuple[str, int, bool] | None  # sha256, size, UTF-8; None when the file cannot be read
 
 
@@ -24,8 +27,6 @@ class Confined:
 
     def path(self, path: Any) -> str | None:
         """The file `path` names, its folder resolved (the file itself may still be a link: read() refuses to follow it out)."""
-        from .files import is_package_path  # here, not at the top: a worker that only reads never needs it
-
         if not is_package_path(path):
             return None
         folder, _, name = str(path).rpartition("/")
@@ -43,33 +44,22 @@ class Confined:
         if file is None:
             return None
         try:
-            fd = os.open(file, _READ_FLAGS | os.O_NOFOLLOW)
+            fd = os.open(file, READ_FLAGS | os.O_NOFOLLOW)
         except OSError as exc:
             if exc.errno != errno.ELOOP or not Path(file).resolve().is_relative_to(self.root):
                 return None
             try:  # a link that stays inside the package
-                fd = os.open(Path(file).resolve(), _READ_FLAGS)
+                fd = os.open(Path(file).resolve(), READ_FLAGS)
             except OSError:
                 return None
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
                 return None
-            data = os.read(fd, info.st_size + 1)
-            if len(data) <= info.st_size:  # one read: a short read of a regular file is its end
-                return data
-            parts, total = [data], len(data)
-            while chunk := os.read(fd, 1 << 16):  # it grew while it was read: on, within the cap
-                parts.append(chunk)
-                total += len(chunk)
-                if total > cap:
-                    return None
-            return b"".join(parts)
+            data = read_within(fd, info.st_size, cap)
         finally:
             os.close(fd)
-
-
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # O_NONBLOCK: opening a FIFO must not wait for a writer
+        return data if len(data) <= cap else None
 
 
 def read_seeds(confined: Confined, files: list[str | None], cap: int) -> list[Seed]:
