@@ -46,6 +46,8 @@ def stage(root: Path, files: dict[str, bytes], staging: Path) -> None:
     """A complete package in `staging`: the new files plus the seeds they cite."""
     write_files(staging, files)
     # Regular files only, within the cap: a link or device in seeds/ (from an untrusted contribution) is not followed.
+    if (root / "seeds").is_symlink():
+        raise BuildError("seeds/ is a link; source texts must be regular files in the repository's own seeds/ folder", file="seeds")
     for seed in sorted((root / "seeds").rglob("*")):
         if seed.is_dir() and not seed.is_symlink():
             continue

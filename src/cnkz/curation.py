@@ -331,7 +331,8 @@ def _source_file(root: Path, name: str, file: str) -> Path:
     if not name.startswith("seeds/"):
         raise CurationError(f"{name!r} is not under seeds/; a source text lives in seeds/", file=file, record="source", field="file")
     try:
-        return inside(root / "seeds", name.removeprefix("seeds/"))
+        # Confined to the repository, not to what seeds/ resolves to: seeds/ may itself be a link out.
+        return inside(root, name)
     except UnsafeInput:
         raise CurationError(f"{name!r} leads outside seeds/; refusing to read it", file=file, record="source", field="file") from None
 

@@ -8,6 +8,7 @@ import io
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,13 +99,22 @@ def to_parquet_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
 
 
 def is_package_path(path: object) -> bool:
-    """True for a relative POSIX path that stays inside the package: no `..`, root, drive, URL, `~`, `$` or control character."""
-    if not isinstance(path, str) or not path or "\\" in path or ":" in path or path.startswith(("~", "$", "/")):
-        return False
-    if _CONTROL.search(path) or len(path) > 1024:
+    """The one rule for a name inside a package (zip members, descriptor paths, `source.file`, ids used as file names).
+
+    A non-empty relative POSIX path, NFC-normalised, whose every segment is non-empty and neither `.` nor `..`: so
+    `a//b` (which an archive's top folder, once stripped, turns into an absolute path) and `a/./b` (a second name for
+    `a/b`) are refused, as are a leading `/`, `~` or `$`, a drive or URL colon, a backslash and any control character.
+    """
+    if not isinstance(path, str) or not path or len(path) > 1024 or "\\" in path or ":" in path or _CONTROL.search(path):
         return False  # NUL cannot be passed to the OS; other controls hide in listings
-    parts = path.split("/")
-    return ".." not in parts and not any(part.startswith(("$", "~")) for part in parts)
+    if not unicodedata.is_normalized("NFC", path):
+        return False  # two byte sequences for one name would give one file two names
+    return all(part and part not in (".", "..") and not part.startswith(("$", "~")) for part in path.split("/"))
+
+
+def path_key(path: str) -> str:
+    """What two package paths must not share: one file on a case-insensitive or normalising file system."""
+    return unicodedata.normalize("NFC", path).casefold()
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -27,7 +27,7 @@ from .files import ARROW_TYPES, PANDAS_TYPES
 from .files import is_package_path as safe_path
 from .limits import check_size, parse_json
 from .reader import CellError, FileProblem, read_all
-from .safety import UnsafeInput, inside, open_zip, read_member, read_regular
+from .safety import UnsafeInput, archive_members, inside, open_zip, read_member, read_regular
 from .tables import MAJOR_VERSION, TABLES, Field, Table, Vocabulary
 
 DESCRIPTOR = "datapackage.json"
@@ -193,16 +193,12 @@ def open_package(source: Path, *, verify: bool = True) -> Iterator[Package]:
 
 
 def _archive_package(archive: zipfile.ZipFile, label: str, verify: bool) -> Package:
-    infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
-    names = list(infos)
-    tops = {name.split("/", 1)[0] for name in names}
-    prefix = f"{next(iter(tops))}/" if len(tops) == 1 and all("/" in n for n in names) else ""
-    members = {name[len(prefix):]: name for name in names}
+    members = archive_members(archive)
 
     def read(path: str) -> bytes:
         if path not in members:
             raise LoadError("missing from the archive; the release is incomplete. Download it again", file=f"{label}!{path}")
-        return read_member(archive, infos[members[path]], f"{label}!{path}")
+        return read_member(archive, members[path], f"{label}!{path}")
 
     if DESCRIPTOR not in members:
         raise LoadError(f"no {DESCRIPTOR} in the archive; this is not a release of the dataset", file=label)

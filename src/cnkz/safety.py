@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import CnkzError
-from .files import is_package_path
+from .files import is_package_path, path_key
 from .limits import check_size, current
 
 CHUNK = 1024 * 1024
@@ -137,16 +137,52 @@ def check_members(archive: zipfile.ZipFile, label: str) -> None:
     if total > limits.archive_bytes:
         raise UnsafeInput(f"the archive unpacks to {total} bytes, over the cap of {limits.archive_bytes} "
                           f"({limits.how_to_raise('archive_bytes')})", file=label)
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for info in infos:
         name = info.filename
-        if name in seen:
-            # Tools disagree on which copy wins (unzip reads the first, Python the last): refuse both.
-            raise UnsafeInput(f"the archive holds {name!r} twice; refusing the whole archive. Download the release from its official location", file=label)
-        seen.add(name)
-        if not info.is_dir() and not is_package_path(name):
-            raise UnsafeInput(f"the archive holds a member named {name!r}, which points outside the package; refusing the whole archive. "
-                              "Download the release from its official location", file=label)
+        if not is_package_path(name.removesuffix("/") if info.is_dir() else name):
+            raise UnsafeInput(f"the archive holds a member named {name!r}, which is not a plain relative path inside the package "
+                              "(an empty, '.' or '..' segment, a leading '/', a backslash or a control character); refusing the whole "
+                              "archive. Download the release from its official location", file=label)
+        key = path_key(name.removesuffix("/"))
+        if key in seen:
+            # Tools disagree on which copy wins (unzip reads the first, Python the last), and a case-insensitive disk
+            # makes one file of two names: refuse both.
+            twice = repr(name) if seen[key] == name else f"{seen[key]!r} and {name!r}, one name on a case-insensitive disk,"
+            raise UnsafeInput(f"the archive holds {twice} twice; refusing the whole archive. Download the release from its official location",
+                              file=label)
+        seen[key] = name
+
+
+def archive_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The files of a checked archive (see `open_zip`) by their path in the package: a release's one top folder stripped."""
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    tops = {info.filename.split("/", 1)[0] for info in infos}
+    prefix = f"{next(iter(tops))}/" if len(tops) == 1 and all("/" in info.filename for info in infos) else ""
+    members = {info.filename[len(prefix):]: info for info in infos}
+    # Every name passed the path rule whole, so what is left after the top folder passes it too; checked again because
+    # this is what gets joined onto a folder.
+    for relative in members:
+        if not is_package_path(relative):
+            raise UnsafeInput(f"the member {relative!r} is not a plain relative path once the top folder is removed", file=archive.filename or "")
+    return members
+
+
+def unpack(archive: zipfile.ZipFile, folder: Path, label: str) -> None:
+    """Write a checked archive's files into the empty private `folder`: each path confined by `inside`, each file created
+    new (never through a link, never over another file)."""
+    for relative, info in archive_members(archive).items():
+        data = read_member(archive, info, f"{label}!{info.filename}")
+        parent = folder.joinpath(*relative.split("/")[:-1])
+        parent.mkdir(parents=True, exist_ok=True)
+        target = inside(folder, relative)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(target, flags, 0o644)
+        except FileExistsError:
+            raise UnsafeInput("the archive names this file twice; refusing the whole archive", file=f"{label}!{info.filename}") from None
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:

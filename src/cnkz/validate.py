@@ -728,17 +728,11 @@ def _validate_archive(archive: Path, layers: Sequence[Layer], progress: Any) -> 
     """A release archive: its members unpacked (within the caps, names confined) into a private folder, then validated there."""
     import tempfile
 
-    from .safety import open_zip, read_member
+    from .safety import open_zip, unpack
 
     try:
         with open_zip(archive, str(archive)) as zipped, tempfile.TemporaryDirectory(prefix="cnkz-validate-") as tmp:
-            infos = [i for i in zipped.infolist() if not i.is_dir()]
-            tops = {i.filename.split("/", 1)[0] for i in infos}
-            prefix = f"{next(iter(tops))}/" if len(tops) == 1 and all("/" in i.filename for i in infos) else ""
-            for info in infos:
-                target = Path(tmp) / info.filename[len(prefix):]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(read_member(zipped, info, f"{archive}!{info.filename}"))
+            unpack(zipped, Path(tmp), str(archive))
             return validate(Path(tmp), layers, progress)
     except (CnkzError, OSError) as exc:
         message = exc.message if isinstance(exc, CnkzError) else f"{type(exc).__name__}: {exc}"
