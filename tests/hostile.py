@@ -75,6 +75,23 @@ def trickle(seconds: float) -> Route:
     return route
 
 
+def drip(sent: bytes, dripped: bytes, seconds: float, *, repeat: bool = True, give_up: float = 30) -> Route:
+    """Raw bytes, status line and headers included: `sent` at once, then `dripped` one byte every `seconds` (over and over
+    when `repeat`). Each byte arrives well within any per-wait timeout, so only a total deadline ends it; the server gives
+    up after `give_up` s, so that a client without one fails its test rather than hanging the suite."""
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        handler.close_connection = True
+        handler.wfile.write(sent)
+        stop = time.monotonic() + give_up
+        while time.monotonic() < stop:
+            for byte in dripped:
+                handler.wfile.write(bytes([byte]))
+                time.sleep(seconds)
+            if not repeat:
+                return
+    return route
+
+
 def redirect(location: str) -> Route:
     def route(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(302)

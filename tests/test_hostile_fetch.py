@@ -21,7 +21,7 @@ from cnkz.safety import staging
 from cnkz.validate import validate
 
 from .conftest import rehash, set_cell
-from .hostile import body, endless, redirect, serve_routes, trickle
+from .hostile import Route, body, drip, endless, redirect, serve_routes, trickle
 from .test_fetch import ARCHIVE, publish_site, serve
 from .test_load import release_archive
 
@@ -92,6 +92,67 @@ def test_a_trickling_server_cannot_stretch_the_total_download_time(tmp_path: Pat
     with serve_routes({"/x.zip": slow}) as (base, _), pytest.raises(FetchError, match=r"took longer than 1 s; nothing was cached .*--max-download-seconds"):
             fetch(f"{base}/x.zip", sha256="0" * 64, cache_dir=tmp_path / "cache", timeout=30, limits=Limits(download_seconds=1))
     assert time.monotonic() - started < 5  # the per-read timeout (30 s) never fired; the total cap did
+
+
+CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def _took_too_long(url: str, seconds: float) -> str:
+    return (f"{url}: the download took longer than {seconds:g} s; nothing was cached "
+            "(raise it with --max-download-seconds or CNKZ_MAX_DOWNLOAD_SECONDS if the file is trusted on a slow connection)")
+
+
+@pytest.mark.parametrize("route", [
+    drip(b"", b"HTTP/1.1 200 OK", 0.2),
+    drip(b"HTTP/1.1 200 OK\r\n", b"X-Pad: a\r\n", 0.2),
+    drip(CHUNKED, b"0", 0.2),
+    drip(CHUNKED + b"1\r\nx\r\n0\r\n", b"X-Trailer: a\r\n", 0.2),
+], ids=["status line", "headers", "chunk-size line", "trailers"])
+def test_a_trickle_before_or_between_the_body_bytes_cannot_stretch_the_total_download_time(tmp_path: Path, route: Route) -> None:
+    # Every byte comes well within the 30 s per-wait timeout; only the total deadline can end it.
+    cache = tmp_path / "cache"
+    with serve_routes({"/x.zip": route}) as (base, _):
+        started = time.monotonic()
+        with pytest.raises(FetchError) as caught:
+            fetch(f"{base}/x.zip", sha256="0" * 64, cache_dir=cache, timeout=30, limits=Limits(download_seconds=1))
+        elapsed = time.monotonic() - started
+    assert str(caught.value) == _took_too_long(f"{base}/x.zip", 1)
+    assert elapsed < 3  # a hang test, not a speed test: without the deadline this runs until the server gives up (30 s)
+    assert not [p for p in cache.rglob("*") if p.is_file() and p.name not in (".lock", "urls.json")]
+
+
+def test_a_chain_of_trickled_redirects_cannot_stretch_the_total_download_time(tmp_path: Path) -> None:
+    # Each hop answers within a second, well inside the per-wait timeout; the deadline covers the chain.
+    hops = {f"/r{n}.zip": drip(b"", f"HTTP/1.0 302 Found\r\nLocation: /r{n + 1}.zip\r\nContent-Length: 0\r\n\r\n".encode(), 0.01, repeat=False)
+            for n in range(8)}
+    with serve_routes(hops) as (base, asked):
+        started = time.monotonic()
+        with pytest.raises(FetchError) as caught:
+            fetch(f"{base}/r0.zip", sha256="0" * 64, cache_dir=tmp_path / "cache", timeout=30, limits=Limits(download_seconds=1.5))
+        elapsed = time.monotonic() - started
+    assert str(caught.value) == _took_too_long(f"{base}/r0.zip", 1.5)
+    assert elapsed < 3.5
+    assert 2 <= len(asked) < 8
+
+
+def test_a_redirect_s_body_is_not_read(tmp_path: Path) -> None:
+    away = drip(b"HTTP/1.0 302 Found\r\nLocation: /x.zip\r\nContent-Length: 1000000\r\n\r\n", b"0", 0.2)
+    with serve_routes({"/a.zip": away, "/x.zip": body(b"data")}) as (base, asked):
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"the download's sha256 is [0-9a-f]{64}, not the 0+ given"):
+            fetch(f"{base}/a.zip", sha256="0" * 64, cache_dir=tmp_path / "cache", timeout=30, limits=Limits(download_seconds=10))
+        elapsed = time.monotonic() - started
+    assert asked == ["/a.zip", "/x.zip"]
+    assert elapsed < 3
+
+
+def test_an_expired_deadline_is_one_line_from_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with serve_routes({"/x.zip": drip(CHUNKED, b"0", 0.2)}) as (base, _):
+        started = time.monotonic()
+        status = main(["fetch", f"{base}/x.zip", "--sha256", "0" * 64, "--cache-dir", str(tmp_path / "cache"), "--max-download-seconds", "1"])
+        elapsed = time.monotonic() - started
+    assert (status, capsys.readouterr().err) == (2, f"cnkz: error: {_took_too_long(f'{base}/x.zip', 1)}\n")
+    assert elapsed < 3
 
 
 def test_the_caps_are_raised_by_option_and_environment(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

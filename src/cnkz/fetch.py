@@ -11,6 +11,7 @@ left by a crashed fetch (`.fetch-*`) are removed by the next one.
 from __future__ import annotations
 
 import csv
+import functools
 import http.client
 import io
 import json
@@ -91,20 +92,157 @@ def fetch(url: str, *, sha256: str | None = None, cache_dir: str | Path | None =
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects to http(s) only: never to ftp:// or file://."""
+    """Follow redirects to http(s) only: never to ftp:// or file://. A redirect's body is not read (urllib would read
+    it whole, uncapped); the connection is closed instead."""
 
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        fp.close()
         if urlsplit(newurl).scheme not in ("http", "https"):
-            fp.close()
             raise FetchError(f"the server redirects to {newurl}, which is not http(s); refusing to follow it", file=req.full_url)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+# The total deadline must bound every blocking call on the socket, not only the body's reads: http.client reads the
+# status line, headers, chunk-size lines and trailers with readline(), and each byte received restarts the socket's
+# timeout, so a server sending one byte a second keeps a plain timeout from ever firing. Every connection opened for a
+# fetch therefore (1) connects each address, and hands the TLS handshake a timeout, of at most the time left, and
+# (2) is wrapped so that each recv and sendall first sets the socket's timeout to min(per-wait timeout, time left).
+# A watchdog thread shutting sockets down at the deadline was the alternative; it was not chosen because it cannot
+# reach a socket while it is connecting or in the TLS handshake (the socket is not yet the connection's, or is being
+# detached into the TLS one), it needs a thread per fetch and a registry of live sockets, and a shutdown racing a close
+# on another thread could hit a reused descriptor. Setting the timeout before each call needs neither, and CPython
+# bounds one call (recv, sendall, connect, handshake) by its timeout as a whole, however the bytes arrive.
+
+
+def _within(session: _Session, sock: socket.socket, call: Any, *args: Any) -> Any:
+    """`call(*args)` on `sock`, waiting at most min(the per-wait timeout, the time left); the deadline error when it ends it."""
+    wait, last = session.wait()
+    sock.settimeout(wait)
+    try:
+        return call(*args)
+    except TimeoutError:
+        if last:
+            raise session.expired() from None
+        raise
+
+
+def _connect_within(session: _Session, address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
+    """socket.create_connection, but each address is tried within what is left of the deadline, so several together cannot outlast it."""
+    host, port = address
+    error: OSError | None = None
+    for family, kind, proto, _, target in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            if source_address:
+                sock.bind(source_address)
+            _within(session, sock, sock.connect, target)
+            sock.settimeout(session.wait()[0])  # bounds the TLS handshake that may follow, as a whole
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+        except BaseException:
+            sock.close()
+            raise
+    raise error or OSError(f"no address found for {host}")
+
+
+class _BoundedReader(io.RawIOBase):
+    """A socket's raw reader whose every read ends by the deadline (http.client's readline and read go through it)."""
+
+    def __init__(self, raw: Any, sock: _BoundedSocket):
+        super().__init__()
+        self._raw = raw
+        self._sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        return self._sock.within(self._raw.readinto, buffer)
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()  # releases the socket, as socket.makefile's reader does
+        super().close()
+
+
+class _BoundedSocket:
+    """A connected socket (plain or TLS) whose sends and receives each end by the deadline."""
+
+    def __init__(self, sock: socket.socket, session: _Session):
+        self._sock = sock
+        self._session = session
+
+    def within(self, call: Any, *args: Any) -> Any:
+        return _within(self._session, self._sock, call, *args)
+
+    def sendall(self, data: Any) -> None:
+        self.within(self._sock.sendall, data)
+
+    def recv(self, size: int) -> bytes:
+        return self.within(self._sock.recv, size)
+
+    def recv_into(self, buffer: Any, size: int = 0) -> int:
+        return self.within(self._sock.recv_into, buffer, size)
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
+        if mode != "rb":
+            raise ValueError(f"only 'rb' is supported, not {mode!r}")
+        return io.BufferedReader(_BoundedReader(self._sock.makefile("rb", buffering=0), self))
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _BoundedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, session: _Session, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._session = session
+        self._create_connection = functools.partial(_connect_within, session)
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _BoundedSocket(self.sock, self._session)
+
+
+class _BoundedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, session: _Session, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._session = session
+        self._create_connection = functools.partial(_connect_within, session)
+
+    def connect(self) -> None:
+        super().connect()  # connects within the time left, then the TLS handshake within what is left after that
+        self.sock = _BoundedSocket(self.sock, self._session)
+
+
+class _BoundedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, session: _Session):
+        super().__init__()
+        self._session = session
+
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(functools.partial(_BoundedHTTPConnection, self._session), req)
+
+
+class _BoundedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, session: _Session):
+        super().__init__()
+        self._session = session
+
+    def https_open(self, req: Any) -> Any:
+        return self.do_open(functools.partial(_BoundedHTTPSConnection, self._session), req)
 
 
 class _Session:
-    """One fetch's downloads: they share the size cap and the total-time cap."""
+    """One fetch's downloads: they share the size cap and the total-time cap, which every wait on the network ends by."""
 
     def __init__(self, url: str, timeout: float, progress: Progress):
         self.url = url
@@ -112,20 +250,31 @@ class _Session:
         self.progress = progress
         self.started = time.monotonic()
         self.received = 0
+        self.downloading = url
+        self.opener = urllib.request.build_opener(_HttpOnlyRedirects, _BoundedHTTPHandler(self), _BoundedHTTPSHandler(self))
+
+    def expired(self, url: str | None = None) -> FetchError:
+        limits = current()
+        return FetchError(f"the download took longer than {limits.download_seconds:g} s; nothing was cached "
+                          f"({limits.how_to_raise('download_seconds')} on a slow connection)", file=url or self.downloading)
 
     def remaining(self, url: str) -> float:
-        limits = current()
-        left = limits.download_seconds - (time.monotonic() - self.started)
+        left = current().download_seconds - (time.monotonic() - self.started)
         if left <= 0:
-            raise FetchError(f"the download took longer than {limits.download_seconds:g} s; nothing was cached "
-                             f"({limits.how_to_raise('download_seconds')} on a slow connection)", file=url)
+            raise self.expired(url)
         return left
+
+    def wait(self) -> tuple[float, bool]:
+        """How long the next wait on the network may last, and whether that is the time left (not the per-wait timeout)."""
+        left = self.remaining(self.downloading)
+        return (left, True) if left <= self.timeout else (self.timeout, False)
 
     def download(self, url: str) -> bytes:
         request = urllib.request.Request(url, headers={"User-Agent": "cnkz-fetch"})
         limits = current()
+        self.downloading = url
         try:
-            with _OPENER.open(request, timeout=min(self.timeout, self.remaining(url))) as response:
+            with self.opener.open(request, timeout=self.timeout) as response:
                 length = response.headers.get("Content-Length")
                 if length is not None and length.isdigit() and self.received + int(length) > limits.download_bytes:
                     raise self._too_big(url, self.received + int(length))
@@ -134,6 +283,7 @@ class _Session:
             exc.close()
             raise FetchError(f"the server answered HTTP {exc.code} {exc.reason}; check the URL", file=url) from None
         except http.client.IncompleteRead as exc:
+            self.remaining(url)
             raise FetchError(f"the download was cut short after {len(exc.partial)} bytes; nothing was cached. Try again", file=url) from None
         except FetchError:
             raise
@@ -141,6 +291,7 @@ class _Session:
             self.remaining(url)  # past the total cap: say so rather than blame the last wait
             raise FetchError(f"the server sent nothing for {self.timeout:g} s; nothing was cached. Try again later", file=url) from None
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            self.remaining(url)
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, FetchError):
                 raise reason from None
@@ -155,8 +306,7 @@ class _Session:
         chunks = []
         name = PurePosixPath(urlsplit(url).path).name or url
         while True:
-            left = self.remaining(url)
-            _set_timeout(response, min(self.timeout, left))
+            self.remaining(url)
             chunk = response.read1(_CHUNK)
             if not chunk:
                 break
@@ -172,13 +322,6 @@ class _Session:
         limits = current()
         return FetchError(f"the download is over the cap of {limits.download_bytes} bytes ({size} so far); nothing was cached "
                           f"({limits.how_to_raise('download_bytes')})", file=url)
-
-
-def _set_timeout(response: Any, seconds: float) -> None:
-    """Each wait for the socket ends by the total deadline too (a trickling server cannot stretch it)."""
-    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
-    if isinstance(sock, socket.socket):
-        sock.settimeout(max(seconds, 0.001))
 
 
 # ---------------------------------------------------------------- the cache
