@@ -183,6 +183,7 @@ def drop_row(table: str, predicate: Callable[[list[str]], bool]) -> Callable[[Pa
 
 
 XI, WU, HU, WANG = "2017-xi-jinping-astana", "2011-wu-bangguo-kazakhstan", "2011-hu-jintao-astana", "2024-wang-yi-astana"
+JIA = "2010-jia-qinglin-astana"
 
 
 def remove_file(path: str) -> Callable[[Path], int | None]:
@@ -302,11 +303,14 @@ FAULTS: list[Fault] = [
     Fault("event country not its place's", set_cells("events", f"{XI}.talks", country="CHN"), "place_country", "events", "country"),
     Fault("PLOVER actor not the visitor", set_cells("events", f"{XI}.talks", actor="KAZ"), "actor_from_roles", "events", "actor"),
     Fault("PLOVER recipient missing for a hosted event", set_cells("events", f"{XI}.talks", recipient=""), "recipient_from_roles", "events", "recipient"),
+    Fault("joint act coded as one side's", set_cells("events", f"{XI}.signing", actor="CHN", recipient="KAZ"), "recipient_from_roles", "events", "recipient"),
+    Fault("joint act missing one of its actors", set_cells("events", f"{XI}.joint-statement", actor="CHN"), "actor_from_roles", "events", "actor"),
+    Fault("visit without its host as recipient", set_cells("events", f"{JIA}.visit", recipient=""), "recipient_from_roles", "events", "recipient"),
     Fault("two offices joined with 'and'", set_where("participants", "office", lambda v: "; Minister" in v, "office", "Deputy Prime Minister and Minister of Foreign Affairs"),
           "office_format", "participants", "office"),
     Fault("attendee of 'the above activities' missing from one of them", drop_row("participants", lambda r: r[0] == f"{XI}.press" and r[1] == "wang-huning"),
           "attendance_covers_activities", "participants", "event_id"),
-    Fault("pledge PLOVER category not allowed for its type", set_where("pledges", "pledge_type", lambda v: v == "agreement", "plover_category", "SUPPORT"), "pledge_plover", "pledges", "plover_category"),
+    Fault("pledge PLOVER category not allowed for its type", set_where("pledges", "pledge_type", lambda v: v == "proposal", "plover_category", "SUPPORT"), "pledge_plover", "pledges", "plover_category"),
     Fault("statement saying more than its quote", set_where("pledges", "pledge_type", lambda v: v == "agreement", "statement", "China and Kazakhstan agree to build a canal to the moon."),
           "statement_supported", "pledges", "statement"),
     Fault("pledge status not its latest update's", set_cells("pledges", f"{HU}.trade-target", status="fulfilled"), "status_from_updates", "pledges", "status"),

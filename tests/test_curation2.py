@@ -130,8 +130,11 @@ def edit(repo: Path, doc: str, old: str, new: str) -> None:
          "    place: almaty\n    country: KAZ\n    venue: null\n    location_inferred: false\n"
          "    plover_context: [diplomatic]\n    summary: Xi",
          "curation/2017-xi-jinping-astana.yaml:{    place: almaty}: events[2] (talks), key place: place 'almaty' is not in curation/places.yaml"),
+        ("2024-wang-yi-astana", "    plover: SUPPORT\n    topic: transport", "    plover: CONSULT\n    topic: transport",
+         "curation/2024-wang-yi-astana.yaml:{    plover: CONSULT}: pledges[8] (trans-caspian-corridor), key plover: an agreement pledge is PLOVER "
+         "AGREE or SUPPORT, found 'CONSULT'"),
     ],
-    ids=["plover-not-for-type", "support-needs-plover", "actor-against-roles", "unknown-place"],
+    ids=["plover-not-for-type", "support-needs-plover", "actor-against-roles", "unknown-place", "agreement-present-support"],
 )
 def test_curation_of_the_new_fields(repo: Path, doc: str, old: str, new: str, message: str) -> None:
     edit(repo, doc, old, new)
@@ -211,3 +214,46 @@ def test_the_day_sequence_rule_is_the_rule_read_literally(specs: list) -> None:
     for column in ("event_id", "parent_event_id"):
         events[column] = events[column].astype("string")
     assert _day_sequence(events, {}).tolist() == _day_sequence_by_hand(events)
+
+
+def test_joint_acts_have_every_party_as_actor_and_no_recipient() -> None:
+    events = {e["event_id"]: e for e in published("events")}
+    for key in ("joint-statement", "signing", "press"):
+        event = events[f"2017-xi-jinping-astana.{key}"]
+        assert (event["actor"], event["recipient"]) == ("CHN;KAZ", ""), key
+    # The talks the same two leaders held, one hosting the other, stay one-way.
+    talks = events["2017-xi-jinping-astana.talks"]
+    assert (talks["actor"], talks["recipient"], talks["plover_mode"]) == ("CHN", "KAZ", "visit")
+
+
+def test_a_visit_whose_text_names_no_host_has_the_country_visited_as_recipient() -> None:
+    events = {e["event_id"]: e for e in published("events")}
+    for key in ("visit", "arrival"):
+        event = events[f"2010-jia-qinglin-astana.{key}"]
+        assert (event["plover_mode"], event["actor"], event["recipient"]) == ("visit", "CHN", "KAZ"), key
+
+
+@pytest.mark.parametrize(
+    ("event_type", "principals", "hosts", "country", "expected"),
+    [
+        ("talks", {"CHN"}, {"KAZ"}, "KAZ", (["CHN"], ["KAZ"])),
+        ("signing", {"CHN"}, {"KAZ"}, "KAZ", (["CHN", "KAZ"], [])),
+        ("press_conference", {"CHN", "KAZ"}, set(), "KAZ", (["CHN", "KAZ"], [])),
+        ("visit", {"CHN"}, set(), "KAZ", (["CHN"], ["KAZ"])),
+        ("arrival", {"KAZ"}, set(), "CHN", (["KAZ"], ["CHN"])),
+        ("visit", {"CHN"}, set(), None, (["CHN"], [])),
+        ("meeting", {"CHN"}, set(), "KAZ", (["CHN"], [])),  # CAMEO 040: no visit mode without a host
+        ("summit", set(), set(), "KAZ", ([], [])),
+    ],
+)
+def test_plover_parties(event_type: str, principals: set[str], hosts: set[str], country: str | None, expected: tuple) -> None:
+    from cnkz.tables import plover_parties
+
+    assert plover_parties(event_type, principals, hosts, country) == expected
+
+
+def test_a_recipient_given_for_a_joint_act_is_refused(repo: Path) -> None:
+    edit(repo, "2017-xi-jinping-astana", "    plover_context: [diplomatic, economic]\n", "    plover_context: [diplomatic, economic]\n    recipient: [KAZ]\n")
+    with pytest.raises(CurationError) as info:
+        curate(repo)
+    assert "key recipient: recipient follows from the participants' roles as empty" in str(info.value)

