@@ -115,10 +115,10 @@ def edit(repo: Path, doc: str, old: str, new: str) -> None:
     ("doc", "old", "new", "message"),
     [
         ("2011-hu-jintao-astana", "    plover: SUPPORT\n    topic: trade", "    plover: CONSULT\n    topic: trade",
-         "curation/2011-hu-jintao-astana.yaml:{    plover: CONSULT}: pledges[19] (wto-entry), key plover: a support pledge is PLOVER SUPPORT or AGREE, "
+         "curation/2011-hu-jintao-astana.yaml:{    plover: CONSULT}: pledges[18] (wto-entry), key plover: a support pledge is PLOVER SUPPORT or AGREE, "
          "found 'CONSULT'"),
         ("2011-hu-jintao-astana", "    plover: SUPPORT\n    topic: trade", "    topic: trade",
-         "curation/2011-hu-jintao-astana.yaml:{  - key: wto-entry}: pledges[19] (wto-entry), key plover: "
+         "curation/2011-hu-jintao-astana.yaml:{  - key: wto-entry}: pledges[18] (wto-entry), key plover: "
          "a support pledge needs plover: SUPPORT or AGREE (present support, or support promised for the future)"),
         ("2017-xi-jinping-astana", "    plover_context: [diplomatic]\n    summary: Xi Jinping and Nursultan",
          "    plover_context: [diplomatic]\n    actor: [KAZ]\n    summary: Xi Jinping and Nursultan",
