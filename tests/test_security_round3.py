@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import shutil
+import tracemalloc
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import cnkz
 from cnkz.cli import main
 from cnkz.curation import curate
 from cnkz.errors import CurationError
-from cnkz.files import is_package_path
+from cnkz import validate as validate_module
+from cnkz.files import PARQUET_OPTIONS, is_package_path
+from cnkz.limits import Limits, using
 from cnkz.load import LoadError
 from cnkz.release import package_members
-from cnkz.validate import validate
+from cnkz.validate import check_profile, check_rows, quotes_differ, validate
 
-from .conftest import RELEASE_DATE, VERSION, find
-from .test_hostile_files import archive_of
+from .conftest import RELEASE_DATE, VERSION, find, rehash, set_cell
+from .test_hostile_files import archive_of, edit_descriptor
 
 REFUSED_NAME = "is not a plain relative path inside the package"
 
@@ -81,3 +87,102 @@ def test_14_a_seeds_folder_that_is_a_link_is_refused(repo: Path, tmp_path: Path)
     assert "SECRET" not in str(caught.value)
     assert main(["build", "--root", str(repo)]) == 2
     assert len(find(validate(repo), "seed_missing")) == 5  # a linked seeds/ is not the package's: every text is missing
+
+
+# 9. A quote check sliced each row's text from char_start to char_end: a far end copied the whole text per row.
+def test_9_quote_slices_are_bounded_by_the_quote_not_the_offsets() -> None:
+    text = "x" * (8 << 20)
+    rows = np.zeros(50, dtype=np.int64)
+    quotes = pa.array(["x" * 40] * 50, pa.string())
+    tracemalloc.start()
+    try:
+        differ = quotes_differ(rows, {0: text}, pa.array([0] * 50, pa.int64()), pa.array([999_999_999] * 50, pa.int64()), quotes)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert differ.tolist() == [True] * 50
+    assert peak < 1 << 20, peak  # 50 slices of 8 MiB each before
+
+
+def test_9_a_far_quote_end_is_reported_in_a_few_hundred_characters(repo: Path) -> None:
+    set_cell(repo, "events", 0, "char_end", "999999999")
+    _same_in_parquet(repo, "events", "char_end", 0, 999_999_999)
+    rehash(repo)
+    [problem] = find(validate(repo), "quote_offsets", "events")
+    # The text is shown to one character past the quote's length: enough to see where they part, never the whole text.
+    assert problem.found == "'arrived in Astana on Tuesday afternoon ' vs quote 'arrived in Astana on Tuesday afternoon'"
+
+
+def _same_in_parquet(repo: Path, table: str, column: str, row: int, value: object) -> None:
+    path = repo / "resources" / f"{table}.parquet"
+    data = pq.read_table(path)
+    values = data.column(column).to_pylist()
+    values[row] = value
+    pq.write_table(data.set_column(data.schema.get_field_index(column), column, pa.array(values, data.schema.field(column).type)), path,
+                   **PARQUET_OPTIONS)
+
+
+# 10. Every failing cell became a Problem (its row key read back from pandas) before the per-check cap applied.
+def test_10_failures_past_the_cap_are_counted_not_converted(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = repo / "resources" / "figures.csv"
+    header = path.read_text(encoding="utf-8").splitlines()[0]
+    rows = 5 * validate_module.LISTED
+    path.write_text(path.read_text(encoding="utf-8") + ("x" + "," * header.count(",") + "\n") * rows, encoding="utf-8")
+    rehash(repo)
+    calls = 0
+    real_row_key = validate_module.row_key
+
+    def counting_row_key(*args: object, **kwargs: object) -> str:
+        nonlocal calls
+        calls += 1
+        return real_row_key(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validate_module, "row_key", counting_row_key)
+    problems = validate(repo)
+    required = find(problems, "required", "figures", "value")
+    assert len(required) == validate_module.LISTED + 1
+    assert [p.found for p in required if p.row == ""] == [f"{rows - validate_module.LISTED} more not listed"]
+    groups = len({(p.check, p.column) for p in problems if p.table == "figures"})
+    assert calls <= validate_module.LISTED * groups, (calls, groups)  # not rows × checks
+
+
+# 11. jsonschema listed every error of a million-item array, and compared enum objects pairwise.
+@pytest.mark.parametrize(("edit", "found"), [
+    (lambda d: d.update(keywords=[1] * 1_000_000), "/keywords is an array of 1000000 items, over the cap of 10000"),
+    (lambda d: d["resources"][0]["schema"]["fields"][0].update(constraints={"enum": [{"a": i} for i in range(5000)]}),
+     "/resources/0/schema/fields/0/constraints/enum holds objects or arrays; an enum lists plain values"),
+])
+def test_11_a_huge_or_pairwise_descriptor_is_one_profile_problem(repo: Path, edit: object, found: str) -> None:
+    edit_descriptor(repo, edit)
+    problems = find(validate(repo, [check_profile]), "profile")
+    assert [p.found for p in problems] == [found]
+
+
+def test_11_profile_errors_are_listed_up_to_the_cap(repo: Path) -> None:
+    edit_descriptor(repo, lambda d: d.update(keywords=[1] * 5000))
+    problems = find(validate(repo, [check_profile]), "profile")
+    assert len(problems) == validate_module.LISTED
+    assert problems[0].found == "1 is not of type 'string'"
+
+
+# 12. A Parquet dictionary repeated one long value: a few KB on disk, gigabytes once decoded.
+def test_12_a_parquet_dictionary_bomb_is_refused_before_it_is_decoded(repo: Path) -> None:
+    path = repo / "resources" / "events.parquet"
+    events = pq.read_table(path)
+    many = pa.concat_tables([events] * 8)
+    long_text = "a" * (1 << 20)
+    bomb = many.set_column(many.schema.get_field_index("summary"), "summary", pa.array([long_text] * many.num_rows, pa.string()))
+    pq.write_table(bomb, path, compression="zstd", use_dictionary=True)
+    assert path.stat().st_size < 64 << 10 and many.num_rows << 20 > 16 << 20
+    rehash(repo)
+    with using(Limits(member_bytes=16 << 20)):
+        tracemalloc.start()
+        try:
+            problems = find(validate(repo, [check_rows]), "unreadable", "events")
+            with pytest.raises(LoadError, match="rows decode to at least .* bytes, over the cap of 16777216 for one file"):
+                cnkz.load(repo, format="parquet")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert len(problems) == 1 and "over the cap of 16777216 for one file" in problems[0].found, problems
+    assert peak < 64 << 20, peak

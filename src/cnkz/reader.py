@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .files import ARROW_TYPES
+from .limits import current
 from .tables import Field, Table
 
 BATCH_ROWS = 65_536  # Parquet rows per batch
@@ -59,6 +60,27 @@ class Batch:
     offset: int
     record: pa.RecordBatch
     errors: list[CellError] = field(default_factory=list)
+
+
+class DecodedTooLarge(pa.ArrowInvalid):
+    """A Parquet file whose rows decode past the member cap; readers report it as they report a damaged file."""
+
+
+def too_large(size: int) -> str:
+    cap = current()
+    return (f"the Parquet file's rows decode to at least {size} bytes, over the cap of {cap.member_bytes} for one file "
+            f"(values repeated through a dictionary or compression); refusing to decode it ({cap.how_to_raise('member_bytes')})")
+
+
+def decoded_bytes(column: pa.Array) -> int:
+    """The bytes `column` takes once decoded, found without decoding it: a dictionary's values counted once per use."""
+    if not pa.types.is_dictionary(column.type):
+        return int(column.nbytes)
+    lengths = pc.binary_length(column.dictionary) if pa.types.is_string(column.dictionary.type) else None
+    if lengths is None:
+        return int(column.nbytes)
+    used = pc.sum(pc.take(lengths, column.indices)).as_py() or 0
+    return int(used) + 4 * len(column)
 
 
 def target_schema(table: Table) -> pa.Schema:
@@ -102,12 +124,20 @@ class TableReader:
         return [h.strip("\r") for h in next(csv.reader(io.StringIO(first.decode("utf-8"))), [])]
 
     def _open_parquet(self) -> list[str]:
-        self._parquet = pq.ParquetFile(self._stream())
+        # Text columns are read as dictionaries, so their decoded size is known before they are decoded (a 5 KB file can
+        # repeat one megabyte-long dictionary value a thousand times).
+        texts = [f.name for f in self.table.fields if ARROW_TYPES[f.type] == pa.string()]
+        self._parquet = pq.ParquetFile(self._stream(), read_dictionary=texts)
+        declared = sum(group.total_byte_size for group in map(self._parquet.metadata.row_group, range(self._parquet.metadata.num_row_groups)))
+        if declared > current().member_bytes:
+            raise DecodedTooLarge(too_large(declared))
         stored = self._parquet.schema_arrow
         for f in self.table.fields:
             if f.name not in stored.names:
                 continue
             actual, expected = stored.field(f.name).type, ARROW_TYPES[f.type]
+            if pa.types.is_dictionary(actual):
+                actual = actual.value_type
             if actual != expected and not (expected == pa.string() and actual == pa.large_string()):
                 self.problems.append(FileProblem("parquet_type", f.name, str(expected), str(actual)))
                 self.untyped.add(f.name)
@@ -122,8 +152,11 @@ class TableReader:
     def _parquet_batches(self) -> Iterator[Batch]:
         assert self._parquet is not None
         schema = target_schema(self.table)
-        offset = 0
+        offset, decoded = 0, 0
         for record in self._parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+            decoded += sum(decoded_bytes(column) for column in record.columns)
+            if decoded > current().member_bytes:
+                raise DecodedTooLarge(too_large(decoded))
             arrays = [
                 pa.nulls(record.num_rows, f.type) if f.name in self.untyped else record.column(f.name).cast(f.type)
                 for f in schema

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import warnings
 from collections import OrderedDict
@@ -108,22 +109,48 @@ def check_profile(package: Package) -> list[Problem]:
     return list(_profile_problems(json.dumps(package.descriptor)))
 
 
+PROFILE_ARRAY_ITEMS = 10_000  # items of one array in a descriptor; past it, the profile is not checked (jsonschema would take minutes)
+
+
+def descriptor_shape(descriptor: Any) -> str | None:
+    """What in a descriptor would make checking it against the profile unbounded (None when nothing does): an array of more
+    than PROFILE_ARRAY_ITEMS items, or an `enum` holding objects or arrays (jsonschema's uniqueness check compares those
+    pairwise). Walked without recursion: the depth is capped when the JSON is read, the width here."""
+    stack: list[tuple[str, Any]] = [("", descriptor)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("enum"), list) and any(isinstance(v, dict | list) for v in value["enum"]):
+                return f"{where}/enum holds objects or arrays; an enum lists plain values"
+            stack.extend((f"{where}/{key}", item) for key, item in value.items())
+        elif isinstance(value, list):
+            if len(value) > PROFILE_ARRAY_ITEMS:
+                return f"{where or '/'} is an array of {len(value)} items, over the cap of {PROFILE_ARRAY_ITEMS}"
+            stack.extend((f"{where}/{index}", item) for index, item in enumerate(value))
+    return None
+
+
 @functools.lru_cache(maxsize=8)
 def _profile_problems(text: str) -> tuple[Problem, ...]:
     """Remembered by the descriptor's text: checking the same descriptor again (a release validates it several times) costs
-    a dictionary lookup instead of a pass of jsonschema."""
+    a dictionary lookup instead of a pass of jsonschema. At most LISTED errors of each profile are listed: jsonschema finds
+    them lazily, so a descriptor with a million bad items costs no more than one with LISTED."""
     descriptor = json.loads(text)
-    problems = []
-    for error in profile_validator("datapackage.json").iter_errors(descriptor):
-        where = "/".join(str(p) for p in error.absolute_path)
-        problems.append(_p("profile", DESCRIPTOR, None, where, "a valid Data Package v2 descriptor", error.message))
-    for index, resource in enumerate(descriptor.get("resources") or []):
-        schema = resource.get("schema") if isinstance(resource, dict) else None
-        if isinstance(schema, dict):
-            for error in profile_validator("tableschema.json").iter_errors(schema):
+    shape = descriptor_shape(descriptor)
+    if shape is not None:
+        return (_p("profile", DESCRIPTOR, None, "", "a Data Package v2 descriptor of bounded size; not checked against the profile", shape),)
+    def errors() -> Iterator[Problem]:
+        for error in profile_validator("datapackage.json").iter_errors(descriptor):
+            where = "/".join(str(p) for p in error.absolute_path)
+            yield _p("profile", DESCRIPTOR, None, where, "a valid Data Package v2 descriptor", _shown(error.message))
+        for index, resource in enumerate(descriptor.get("resources") or [] if isinstance(descriptor, dict) else []):
+            schema = resource.get("schema") if isinstance(resource, dict) else None
+            for error in profile_validator("tableschema.json").iter_errors(schema) if isinstance(schema, dict) else ():
                 where = f"resources/{index}/schema/" + "/".join(str(p) for p in error.absolute_path)
-                problems.append(_p("profile", DESCRIPTOR, None, where, "a valid Table Schema v2", error.message))
-    return tuple(problems)
+                yield _p("profile", DESCRIPTOR, None, where, "a valid Table Schema v2", _shown(error.message))
+
+    problems = list(itertools.islice(errors(), LISTED))
+    return tuple(problems[:LISTED])
 
 
 def check_descriptor_content(package: Package) -> list[Problem]:
@@ -277,23 +304,48 @@ def check_frictionless(package: Package) -> list[Problem]:
 
 
 class Report:
-    """Problems as they are found, at most LISTED of each check, table and column; the rest are counted."""
+    """Problems as they are found, at most LISTED of each check, table and column; the rest are counted.
+
+    Producers ask `room` before they turn failures into Problems, so a file of a million identical bad cells costs a count,
+    not a million Problems (each needs its row's key read back)."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
-        self.counts: dict[tuple[str, str, str], int] = {}
+        self.listed: dict[tuple[str, str, str], int] = {}
+        self.unlisted: dict[tuple[str, str, str], int] = {}
+
+    def room(self, check: str, table: str, column: str, found: int) -> int:
+        """How many of `found` new failures of one check, table and column to list; the others are counted here."""
+        key = (check, table, column)
+        keep = max(0, min(found, LISTED - self.listed.get(key, 0)))
+        self.unlisted[key] = self.unlisted.get(key, 0) + found - keep
+        return keep
 
     def add(self, problems: list[Problem]) -> None:
         for problem in problems:
             key = (problem.check, problem.table, problem.column)
-            self.counts[key] = self.counts.get(key, 0) + 1
-            if self.counts[key] <= LISTED:
+            if self.listed.get(key, 0) < LISTED:
+                self.listed[key] = self.listed.get(key, 0) + 1
                 self.problems.append(problem)
+            else:
+                self.unlisted[key] = self.unlisted.get(key, 0) + 1
 
     def finish(self) -> list[Problem]:
-        more = [_p(check, table, None, column, f"no more than {LISTED} listed", f"{count - LISTED} more not listed")
-                for (check, table, column), count in self.counts.items() if count > LISTED]
+        more = [_p(check, table, None, column, f"no more than {LISTED} listed", f"{count} more not listed")
+                for (check, table, column), count in self.unlisted.items() if count]
         return self.problems + more
+
+
+def capped(report: Report | None, check: str, table: str, column: str, items: list[Any]) -> list[Any]:
+    """The first of `items` (failures of one check, table and column) that `report` still lists; all when there is none."""
+    return items if report is None else items[: report.room(check, table, column, len(items))]
+
+
+def by_column(errors: list[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for error in errors:
+        grouped.setdefault(error.column, []).append(error)
+    return grouped
 
 
 def row_key(table_name: str, frame: pd.DataFrame, index: Any, codes: Encoded | None = None) -> str:
@@ -383,26 +435,41 @@ def seed_problems(frame: pd.DataFrame, found: list[Seed]) -> list[Problem]:
     return problems
 
 
-def check_quotes(table: Table, record: pa.RecordBatch, frame: pd.DataFrame, seeds: Seeds) -> list[Problem]:
+def check_quotes(table: Table, record: pa.RecordBatch, frame: pd.DataFrame, seeds: Seeds, report: Report | None = None) -> list[Problem]:
     """Each row's quote is the text of its source at its offsets."""
     rows, texts = seeds.texts_of(record.column("source_id"))
     starts, ends, quotes = record.column("char_start"), record.column("char_end"), record.column("quote")
     problems = []
-    for i in np.flatnonzero(quotes_differ(rows, texts, starts, ends, quotes)).tolist():
+    differ = np.flatnonzero(quotes_differ(rows, texts, starts, ends, quotes)).tolist()
+    for i in capped(report, "quote_offsets", table.name, "quote", differ):
         start, end, quote = starts[i].as_py(), ends[i].as_py(), quotes[i].as_py()
-        found = texts[int(rows[i])][start:end]  # type: ignore[index]
+        found = _shown(texts[int(rows[i])][start : _slice_end(start, end, quote)])  # type: ignore[index]
         problems.append(_p("quote_offsets", table.name, row_key(table.name, frame, frame.index[i]), "quote",
-                           f"the text at [{start}, {end})", f"{found!r} vs quote {quote!r}"))
+                           f"the text at [{start}, {end})", f"{found!r} vs quote {_shown(quote)!r}"))
     return problems
+
+
+SHOWN = 300  # characters of a text or quote shown in a problem
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= SHOWN else f"{text[:SHOWN]}… ({len(text)} characters)"
+
+
+def _slice_end(start: int, end: int, quote: str | None) -> int:
+    """Where to stop slicing a text for comparison with `quote`: never more than one character past the quote's length, so a
+    row whose end is far past its start costs the quote's length, not the text's (the slice differs from the quote either way)."""
+    return min(end, start + len(quote or "") + 1) if start >= 0 else end
 
 
 def quotes_differ(rows: np.ndarray, texts: dict[int, str | None], starts: pa.Array, ends: pa.Array, quotes: pa.Array) -> np.ndarray:
     """Where `texts[rows[i]][starts[i]:ends[i]] != quotes[i]` (rows without a text, a start or an end are not compared).
 
     One slice per row in Python, compared in Arrow: measured against comparing the bytes in numpy (gathering every quote's
-    bytes costs more than slicing), the slices are as fast, and they are Python's own semantics."""
-    found = [None if row < 0 or start is None or end is None or (text := texts.get(row)) is None else text[start:end]
-             for row, start, end in zip(rows.tolist(), starts.to_pylist(), ends.to_pylist())]
+    bytes costs more than slicing), the slices are as fast, and they are Python's own semantics. Each slice is cut at one
+    character past its quote's length (`_slice_end`), so memory is bounded by the quotes, whatever the offsets say."""
+    found = [None if row < 0 or start is None or end is None or (text := texts.get(row)) is None else text[start:_slice_end(start, end, quote)]
+             for row, start, end, quote in zip(rows.tolist(), starts.to_pylist(), ends.to_pylist(), quotes.to_pylist())]
     sliced = pa.array(found, pa.string())
     differ = pc.and_(pc.is_valid(sliced), pc.invert(pc.fill_null(pc.equal(sliced, quotes), False)))
     return differ.to_numpy(zero_copy_only=False)
@@ -419,37 +486,49 @@ PANDERA_CODES = {
 
 
 
-def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame, codes: Encoded | None) -> list[Problem]:
+def _case_code(table: Table, check: str, column: str, rule: bool) -> tuple[str, str]:
+    """A pandera failure's check code and what was expected."""
+    if rule:
+        return CHECK_CODES[check], check
+    if check in CHECK_CODES:
+        return CHECK_CODES[check], check
+    if check.split("(")[0] in PANDERA_CODES:
+        return PANDERA_CODES[check.split("(")[0]]
+    if check.startswith("dtype("):
+        return "type", f"type {check}"
+    return "schema", check
+
+
+def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame, codes: Encoded | None, report: Report | None = None) -> list[Problem]:
+    cases = cases.assign(
+        column=[c if isinstance(c, str) and c != table.name else "" for c in cases["column"]],
+        rule=[context == "DataFrameSchema" and str(check) in CHECK_CODES for context, check in zip(cases["schema_context"], cases["check"])],
+    )
+    # A row rule: pandera lists every column of a failing row; one problem per row is enough.
+    cases = cases.assign(column=[RULE_COLUMNS.get(str(check), "") if rule else column
+                                 for check, column, rule in zip(cases["check"], cases["column"], cases["rule"])])
+    cases = cases.drop_duplicates(subset=["check", "column", "index", "rule"]) if len(cases) else cases
     problems = []
-    for _, case in cases.iterrows():
-        check = str(case["check"])
-        column = case["column"] if isinstance(case["column"], str) and case["column"] != table.name else ""
-        index = case["index"]
-        if case["schema_context"] == "DataFrameSchema" and check in CHECK_CODES:
-            # A row rule: pandera lists every column of a failing row; one problem per row is enough.
-            rule_column = RULE_COLUMNS.get(check, "")
-            found = _cell(table.name, frame, index, rule_column, codes) if rule_column in frame.columns and index in frame.index else ""
-            problems.append(_p(CHECK_CODES[check], table.name, row_key(table.name, frame, index, codes), rule_column, check, found))
-            continue
-        if check in CHECK_CODES:
-            code, expected = CHECK_CODES[check], check
-        elif check.split("(")[0] in PANDERA_CODES:
-            code, expected = PANDERA_CODES[check.split("(")[0]]
-        elif check.startswith("dtype("):
-            code, expected = "type", f"type {check}"
-        else:
-            code, expected = "schema", check
-        found = case["failure_case"] if codes is None or not column else codes.decode(table.name, column, case["failure_case"])
-        problems.append(_p(code, table.name, row_key(table.name, frame, index, codes), column, expected, found))
+    for (check, column_key, rule), group in cases.groupby(["check", "column", "rule"], sort=False, dropna=False):
+        column = str(column_key)
+        code, expected = _case_code(table, str(check), column, bool(rule))
+        rows = capped(report, code, table.name, column, list(zip(group["index"], group["failure_case"])))
+        for index, failure in rows:
+            if rule:
+                found = _cell(table.name, frame, index, column, codes) if column in frame.columns and index in frame.index else ""
+            else:
+                found = failure if codes is None or not column else codes.decode(table.name, column, failure)
+            problems.append(_p(code, table.name, row_key(table.name, frame, index, codes), column, expected, found))
     return problems
 
 
-def pandera_problems(schema: Any, table: Table, frame: pd.DataFrame, codes: Encoded | None = None) -> list[Problem]:
-    """pandera's findings on `frame` as Problems (ids read back from their `codes`)."""
+def pandera_problems(schema: Any, table: Table, frame: pd.DataFrame, codes: Encoded | None = None, report: Report | None = None) -> list[Problem]:
+    """pandera's findings on `frame` as Problems (ids read back from their `codes`); with a `report`, only as many of each
+    check and column as it still lists are converted."""
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        return _pandera_problems(table, frame, exc.failure_cases, codes)
+        return _pandera_problems(table, frame, exc.failure_cases, codes, report)
     return []
 
 
@@ -537,15 +616,17 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
         for batch in csv.batches():
             frame = to_frame(batch.record, batch.offset)
             rows += len(frame)
-            report.add([_p("type", table.name, row_key(table.name, frame, e.row), e.column, e.expected, e.value) for e in batch.errors])
-            report.add(non_finite_cells(table, batch.errors))
+            for column, errors in by_column(batch.errors).items():
+                report.add([_p("type", table.name, row_key(table.name, frame, e.row), column, e.expected, e.value)
+                            for e in capped(report, "type", table.name, column, errors)])
+            report.add(non_finite_cells(table, batch.errors, report))
             if "quote" in table.columns:
-                report.add(quote_lengths(table, batch.record.column("quote"), batch.offset))
-            report.add(pandera_problems(schema, table, frame))
+                report.add(quote_lengths(table, batch.record.column("quote"), batch.offset, report))
+            report.add(pandera_problems(schema, table, frame, report=report))
             if table.name == "sources":
                 report.add(check_seeds(seeds, frame))
             if "quote" in table.columns:
-                report.add(check_quotes(table, batch.record, frame, seeds))
+                report.add(check_quotes(table, batch.record, frame, seeds, report))
             if twin is not None:
                 other = twin.take(batch.record.num_rows)
                 if other is not None and len(differences) <= LISTED * len(table.fields):
@@ -586,7 +667,7 @@ def check_rows(package: Package) -> list[Problem]:
     for table in TABLES:
         if table.name in keys:
             schema = key_schema(table, keys, codes.encoded(table.name))
-            report.add(pandera_problems(schema, table, keys[table.name], codes))
+            report.add(pandera_problems(schema, table, keys[table.name], codes, report))
     return report.finish()
 
 
@@ -654,25 +735,34 @@ def check_checksums(package: Package) -> list[Problem]:
     return problems
 
 
-def non_finite_cells(table: Table, errors: list[Any]) -> list[Problem]:
+def non_finite_cells(table: Table, errors: list[Any], report: Report | None = None) -> list[Problem]:
     """Infinity or NaN written in a number column of the CSV (the reader refuses them as numbers; this names why)."""
-    import math
 
     problems = []
-    for error in errors:
-        if table.field(error.column).type == "number":
-            with contextlib.suppress(ValueError, TypeError):
-                if not math.isfinite(float(error.value)):
-                    problems.append(_p("non_finite", table.name, error.row + 2, error.column, "a finite number", error.value))
+    numbers = [e for e in errors if table.field(e.column).type == "number"]
+    for column, found in by_column(numbers).items():
+        infinite = [e for e in found if _not_finite(e.value)]
+        for error in capped(report, "non_finite", table.name, column, infinite):
+            problems.append(_p("non_finite", table.name, error.row + 2, error.column, "a finite number", error.value))
     return problems
 
 
-def quote_lengths(table: Table, quotes: pa.Array, offset: int) -> list[Problem]:
+def _not_finite(value: Any) -> bool:
+    import math
+
+    try:
+        return not math.isfinite(float(value))
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+def quote_lengths(table: Table, quotes: pa.Array, offset: int, report: Report | None = None) -> list[Problem]:
     """Evidence is a phrase or sentences: a quote of QUOTE_MIN_CHARS to QUOTE_MAX_CHARS characters."""
     lengths = pc.utf8_length(quotes)
     bad = pc.or_(pc.less(lengths, QUOTE_MIN_CHARS), pc.greater(lengths, QUOTE_MAX_CHARS))
+    rows = pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist()
     return [_p("quote_length", table.name, offset + row + 2, "quote", f"a quote of {QUOTE_MIN_CHARS} to {QUOTE_MAX_CHARS} characters",
-               f"{lengths[row].as_py()} characters") for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist()]
+               f"{lengths[row].as_py()} characters") for row in capped(report, "quote_length", table.name, "quote", rows)]
 
 
 def check_non_finite(package: Package) -> list[Problem]:
