@@ -150,3 +150,68 @@ def test_sorting_a_number_column_puts_empty_cells_last(site: Path, driver: Any) 
     cells = driver.execute_script(f"return Array.from(document.querySelectorAll('#rows tbody tr')).map(r => r.cells[{column}].textContent)")
     assert [c for c in cells if c] == sorted(values, key=int, reverse=True)
     assert_clean(driver)
+
+
+# ---------------------------------------------------------------- hostile documents and metadata (issue 17, items 5 and 19)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Sites of a repository whose CHANGELOG holds raw HTML and whose metadata holds `<!--<script>`: site/ as `cnkz site`
+    writes it, and dated/ with that text as a release date too (the index refuses such a date, so it is passed directly)."""
+    from cnkz.site import site_files
+
+    from .test_site import HOSTILE_MARKDOWN, HOSTILE_TEXT
+
+    repo = copy_repo(tmp_path_factory.mktemp("hostile") / "repo")
+    changelog = repo / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text(encoding="utf-8") + "\n" + HOSTILE_MARKDOWN, encoding="utf-8")
+    path = repo / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["title"] = HOSTILE_TEXT
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_site(repo)
+    releases = {"1.0.0": {"archive": "china-kazakhstan-engagements-1.0.0.zip", "sha256": "0" * 64, "date": HOSTILE_TEXT}}
+    for name, data in site_files(repo, releases).items():
+        (repo / "dated" / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "dated" / name).write_bytes(data)
+    return repo
+
+
+def test_raw_html_in_a_document_is_shown_as_text_and_never_runs(hostile: Path, driver: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get((hostile / "site" / "changelog.html").as_uri())
+    wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")  # after every image loaded or failed
+    assert driver.execute_script("return window.pwned === undefined")
+    assert driver.title == "Changelog · China–Kazakhstan high-level engagements"
+    assert driver.execute_script("return document.querySelectorAll('.doc img, .doc script, .doc b').length") == 0
+    shown = driver.find_element(By.CSS_SELECTOR, ".doc").text
+    assert "<img src=x onerror=\"window.pwned=1;document.title='pwned'\">" in shown
+    assert 'Fixed <img src=y onerror="window.pwned=2"> and <script>window.pwned=3</script> in a list.' in shown
+    assert "a comment" not in shown
+    driver.find_element(By.LINK_TEXT, "a link").click()
+    driver.find_element(By.XPATH, "//*[contains(text(), 'onmouseover')]").click()
+    assert driver.execute_script("return window.pwned === undefined")
+    assert_clean(driver)
+
+
+def test_markup_in_the_metadata_leaves_the_home_page_whole(hostile: Path, driver: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from .test_site import HOSTILE_TEXT
+
+    for folder in ("site", "dated"):
+        driver.get((hostile / folder / "index.html").as_uri())
+        wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+        # The page is all there: its heading, its last section, and the site's own script after the JSON-LD.
+        assert driver.find_element(By.TAG_NAME, "h1").text == "China–Kazakhstan high-level engagements", folder
+        assert "How to load" in [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
+        assert [s.get_attribute("type") or s.get_attribute("src").rsplit("/", 1)[-1] for s in driver.find_elements(By.TAG_NAME, "script")] == [
+            "application/ld+json", "site.js"]
+        jsonld = json.loads(driver.find_element(By.CSS_SELECTOR, 'script[type="application/ld+json"]').get_attribute("textContent"))
+        assert jsonld["distribution"][0]["description"] == HOSTILE_TEXT
+        if folder == "dated":
+            assert jsonld["distribution"][-1]["uploadDate"] == HOSTILE_TEXT
+            assert HOSTILE_TEXT in driver.find_element(By.TAG_NAME, "main").text  # in the downloads table, as text
+        assert_clean(driver)

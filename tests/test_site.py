@@ -66,6 +66,7 @@ def test_site_is_byte_reproducible_and_the_command_writes_it(repo: Path, files: 
     assert main(["site", "--root", str(repo)]) == 0
     assert f"wrote {len(files)} files to {repo / 'site'}" in capsys.readouterr().out
     written = {str(p.relative_to(repo / "site")): p.read_bytes() for p in (repo / "site").rglob("*") if p.is_file()}
+    assert written.pop(".cnkz-site").startswith(b"cnkz site: ")  # the marker that makes the folder ours (see below)
     assert written == files
     assert main(["site", "--root", str(repo)]) == 0  # a second run replaces the folder whole
     assert sorted(p.name for p in repo.iterdir() if p.name.startswith(".site")) == []
@@ -271,3 +272,275 @@ def test_readme_shows_the_screenshots_of_the_home_and_a_provenance_page() -> Non
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", data[16:24])
         assert (width, height) >= (1000, 600)
+
+
+# ---------------------------------------------------------------- the output folder (issue 17, item 3)
+
+MARKER = ".cnkz-site"
+NOT_OURS = ("the folder is not empty and `cnkz site` did not write it (no .cnkz-site in it); nothing was changed. "
+            "Choose a new or empty folder for --out, or empty this one yourself")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by its relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_site_refuses_to_write_over_a_folder_it_did_not_write(repo: Path, capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out docs` deleted tracked files and `--out .` the whole clone, .git included, then crashed."""
+    (repo / ".git").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    before = tree(repo)
+    monkeypatch.chdir(repo)
+    for out, folder in (("docs", repo / "docs"), (".", repo), (str(repo.parent), repo.parent)):
+        assert main(["site", "--root", str(repo), "--out", out]) == 2
+        assert capsys.readouterr().err == f"cnkz: error: {folder}: {NOT_OURS}\n"
+    assert tree(repo) == before
+    assert sorted(p.name for p in repo.parent.iterdir()) == ["repo"]  # nothing staged or set aside beside it either
+
+
+def test_site_replaces_a_site_it_wrote_only_while_it_holds_nothing_else(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = repo / "site"
+    assert main(["site", "--root", str(repo)]) == 0
+    files = site_files(repo)
+    assert (site / MARKER).read_text(encoding="utf-8") == (
+        "cnkz site: the files below are this site's; the next `cnkz site` replaces them and removes nothing else\n"
+        + "".join(f"{name}\n" for name in files))
+    (site / "notes.txt").write_text("mine", encoding="utf-8")
+    (site / "tables" / "draft.html").write_text("mine too", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["site", "--root", str(repo)]) == 2
+    assert capsys.readouterr().err == (f"cnkz: error: {site}: the folder holds notes.txt, which `cnkz site` did not write; nothing was changed. "
+                                       "Move it out of the folder, or choose another folder for --out\n")
+    (site / "notes.txt").unlink()
+    assert main(["site", "--root", str(repo)]) == 2
+    assert "the folder holds tables/draft.html, which `cnkz site` did not write" in capsys.readouterr().err
+    (site / "tables" / "draft.html").unlink()
+    (site / "index.html").unlink()  # a file of the site that is gone is no reason to refuse
+    (site / "figures" / "timeline.svg").unlink()
+    (site / "figures" / "timeline.svg").symlink_to(repo / "README.md")  # a link is something cnkz never writes
+    assert main(["site", "--root", str(repo)]) == 2
+    assert "the folder holds figures/timeline.svg, which `cnkz site` did not write" in capsys.readouterr().err
+    assert (repo / "README.md").is_file()
+    (site / "figures" / "timeline.svg").unlink()
+    assert main(["site", "--root", str(repo)]) == 0
+    assert tree(site) == {**files, MARKER: (site / MARKER).read_bytes()}
+    # A marker that is not the one cnkz writes makes the folder someone else's.
+    (site / MARKER).write_text("a file of my own that happens to have this name\nindex.html\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["site", "--root", str(repo)]) == 2
+    assert capsys.readouterr().err == f"cnkz: error: {site}: {NOT_OURS}\n"
+
+
+def test_site_writes_into_a_new_or_empty_folder_and_leaves_the_folders_beside_it_alone(repo: Path, tmp_path: Path,
+                                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from cnkz.site import write_site
+
+    mine = repo / ".site-previous" / "keep.txt"  # the name the switch used to clear without looking
+    mine.parent.mkdir()
+    mine.write_text("mine", encoding="utf-8")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for out in (empty, tmp_path / "new" / "site"):
+        assert main(["site", "--root", str(repo), "--out", str(out)]) == 0
+        assert (out / "index.html").is_file() and (out / MARKER).is_file()
+    assert main(["site", "--root", str(repo)]) == 0
+    assert main(["site", "--root", str(repo)]) == 0
+    assert mine.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in repo.iterdir() if p.name.startswith(".site")) == [".site-previous"]
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine", encoding="utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(repo / "site")
+    capsys.readouterr()
+    assert main(["site", "--root", str(repo), "--out", str(a_file)]) == 2
+    assert capsys.readouterr().err == (f"cnkz: error: {a_file}: not a folder (a file or a link); nothing was changed. "
+                                       "Choose a new or empty folder for --out\n")
+    with pytest.raises(CnkzError) as caught:
+        write_site(repo, link)
+    assert str(caught.value) == f"{link}: not a folder (a file or a link); nothing was changed. Choose a new or empty folder for --out"
+    assert a_file.read_text(encoding="utf-8") == "mine" and link.is_symlink()
+
+
+def test_site_names_stay_inside_the_output_folder(tmp_path: Path) -> None:
+    from cnkz.site import _write_tree
+
+    for name in ("../escaped.html", "/tmp/escaped.html", "a//b.html", "sources/../../escaped.html"):
+        with pytest.raises(CnkzError) as caught:
+            _write_tree({"index.html": b"x", name: b"x"}, tmp_path / "site")
+        assert str(caught.value) == f"{tmp_path / 'site'}: {name!r} would be written outside the site folder; nothing was written"
+    assert not (tmp_path / "escaped.html").exists() and not Path("/tmp/escaped.html").exists()
+
+
+# ---------------------------------------------------------------- the package is validated first (items 4 and 18)
+
+
+def leak_etc_passwd(repo: Path) -> None:
+    """A source text no row quotes, whose path is /etc/passwd: the site used to show that file as its page."""
+    from .conftest import write_rows
+
+    path = repo / "resources" / "sources.csv"
+    rows = read_rows(path)
+    header = rows[0]
+    rows.append([{"source_id": "leak", "path": "/etc/passwd"}.get(column, value) for column, value in zip(header, rows[1])])
+    write_rows(path, rows)
+
+
+def pwned_source_id(repo: Path) -> None:
+    """A source_id that climbs out of the site: its page used to be written outside --out."""
+    from .conftest import set_cell
+
+    set_cell(repo, "sources", 0, "source_id", "../../../../outside/PWNED")
+
+
+@pytest.mark.parametrize(("attack", "first"), [
+    (pwned_source_id, "[csv_parquet] sources row 2 (../../../../outside/PWNED) column source_id: expected ../../../../outside/PWNED "
+                      "(the CSV value), found 2010-jia-qinglin-astana (in Parquet)"),
+    (leak_etc_passwd, "[csv_parquet] sources: expected 6 rows in Parquet as in CSV, found 5"),
+])
+def test_site_refuses_a_package_that_is_not_valid_and_writes_nothing(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                     attack: Any, first: str) -> None:
+    from .conftest import rehash
+
+    attack(repo)
+    rehash(repo)  # the descriptor agrees with the files: only the rows are wrong
+    before = tree(tmp_path)
+    out = tmp_path / "a" / "b" / "site"  # ../../../../ from its sources/ folder is tmp_path
+    assert main(["site", "--root", str(repo), "--out", str(out)]) == 2
+    assert re.fullmatch(rf"cnkz: error: {re.escape(str(repo))}: the package is not valid, so no site was made: [0-9]+ problem\(s\), the first "
+                        + re.escape(first) + r"; run `cnkz validate` to see them all\n", capsys.readouterr().err)
+    assert tree(tmp_path) == before  # no page outside --out, no copy of /etc/passwd, no site at all
+    assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize(("table", "column", "value", "rehashed", "first"), [
+    ("events", "event_type", "bogus", False, "[bytes_mismatch] events property bytes: expected {bytes} (datapackage.json), found {size} (the file)"),
+    ("events", "event_type", "bogus", True, "[csv_parquet] events row 2 ({key}) column event_type: expected bogus (the CSV value), found {old} (in Parquet)"),
+    ("figures", "char_start", "x", True,
+     "[csv_parquet] figures row 2 ({key}) column char_start: expected an empty cell (the CSV value), found {old} (in Parquet)"),
+])
+def test_site_of_an_invalid_table_is_one_line_not_a_traceback(repo: Path, capsys: pytest.CaptureFixture[str],
+                                                              table: str, column: str, value: str, rehashed: bool, first: str) -> None:
+    from .conftest import rehash, set_cell
+
+    descriptor = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
+    declared = next(r["bytes"] for r in descriptor["resources"] if r["name"] == table)
+    old = table_rows(repo, table)[0][column]
+    key = set_cell(repo, table, 0, column, value)
+    if rehashed:
+        rehash(repo)
+    size = (repo / "resources" / f"{table}.csv").stat().st_size
+    assert main(["site", "--root", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert re.fullmatch(rf"cnkz: error: {re.escape(str(repo))}: the package is not valid, so no site was made: [0-9]+ problem\(s\), the first "
+                        + re.escape(first.format(bytes=declared, size=size, key=key, old=old))
+                        + r"; run `cnkz validate` to see them all\n", err), err
+    assert not (repo / "site").exists()
+
+
+def test_site_names_its_files_only_with_package_paths_even_unvalidated(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defence in depth: with validation skipped, a hostile source_id or source path is still refused, not followed."""
+    import cnkz.site
+
+    from .conftest import rehash, set_cell
+
+    monkeypatch.setattr(cnkz.site, "check_package", lambda root: None)
+    set_cell(repo, "sources", 0, "source_id", "../../../../outside/PWNED")
+    rehash(repo)
+    with pytest.raises(CnkzError) as caught:
+        site_files(repo)
+    assert str(caught.value) == (f"{repo / 'resources' / 'sources.csv'}, field source_id: '../../../../outside/PWNED' cannot name a page "
+                                 "of the site (it is not a plain file name); run `cnkz validate`")
+    set_cell(repo, "sources", 0, "source_id", table_rows(ROOT, "sources")[0]["source_id"])
+    set_cell(repo, "sources", 0, "path", "/etc/passwd")
+    with pytest.raises(CnkzError) as caught:
+        site_files(repo)
+    assert str(caught.value) == (f"{repo / 'resources' / 'sources.csv'}, field path: '/etc/passwd' is not a file of the package; "
+                                 "run `cnkz validate`")
+
+
+# ---------------------------------------------------------------- markup in documents and metadata (items 5 and 19)
+
+# What a contribution could put into CHANGELOG.md: raw HTML that runs script, as a block and inline.
+HOSTILE_MARKDOWN = ("<img src=x onerror=\"window.pwned=1;document.title='pwned'\">\n\n"
+                    "- Fixed <img src=y onerror=\"window.pwned=2\"> and <script>window.pwned=3</script> in a list.\n\n"
+                    "<!-- a comment stays out of the page -->\n\n"
+                    "[a link](javascript:window.pwned=4) and <b onmouseover=\"window.pwned=5\">bold</b>.\n")
+# What a resource title or a release date could hold: the JSON-LD script would swallow the rest of the home page.
+HOSTILE_TEXT = "Events <!--<script> & </script> 'x' \\<"
+
+
+def test_document_pages_show_raw_html_as_text_and_run_nothing() -> None:
+    from cnkz.site import markdown_page
+
+    page = markdown_page("changelog", "# Changes\n\n" + HOSTILE_MARKDOWN, "Changelog", "1.0.0")
+    body = page[page.index('<div class="doc"'):page.index("</main>")]
+    assert body == (
+        '<div class="doc" id="changelog"><h1>Changes</h1>\n'
+        "<p>&lt;img src=x onerror=&quot;window.pwned=1;document.title=&#x27;pwned&#x27;&quot;&gt;</p>\n"
+        "<ul>\n<li>Fixed &lt;img src=y onerror=&quot;window.pwned=2&quot;&gt; and &lt;script&gt;window.pwned=3&lt;/script&gt; in a list.</li>\n</ul>\n"
+        '<p><a href="#harmful-link">a link</a> and &lt;b onmouseover=&quot;window.pwned=5&quot;&gt;bold&lt;/b&gt;.</p>\n</div>\n')
+    # The documents of this repository keep their pages: an identifier written <source_id>.<key> is shown, not taken for a tag.
+    codebook = markdown_page("codebook", (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8"), "Codebook", "1.0.0")
+    assert "Identifier: &lt;source_id&gt;.&lt;key&gt;." in codebook and "<key>" not in codebook
+    curation = markdown_page("curation", (ROOT / "CURATION.md").read_text(encoding="utf-8"), "Curation", "1.0.0")
+    assert "BEGIN GENERATED" not in curation and "&lt;!--" not in curation
+
+
+def test_json_for_a_script_element_is_the_same_json_without_markup_characters() -> None:
+    from cnkz.site import script_json
+
+    for value in (HOSTILE_TEXT, "a\\</script>", "\u2028 \u00e9 <>&", {"k<": ["</", "<!--"]}):
+        embedded = script_json({"v": value})
+        assert not set("<>&") & set(embedded)
+        assert json.loads(embedded) == {"v": value}
+    assert script_json({"a": "<&>"}) == '{\n "a": "\\u003c\\u0026\\u003e"\n}'
+
+
+def test_jsonld_cannot_end_or_comment_out_its_script(repo: Path) -> None:
+    path = repo / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["title"] = HOSTILE_TEXT
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    releases = {"1.0.0": {"archive": "china-kazakhstan-engagements-1.0.0.zip", "sha256": "0" * 64, "date": HOSTILE_TEXT}}
+    page = text(site_files(repo, releases), "index.html")
+    match = re.search(r'<script type="application/ld\+json">\n(.*?)\n</script>', page, re.S)
+    assert match and not set("<>&") & set(match.group(1))
+    data = jsonld_of(page)
+    assert data["distribution"][0]["description"] == HOSTILE_TEXT
+    assert data["distribution"][-1]["uploadDate"] == HOSTILE_TEXT
+    assert f"<td>{html.escape(HOSTILE_TEXT)}</td></tr>" in page  # the downloads table shows it as text
+
+
+@pytest.mark.parametrize(("date", "shown"), [
+    ("<!--<script>", "'<!--<script>'"),
+    ("2026-02-30", "'2026-02-30'"),
+    ("20261123", "'20261123'"),
+    ("2026-11-23T00:00:00", "'2026-11-23T00:00:00'"),
+    (" 2026-11-23", "' 2026-11-23'"),
+    (20261123, "20261123"),
+    (None, "None"),
+    ("x" * 60, "'" + "x" * 38 + "…"),
+])
+def test_release_index_dates_are_days_written_yyyy_mm_dd(repo: Path, capsys: pytest.CaptureFixture[str], date: Any, shown: str) -> None:
+    from cnkz.errors import ReleaseError
+    from cnkz.release import read_index
+
+    assert read_index(ROOT) == json.loads((ROOT / "releases" / "index.json").read_text(encoding="utf-8"))  # the published index passes
+    path = repo / "releases" / "index.json"
+    index = json.loads(path.read_text(encoding="utf-8"))
+    index["1.0.0"]["date"] = date
+    path.write_text(json.dumps(index), encoding="utf-8")
+    message = (f"releases/index.json, record 1.0.0: the entry for '1.0.0' has date {shown}, not a date YYYY-MM-DD; "
+               "restore the file from version control")
+    with pytest.raises(ReleaseError) as caught:
+        read_index(repo)
+    assert str(caught.value) == message
+    assert main(["site", "--root", str(repo)]) == 2  # the site reads the index through it
+    assert capsys.readouterr().err == f"cnkz: error: {message}\n"
+    del index["1.0.0"]["date"]
+    path.write_text(json.dumps(index), encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"^releases/index\.json, record 1\.0\.0: the entry for '1\.0\.0' has date None, not a date YYYY-MM-DD;"):
+        read_index(repo)

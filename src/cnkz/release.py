@@ -222,6 +222,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 def read_index(root: Path) -> dict[str, dict[str, str]]:
     """releases/index.json, checked: version -> {archive, sha256, date}; a malformed one is refused, never rewritten."""
+    import datetime as dt
+
     path = root / RELEASES / INDEX
     where = f"{RELEASES}/{INDEX}"
     if not path.exists():
@@ -234,6 +236,15 @@ def read_index(root: Path) -> dict[str, dict[str, str]]:
                 or entry.get("archive") != f"{archive_name(version)}.zip":
             raise ReleaseError(f"the entry for {version!r} is not {{archive: {archive_name('X.Y.Z')}.zip, sha256, date}}; "
                                "restore the file from version control", file=where, record=str(version)[:40])
+        date = entry.get("date")
+        try:
+            if not isinstance(date, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
+                raise ValueError
+            dt.date.fromisoformat(date)  # and a day of the calendar: not 2026-02-30
+        except ValueError:
+            shown = repr(date) if len(repr(date)) <= 40 else repr(date)[:39] + "…"
+            raise ReleaseError(f"the entry for {version!r} has date {shown}, not a date YYYY-MM-DD; restore the file from version control",
+                               file=where, record=version) from None
     return index
 
 

@@ -7,12 +7,15 @@ inputs give the same bytes, so a release archive that carries the site stays rep
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import html
 import itertools
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +26,8 @@ from typing import Any
 from .descriptor import DESCRIPTION, LICENSE, PACKAGE_NAME, TITLE
 from .docs import meaning
 from .errors import CnkzError
-from .metadata import address, apa, base_url, bibtex, citation, dataset_jsonld, read_table, release_index
+from .files import is_package_path
+from .metadata import address, apa, base_url, bibtex, citation, dataset_jsonld, read_table
 from .tables import TABLES, Field, Table
 
 SITE = "site"
@@ -36,6 +40,10 @@ ASSETS = ("site.css", "site.js")
 # Markdown documents shown as pages, and where links between them point in the site.
 DOCUMENTS = (("codebook", "docs/codebook.md", "Codebook"), ("curation", "CURATION.md", "Curation guide"), ("changelog", "CHANGELOG.md", "Changelog"))
 PAGE_OF = {"docs/codebook.md": "codebook.html", "codebook.md": "codebook.html", "CURATION.md": "curation.html", "CHANGELOG.md": "changelog.html"}
+# Written by `cnkz site` into every site folder it makes (never into the site of a release archive): the files it wrote.
+# Only a folder that carries it, and holds nothing but what it lists, is ever replaced.
+MARKER = ".cnkz-site"
+MARKER_HEAD = "cnkz site: the files below are this site's; the next `cnkz site` replaces them and removes nothing else"
 e = html.escape
 
 
@@ -100,6 +108,9 @@ def _downloads(root: Path, releases: dict[str, dict[str, str]], version: str, ba
         if entry.get("wheel"):
             files.append((entry["wheel"], entry["wheel_sha256"]))
         for name, digest in files:
+            if not is_package_path(name) or "/" in name:
+                raise CnkzError(f"{name!r} is not a file name in releases/; restore the file from version control",
+                                file="releases/index.json", record=number)
             path = root / "releases" / name
             size = human_size(path.stat().st_size) if path.exists() else "not in this copy"
             rows.append(f'<tr><td>{e(number)}</td><td><a href="{e(address(base, "releases/" + name, SITE))}">{e(name)}</a></td>'
@@ -130,10 +141,17 @@ events &lt;- read_resource(read_package("datapackage.json"), "events")</code></p
 <pre><code>SELECT event_type, count(*) FROM 'resources/events.parquet' GROUP BY event_type;</code></pre>"""
 
 
+def script_json(data: Any) -> str:
+    """JSON to embed in a <script> element, with `<`, `>` and `&` written as \\u escapes (valid JSON, the same value): no text
+    in it can end the element or open a comment (`<!--<script>` would swallow the rest of the page)."""
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
 def home(root: Path, tables: dict[str, list[dict[str, str]]], releases: dict[str, dict[str, str]], version: str) -> str:
     base = base_url(root)
     cff = citation(root)
-    jsonld = json.dumps(dataset_jsonld(root, SITE, releases), indent=1, ensure_ascii=False).replace("</", "<\\/")
+    jsonld = script_json(dataset_jsonld(root, SITE, releases))
     counts = "".join(f'<tr><td><a href="tables/{t.name}.html">{e(t.name)}</a></td><td class="num">{len(tables[t.name])}</td>'
                      f"<td>{e(t.description)}</td></tr>" for t in TABLES)
     sources = "".join(f'<li><a href="sources/{e(s["source_id"])}.html">{e(s["title"])}</a> ({e(s.get("published_on") or s["source_id"])})</li>'
@@ -256,7 +274,14 @@ def highlighted(text: str, quotes: list[Quote]) -> str:
 
 
 def source_page(root: Path, source: dict[str, str], tables: dict[str, list[dict[str, str]]], version: str) -> str:
-    text = (root / source["path"]).read_bytes().decode("utf-8")
+    from .safety import read_regular
+    from .validate import safe_path
+
+    file = safe_path(root, source["path"])
+    if file is None:
+        raise CnkzError(f"{source['path']!r} is not a file of the package; run `cnkz validate`", file=str(root / "resources" / "sources.csv"),
+                        field="path")
+    text = read_regular(file, "the source text").decode("utf-8")
     quotes = quotes_of(source["source_id"], tables)
     listed = "".join(
         f'<li id="list-{e(q.table)}-{e(q.key)}"><a href="#q-{e(q.table)}-{e(q.key)}" class="jump">{q.start}–{q.end}</a> '
@@ -283,11 +308,34 @@ _ANCHOR = re.compile(r'<a href="([^"#]*)(#[^"]*)?"([^>]*)>(.*?)</a>', re.S)
 PACKAGE_FILES = ("datapackage.json", "resources/", "seeds/", "scripts/load.R")
 
 
+_COMMENT = re.compile(r"\s*<!--(?:(?!-->).)*-->\s*", re.S)
+
+
+class NoRawHTML:
+    """Marko renderer methods: raw HTML in a document is shown as text, never passed through (a lone comment is left out),
+    so no document (a CHANGELOG line from a contribution, say) can put markup or script into a page."""
+
+    def render_html_block(self, element: Any) -> str:
+        body = str(element.body)
+        return "" if _COMMENT.fullmatch(body) else f"<p>{e(body.strip())}</p>\n"
+
+    def render_inline_html(self, element: Any) -> str:
+        return e(str(element.children))
+
+
+@functools.cache
+def markdown() -> Any:
+    """GitHub-flavoured Markdown without raw HTML (NoRawHTML comes first, before the GFM renderer's own methods)."""
+    from marko import Markdown
+    from marko.ext.gfm import GFM
+    from marko.helpers import MarkoExtension
+
+    return Markdown(extensions=[GFM, MarkoExtension(renderer_mixins=[NoRawHTML])])
+
+
 def markdown_page(name: str, text: str, label: str, version: str) -> str:
     """A Markdown document as a page; links to the other documents point at their pages, links to files no package holds become text."""
-    from marko.ext.gfm import gfm
-
-    body = str(gfm.convert(text))
+    body = str(markdown().convert(text))
 
     def link(match: re.Match[str]) -> str:
         target, fragment, rest, words = match.group(1), match.group(2) or "", match.group(3), match.group(4)
@@ -302,19 +350,39 @@ def markdown_page(name: str, text: str, label: str, version: str) -> str:
     return page(label, f'<div class="doc" id="{e(name)}">{_ANCHOR.sub(link, body)}</div>', 0, version)
 
 
+def check_package(root: Path) -> None:
+    """Nothing of the package is read before it is validated: first its files (paths, sizes, sha256), then its rows."""
+    from .validate import LAYERS, check_non_finite, check_rows, validate
+
+    rows = (check_rows, check_non_finite)
+    for layers in ([layer for layer in LAYERS if layer not in rows], rows):
+        problems = validate(root, layers)
+        if problems:
+            first = " ".join(str(problems[0]).split())  # one line, whatever a cell holds
+            first = first if len(first) <= 400 else first[:399] + "…"
+            raise CnkzError(f"the package is not valid, so no site was made: {len(problems)} problem(s), the first {first}; "
+                            "run `cnkz validate` to see them all", file=str(root))
+
+
 def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None) -> dict[str, bytes]:
-    """Every file of the site by its path inside the site folder."""
+    """Every file of the site by its path inside the site folder, from a package that passed validation."""
     from .descriptor import project_version
+    from .release import read_index
 
     root = Path(root)
+    check_package(root)
     version = json.loads((root / "datapackage.json").read_text(encoding="utf-8")).get("version") or project_version(root)
-    releases = release_index(root) if releases is None else releases
+    releases = read_index(root) if releases is None else releases
     tables = {t.name: read_table(root, t.name) for t in TABLES}
     files: dict[str, str | bytes] = {"index.html": home(root, tables, releases, version)}
     for table in TABLES:
         files[f"tables/{table.name}.html"] = table_page(table, tables[table.name], version)
     for source in tables[SOURCE_TABLE]:
-        files[f"sources/{source['source_id']}.html"] = source_page(root, source, tables, version)
+        source_id = source["source_id"]
+        if not is_package_path(source_id) or "/" in source_id:
+            raise CnkzError(f"{source_id!r} cannot name a page of the site (it is not a plain file name); run `cnkz validate`",
+                            file=str(root / "resources" / "sources.csv"), field="source_id")
+        files[f"sources/{source_id}.html"] = source_page(root, source, tables, version)
     for name, path, label in DOCUMENTS:
         if (root / path).exists():
             files[f"{name}.html"] = markdown_page(name, (root / path).read_text(encoding="utf-8"), label, version)
@@ -329,28 +397,122 @@ def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None) ->
 
 
 def _write_tree(files: dict[str, bytes], target: Path) -> None:
+    """Write `files` under `target`: every name a package path that stays inside it, checked before anything is written."""
+    base = target.resolve()
+    for name in files:
+        if not is_package_path(name) or not (base / name).resolve().is_relative_to(base) or (base / name).resolve() == base:
+            raise CnkzError(f"{name!r} would be written outside the site folder; nothing was written", file=str(target))
     for name, data in files.items():
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
 
+NOT_A_FOLDER = "not a folder (a file or a link); nothing was changed. Choose a new or empty folder for --out"
+NOT_OURS = ("the folder is not empty and `cnkz site` did not write it (no .cnkz-site in it); nothing was changed. "
+            "Choose a new or empty folder for --out, or empty this one yourself")
+
+
+def _marker_files(folder: Path) -> list[str] | None:
+    """The files the marker in `folder` lists, or None when it has no marker that `cnkz site` wrote."""
+    from .safety import read_regular
+
+    marker = folder / MARKER
+    if marker.is_symlink() or not marker.is_file():
+        return None
+    try:
+        head, *names = read_regular(marker, "the site marker").decode("utf-8").splitlines()
+    except (CnkzError, UnicodeDecodeError, ValueError):
+        return None
+    if head != MARKER_HEAD or not all(is_package_path(name) and name != MARKER for name in names):
+        return None
+    return names
+
+
+def site_in(out: Path) -> list[str] | None:
+    """The files of the site that `cnkz site` wrote in `out`, which the next site replaces; None when `out` is missing or empty.
+
+    Refused, naming the folder: a file or link, a folder without the marker, and a marked one holding anything the
+    marker does not list (a file of someone else's, a link, an extra folder): nothing but our own files is ever removed."""
+    if not os.path.lexists(out):
+        return None
+    if out.is_symlink() or not out.is_dir():
+        raise CnkzError(NOT_A_FOLDER, file=str(out))
+    if not any(out.iterdir()):
+        return None
+    names = _marker_files(out)
+    if names is None:
+        raise CnkzError(NOT_OURS, file=str(out))
+    listed = {*names, MARKER}
+    folders = {parent.as_posix() for name in names for parent in Path(name).parents if parent != Path(".")}
+    for folder, subfolders, entries in os.walk(out):
+        for entry in sorted(subfolders) + sorted(entries):
+            path = Path(folder) / entry
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                continue  # gone while we looked
+            relative = path.relative_to(out).as_posix()
+            if not ((stat.S_ISDIR(mode) and relative in folders) or (stat.S_ISREG(mode) and relative in listed)):
+                raise CnkzError(f"the folder holds {relative}, which `cnkz site` did not write; nothing was changed. "
+                                "Move it out of the folder, or choose another folder for --out", file=str(out))
+    return names
+
+
+def _remove_site(folder: Path, names: list[str]) -> None:
+    """Remove the files `names` of a site set aside, then the folders they emptied; anything else stays where it is."""
+    for name in [*names, MARKER]:
+        with contextlib.suppress(OSError):  # gone already, or not a file: left alone
+            os.unlink(folder / name)
+    folders = {parent for name in names for parent in (folder / name).parents if parent.is_relative_to(folder)}
+    for path in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: what is not ours stays
+            os.rmdir(path)
+
+
+def _switch(staging: Path, out: Path) -> None:
+    """Put the folder `staging` in the place of `out`: created when missing, put over it when empty, and when `out` is a
+    site we wrote, that site set aside (under a name of our own) and then its files removed."""
+    previous = site_in(out)  # checked again, just before the switch
+    if previous is None:
+        os.rename(staging, out)  # one step: a missing folder appears, an empty one is replaced
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}-previous-", dir=out.parent))
+    try:
+        os.rename(out, aside)  # onto the empty folder just made: no name of anyone else's is taken
+    except OSError:
+        os.rmdir(aside)
+        raise
+    try:
+        os.rename(staging, out)
+    except OSError as exc:
+        try:
+            os.rename(aside, out)
+        except OSError:
+            raise CnkzError(f"cannot switch the new site in ({exc.strerror}); the previous one is in {aside}", file=str(out)) from None
+        raise
+    _remove_site(aside, previous)
+
+
 def write_site(root: Path, out: Path | None = None) -> list[Path]:
-    """Write the site to out (default site/ in root): built beside it, then switched in whole."""
+    """Write the site to out (default site/ in root): built beside it, then switched in whole.
+
+    `out` must be missing, empty, or a site this function wrote (see site_in); anything else is refused before the
+    package is read, and nothing but the files of the previous site is ever removed."""
     out = Path(out or Path(root) / SITE)
+    site_in(out)  # refused before any work
     files = site_files(root)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    _write_tree(files, staging)
-    os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is for reading
-    old = out.parent / f".{out.name}-previous"
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
+    try:
+        _write_tree({**files, MARKER: "".join(f"{line}\n" for line in [MARKER_HEAD, *files]).encode("utf-8")}, staging)
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is for reading
+        _switch(staging, out)
+    except OSError as exc:
+        raise CnkzError(f"cannot write the site ({exc.strerror}); nothing was changed", file=str(out)) from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)  # our own staging folder, when it was not switched in
     return [out / name for name in files]
 
 
