@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -341,3 +342,54 @@ def test_a_release_file_is_created_never_replaced(tmp_path: Path) -> None:
         _write_new(target, b"second")
     assert target.read_bytes() == b"first"
     assert [p.name for p in tmp_path.iterdir()] == ["a.zip"]
+
+
+# ---------------------------------------------------------------- a release killed part-way
+
+
+class Killed(BaseException):
+    """Stands for the process being killed: nothing after it runs, no handler catches it."""
+
+
+def _kill_when_writing(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    import cnkz.release as release_module
+
+    for writer in ("_write_new", "_write_atomically"):
+        real = getattr(release_module, writer)
+
+        def dying(path: Path, data: bytes, real=real) -> None:  # type: ignore[no-untyped-def]
+            if path.name == name and path.parent.name == "releases":
+                raise Killed(path.name)
+            real(path, data)
+
+        monkeypatch.setattr(release_module, writer, dying)
+
+
+@SHARED_RELEASE
+@pytest.mark.parametrize(("killed_at", "outcome"), [
+    ("index.json", "finished the interrupted release of"),  # the archive and wheel written, the index not
+    (f"cnkz-{NEXT_PATCH}-py3-none-any.whl", "undid the interrupted release of"),  # the archive written, the wheel not
+])
+def test_a_release_killed_part_way_is_finished_or_undone_by_the_next(released: Path, monkeypatch: pytest.MonkeyPatch, killed_at: str,
+                                                                       outcome: str) -> None:
+    edit_curation(released, "Pairs of sister provinces and cities established", "Pairs of sister provinces and cities set up")
+    bump(released, NEXT_PATCH, "Wording of one figure's description.")
+    archive = released / "releases" / f"china-kazakhstan-engagements-{NEXT_PATCH}.zip"
+    with monkeypatch.context() as patch:
+        _kill_when_writing(patch, killed_at)
+        with pytest.raises(Killed):
+            release(released)
+    assert archive.exists() and NEXT_PATCH not in json.loads((released / "releases" / "index.json").read_text(encoding="utf-8"))
+    assert (released / "releases" / ".release-journal.json").exists()
+    result = release(released)
+    assert result.recovered is not None and result.recovered.startswith(outcome)
+    index = json.loads((released / "releases" / "index.json").read_text(encoding="utf-8"))
+    assert index[NEXT_PATCH]["sha256"] == result.sha256 == hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert (released / "releases" / index[NEXT_PATCH]["wheel"]).exists()
+    assert not (released / "releases" / ".release-journal.json").exists()
+
+
+def test_a_tampered_release_journal_is_refused(repo: Path) -> None:
+    (repo / "releases" / ".release-journal.json").write_text('{"files": {"../../etc/passwd": "00"}, "index": {}}', encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"the release journal is not \{files: \{name: sha256\}, index\}"):
+        release(repo)

@@ -96,6 +96,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     root = Path(args.root).resolve() if args.root else find_root()
     result = release(root, Path(args.dist).resolve() if args.dist else None)
+    if result.recovered:
+        print(f"releases/: {result.recovered}")
     state = "already published, identical bytes" if result.already_published else "published"
     print(f"{result.path} ({state})\nsha256 {result.sha256}")
     if result.diff is not None:

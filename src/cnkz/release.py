@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -29,6 +30,9 @@ LAYOUT = 2
 RELEASES = "releases"
 LOCK = ".cnkz.lock"  # the build's lock: a release builds, so both take turns with any other build
 INDEX = "index.json"
+# What a release is about to add to releases/ (files and their sha256, and the index that lists them), written before the
+# first of them: a release killed part-way is finished (or, when a file never arrived, undone) by the next `cnkz release`.
+JOURNAL = ".release-journal.json"
 DATA_LICENSE_TEXT = """The data in this package (datapackage.json and resources/) are licensed under the
 Creative Commons Attribution 4.0 International licence (CC-BY-4.0):
 https://creativecommons.org/licenses/by/4.0/legalcode
@@ -214,10 +218,12 @@ class Release:
     sha256: str
     diff: Diff | None
     already_published: bool
+    recovered: str | None = None  # what was done first about a release a crash interrupted
 
 
 _VERSION = re.compile(r"^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_RELEASE_FILE = re.compile(rf"^(?:{re.escape(archive_name(''))}[0-9.]+\.zip|cnkz-[0-9.]+-py3-none-any\.whl)$")
 
 
 def read_index(root: Path) -> dict[str, dict[str, str]]:
@@ -315,6 +321,7 @@ def release(root: Path, dist: Path | None = None) -> Release:
     except BuildError as exc:
         raise ReleaseError(exc.message, file="CHANGELOG.md") from None
     with locked(root / LOCK, "the release", ReleaseError):
+        recovered = recover_release(root)
         check_releases_folder(root, read_index(root), version)  # refused before anything is built
         check_citation(root, version, date)
         build(root)  # validates the staged package with every layer of our own before publishing it
@@ -324,7 +331,7 @@ def release(root: Path, dist: Path | None = None) -> Release:
         problems = validate(root, [check_frictionless, *REPOSITORY_CHECKS])
         if problems:
             raise ValidationFailed(problems)
-        return _publish_release(root, dist, version, date, archive_name(version))
+        return dataclasses.replace(_publish_release(root, dist, version, date, archive_name(version)), recovered=recovered)
 
 
 def check_releases_folder(root: Path, index: dict[str, dict[str, str]], version: str) -> None:
@@ -385,15 +392,60 @@ def _publish_release(root: Path, dist: Path, version: str, date: str, top: str) 
         check_wheel_unpublished(root, wheel_name(version), wheel)
     _write_atomically(target, data)
     if not published:
-        _write_new(root / RELEASES / f"{top}.zip", data)
+        files = {f"{top}.zip": data}
         index[version] = {"archive": f"{top}.zip", "sha256": digest, "date": date}
         if wheel is not None:
             _write_atomically(dist / wheel_name(version), wheel)
-            _write_new(root / RELEASES / wheel_name(version), wheel)
+            files[wheel_name(version)] = wheel
             index[version] |= {"layout": str(layout), "wheel": wheel_name(version), "wheel_sha256": hashlib.sha256(wheel).hexdigest()}
         ordered = dict(sorted(index.items(), key=lambda item: _key(item[0])))
-        _write_atomically(root / RELEASES / INDEX, (json.dumps(ordered, indent=2) + "\n").encode("utf-8"))
+        publish_files(root, files, ordered)
     return Release(version, target, digest, change, published)
+
+
+def publish_files(root: Path, files: dict[str, bytes], index: dict[str, dict[str, str]]) -> None:
+    """Add `files` to releases/ and then the index that lists them, through the journal: whatever point a crash stops this
+    at, the next release finishes it (every file there) or undoes it (the files that arrived removed: nothing listed them)."""
+    journal = {"files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}, "index": index}
+    _write_atomically(root / RELEASES / JOURNAL, (json.dumps(journal, indent=2) + "\n").encode("utf-8"))
+    for name, data in files.items():
+        _write_new(root / RELEASES / name, data)
+    _write_atomically(root / RELEASES / INDEX, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
+    (root / RELEASES / JOURNAL).unlink()
+
+
+def recover_release(root: Path) -> str | None:
+    """Finish or undo the release a crash interrupted (see `publish_files`); what was done, or None when nothing was pending."""
+    path = root / RELEASES / JOURNAL
+    where = f"{RELEASES}/{JOURNAL}"
+    if not path.exists():
+        return None
+    journal = parse_json(read_regular(path, "the release journal", ReleaseError), where, ReleaseError)
+    files = journal.get("files") if isinstance(journal, dict) else None
+    index = journal.get("index") if isinstance(journal, dict) else None
+    if not isinstance(files, dict) or not isinstance(index, dict) or not all(
+            isinstance(name, str) and _RELEASE_FILE.match(name) and _SHA256.match(str(sha))
+            for name, sha in files.items()):
+        raise ReleaseError("the release journal is not {files: {name: sha256}, index}; remove it and restore releases/ from version control",
+                           file=where)
+    arrived = {}
+    for name, sha in files.items():
+        file = root / RELEASES / name
+        if file.exists():
+            if hashlib.sha256(read_regular(file, "a release file", ReleaseError)).hexdigest() != sha:
+                raise ReleaseError(f"{name} is not the file the interrupted release wrote (its sha256 differs from the journal's); "
+                                   "restore releases/ from version control", file=f"{RELEASES}/{name}")
+            arrived[name] = file
+    if len(arrived) == len(files):
+        _write_atomically(root / RELEASES / INDEX, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
+        read_index(root)  # the journal's index is checked as any index is
+        outcome = f"finished the interrupted release of {', '.join(sorted(files))}"
+    else:
+        for file in arrived.values():
+            file.unlink()  # never listed in the index, so never published
+        outcome = f"undid the interrupted release of {', '.join(sorted(files))} (not every file had been written)"
+    path.unlink()
+    return outcome
 
 
 def required_version(previous: str, level: str) -> str:
