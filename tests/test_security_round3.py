@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import tracemalloc
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -22,7 +27,7 @@ from cnkz.load import LoadError
 from cnkz.release import package_members
 from cnkz.validate import check_profile, check_rows, quotes_differ, validate
 
-from .conftest import RELEASE_DATE, VERSION, find, rehash, set_cell
+from .conftest import RELEASE_DATE, ROOT, VERSION, find, rehash, set_cell
 from .test_hostile_files import archive_of, edit_descriptor
 
 REFUSED_NAME = "is not a plain relative path inside the package"
@@ -186,3 +191,53 @@ def test_12_a_parquet_dictionary_bomb_is_refused_before_it_is_decoded(repo: Path
             tracemalloc.stop()
     assert len(problems) == 1 and "over the cap of 16777216 for one file" in problems[0].found, problems
     assert peak < 64 << 20, peak
+
+
+# 18. Tracebacks from cnkz.load on a hostile descriptor: it either loads or says what is wrong in one line.
+def _published(version: str, target: Path, edit: Callable[[dict[str, Any]], object]) -> Path:
+    with zipfile.ZipFile(ROOT / "releases" / f"china-kazakhstan-engagements-{version}.zip") as archive:
+        archive.extractall(target)
+    (folder,) = list(target.iterdir())
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    edit(descriptor)
+    data = json.dumps(descriptor).encode("utf-8")
+    (folder / "datapackage.json").write_bytes(data)
+    sums = [f"{hashlib.sha256(data).hexdigest()}  datapackage.json" if line.endswith("  datapackage.json") else line
+            for line in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
+    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+    return folder
+
+
+def _every_enum(descriptor: dict[str, Any], change: Callable[[list[Any]], list[Any]]) -> None:
+    for resource in descriptor["resources"]:
+        for field in resource.get("schema", {}).get("fields", []):
+            if "enum" in field.get("constraints", {}):
+                field["constraints"]["enum"] = change(field["constraints"]["enum"])
+
+
+HOSTILE_DESCRIPTORS: dict[str, Callable[[dict[str, Any]], object]] = {
+    "constraints a string": lambda d: [f.update(constraints="x") for r in d["resources"] for f in r["schema"]["fields"]],
+    "fields a number": lambda d: [r["schema"].update(fields=5) for r in d["resources"]],
+    "an enum repeating a value": lambda d: _every_enum(d, lambda enum: [*enum, enum[0]]),
+    "an enum of objects": lambda d: _every_enum(d, lambda enum: [{}, None]),
+}
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "2.0.0"])
+@pytest.mark.parametrize("name", list(HOSTILE_DESCRIPTORS))
+def test_18_a_hostile_descriptor_is_one_line_from_load_and_validate(tmp_path: Path, version: str, name: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _published(version, tmp_path, HOSTILE_DESCRIPTORS[name])
+    for fmt in ("csv", "parquet"):
+        try:
+            cnkz.load(folder, format=fmt)
+        except LoadError as error:
+            assert "\n" not in str(error)
+    assert main(["validate", str(folder)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_18_an_enum_repeating_a_value_names_the_field(tmp_path: Path) -> None:
+    folder = _published("1.0.0", tmp_path, HOSTILE_DESCRIPTORS["an enum repeating a value"])
+    with pytest.raises(LoadError, match=r"record events: the enum of field 'event_type' repeats a value or holds something other than text"):
+        cnkz.load(folder)

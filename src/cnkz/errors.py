@@ -58,7 +58,7 @@ class ReleaseError(CnkzError):
 # Checks whose `column` names a property of a resource in datapackage.json, not a table column.
 PROPERTY_CHECKS = frozenset({
     "hash_mismatch", "bytes_mismatch", "unsafe_path", "file_missing", "descriptor_name", "version_mismatch",
-    "resource_path", "schema_drift", "resource_property", "unexpected_resource", "missing_resource", "profile",
+    "resource_path", "schema_drift", "resource_property", "unexpected_resource", "missing_resource", "profile", "frictionless_guard",
 })
 
 

@@ -225,7 +225,10 @@ def descriptor_tables(resources: list[dict[str, Any]], where: str) -> tuple[Tabl
                 raise LoadError(f"field {f!r} has no name or a type cnkz cannot read", file=where, record=str(resource.get("name")))
             constraints: dict[str, Any] = f["constraints"] if isinstance(f.get("constraints"), dict) else {}
             enum = constraints.get("enum")
-            vocabulary = Vocabulary(f["name"], tuple((str(code), "") for code in enum)) if isinstance(enum, list) else None
+            if isinstance(enum, list) and (len({str(code) for code in enum}) != len(enum) or not all(isinstance(c, str) for c in enum)):
+                raise LoadError(f"the enum of field {f['name']!r} repeats a value or holds something other than text; "
+                                "an enum lists each allowed value once. Download the dataset again", file=where, record=str(resource.get("name")))
+            vocabulary = Vocabulary(f["name"], tuple((code, "") for code in enum)) if isinstance(enum, list) else None
             fields.append(Field(f["name"], f["type"], str(f.get("description", "")), required=bool(constraints.get("required")), vocabulary=vocabulary))
         if not fields:
             raise LoadError("the table has no fields", file=where, record=str(resource.get("name")))
@@ -243,10 +246,12 @@ def _check_schema(package: Package, resource: dict[str, Any], table: Table) -> N
     schema = resource.get("schema")
     if not isinstance(schema, dict):
         return  # a schema by reference: the column and type checks when reading still apply
-    published = {f.get("name"): f for f in schema.get("fields", []) if isinstance(f, dict)}
+    fields = schema.get("fields")
+    published = {f.get("name"): f for f in fields if isinstance(f, dict)} if isinstance(fields, list) else {}
     for field in table.fields:
         found = published.get(field.name)
-        enum = (found or {}).get("constraints", {}).get("enum")
+        constraints = (found or {}).get("constraints")
+        enum = constraints.get("enum") if isinstance(constraints, dict) else None
         expected_enum = field.vocabulary.codes if field.vocabulary else None
         if found is None or found.get("type") != field.type or enum != expected_enum:
             what = "is missing" if found is None else f"is published as {found.get('type')} {enum or ''}".rstrip()

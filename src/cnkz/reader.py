@@ -126,8 +126,9 @@ class TableReader:
     def _open_parquet(self) -> list[str]:
         # Text columns are read as dictionaries, so their decoded size is known before they are decoded (a 5 KB file can
         # repeat one megabyte-long dictionary value a thousand times).
-        texts = [f.name for f in self.table.fields if ARROW_TYPES[f.type] == pa.string()]
-        self._parquet = pq.ParquetFile(self._stream(), read_dictionary=texts)
+        plain = pq.ParquetFile(self._stream())
+        texts = [f.name for f in self.table.fields if ARROW_TYPES[f.type] == pa.string() and f.name in plain.schema_arrow.names]
+        self._parquet = pq.ParquetFile(self._stream(), read_dictionary=texts) if texts else plain
         declared = sum(group.total_byte_size for group in map(self._parquet.metadata.row_group, range(self._parquet.metadata.num_row_groups)))
         if declared > current().member_bytes:
             raise DecodedTooLarge(too_large(declared))
