@@ -186,6 +186,22 @@ XI, WU, HU, WANG = "2017-xi-jinping-astana", "2011-wu-bangguo-kazakhstan", "2011
 JIA = "2010-jia-qinglin-astana"
 
 
+def update_on_a_pledge(package: Path) -> int:
+    """An update given the quote and offsets of a pledge of its document: the same words counted as a pledge and an update."""
+    pledges = rows_of(package, "pledges")
+    header = pledges[0]
+    pledge = next(r for r in pledges[1:] if r[0] == f"{WANG}.one-china")
+    values = {c: pledge[header.index(c)] for c in ("quote", "char_start", "char_end")}
+    return set_cells("pledge_updates", f"{WANG}.core-interests-supported", **values)(package) or 0
+
+
+def quietly(inject: Callable[[Path], int | None]) -> Callable[[Path], int | None]:
+    """The injection without its row: the fault is reported in another table than the one changed."""
+    def run(package: Path) -> None:
+        inject(package)
+    return run
+
+
 def remove_file(path: str) -> Callable[[Path], int | None]:
     return lambda package: (package / path).unlink()
 
@@ -314,9 +330,20 @@ FAULTS: list[Fault] = [
     Fault("statement saying more than its quote", set_where("pledges", "pledge_type", lambda v: v == "agreement", "statement", "China and Kazakhstan agree to build a canal to the moon."),
           "statement_supported", "pledges", "statement"),
     Fault("pledge status not its latest update's", set_cells("pledges", f"{HU}.trade-target", status="fulfilled"), "status_from_updates", "pledges", "status"),
-    Fault("update of a pledge from a later document", set_cells("pledge_updates", f"{WU}.trade-target-restated", pledge_id=f"{WANG}.agricultural-imports"), "update_later", "pledge_updates", "pledge_id"),
-    Fault("update as_of not its document's date", set_cells("pledge_updates", f"{WU}.trade-target-restated", as_of="2011-09-28"), "update_as_of", "pledge_updates", "as_of"),
-    Fault("update citing a figure of another document", set_cells("pledge_updates", f"{WU}.trade-target-restated", figure_id=f"{HU}.trade-target"), "update_figure", "pledge_updates", "figure_id"),
+    Fault("update of a pledge from a later document", set_cells("pledge_updates", f"{WANG}.capacity-investment-projects", pledge_id=f"{WANG}.agricultural-imports"), "update_later", "pledge_updates", "pledge_id"),
+    Fault("update as_of not its document's date", set_cells("pledge_updates", f"{WANG}.capacity-investment-projects", as_of="2024-05-21"), "update_as_of", "pledge_updates", "as_of"),
+    Fault("update citing a figure of another document", set_cells("pledge_updates", f"{WANG}.capacity-investment-projects", figure_id=f"{HU}.trade-target"), "update_figure", "pledge_updates", "figure_id"),
+    # curation 2.1: restatements are pledges that name the commitment they repeat; updates report on commitments
+    Fault("restatement of a later pledge", set_cells("pledges", f"{HU}.trade-target", restates=f"{WU}.trade-target-plans"), "restates_earlier", "pledges", "restates"),
+    Fault("restatement of a pledge that does not exist", set_cells("pledges", f"{XI}.three-forces", restates=f"{HU}.three-forces"), "restates_earlier", "pledges", "restates"),
+    Fault("restatement of a restatement", set_cells("pledges", f"{WANG}.one-china", restates=f"{WU}.one-china"), "restates_first", "pledges", "restates"),
+    Fault("restatement by a side that was no party to the commitment", set_cells("pledges", f"{WANG}.agricultural-imports", restates=f"{HU}.one-china"),
+          "restates_party", "pledges", "restates"),
+    Fault("update of a restatement instead of its commitment", set_cells("pledge_updates", f"{WANG}.core-interests-supported", pledge_id=f"{WU}.one-china"),
+          "update_of_commitment", "pledge_updates", "pledge_id"),
+    Fault("update on the words of a pledge (counted twice)", update_on_a_pledge, "update_not_pledge", "pledge_updates", "char_start"),
+    Fault("figure cited by an update naming no pledge", quietly(set_cells("figures", f"{WANG}.capacity-projects-completed", pledge_id="")),
+          "update_figure_pledge", "pledge_updates", "figure_id"),
     Fault("years since relations disagreeing across documents", set_cells("figures", f"{XI}.relations-years", value="24"), "relations_year", "figures", "value"),
     Fault("target figure period not its pledge's deadline", set_cells("figures", f"{HU}.trade-target", period="2016"), "target_period", "figures", "period"),
     Fault("years ahead of schedule not reaching the deadline", set_cells("figures", f"{WANG}.years-ahead", pledge_id=f"{HU}.trade-target"), "years_ahead_deadline", "figures", "value"),

@@ -92,16 +92,43 @@ def test_who_was_present_on_a_day_and_where() -> None:
     assert present.loc[present["event_id"] == "2017-xi-jinping-astana.talks", "latitude"].notna().all()
 
 
-def test_pledge_status_is_its_latest_update() -> None:
+def test_pledge_status_is_the_latest_later_report_on_its_commitment() -> None:
+    """The rule read literally: reports on a commitment are its updates and the later pledges that restate it (committed);
+    the latest by date, an update before a restatement of the same date; only documents dated after the pledge's own."""
     rows, _ = curate(ROOT)
-    latest: dict[str, dict] = {}
-    for update in sorted(rows["pledge_updates"], key=lambda u: u["as_of"]):
-        latest[update["pledge_id"]] = update
-    assert latest, "no pledge updates"
+    reference = {s["source_id"]: s["reference_date"] for s in rows["sources"]}
+    reports: dict[str, list[tuple]] = {}
+    for u in rows["pledge_updates"]:
+        reports.setdefault(u["pledge_id"], []).append((u["as_of"], 1, u["update_id"], u["status"], u["source_id"]))
+    for p in rows["pledges"]:
+        if p["restates"]:
+            reports.setdefault(p["restates"], []).append((reference[p["source_id"]], 0, p["pledge_id"], "committed", p["source_id"]))
+    assert reports, "no reports"
     for pledge in rows["pledges"]:
-        update = latest.get(pledge["pledge_id"])
-        expected = (update["status"], update["as_of"], update["source_id"]) if update else ("announced", None, None)
-        assert (pledge["status"], pledge["status_as_of"], pledge["status_source_id"]) == expected
+        later = sorted(r for r in reports.get(pledge["restates"] or pledge["pledge_id"], []) if r[0] > reference[pledge["source_id"]])
+        expected = (later[-1][3], later[-1][0], later[-1][4]) if later else ("announced", None, None)
+        assert (pledge["status"], pledge["status_as_of"], pledge["status_source_id"]) == expected, pledge["pledge_id"]
+    by_id = {p["pledge_id"]: p for p in rows["pledges"]}
+    # One-China: stated in June 2011, restated in September 2011 and in 2024; the first two report the 2024 restatement.
+    assert by_id["2011-hu-jintao-astana.one-china"]["status_source_id"] == "2024-wang-yi-astana"
+    assert by_id["2011-wu-bangguo-kazakhstan.one-china"]["status"] == "committed"
+    assert by_id["2024-wang-yi-astana.one-china"]["status"] == "announced"
+    # Leaders' visits: a 2017 update (in progress) and a 2017 restatement the same day: the update is the later report.
+    assert by_id["2011-hu-jintao-astana.leaders-visits"]["status"] == "in_progress"
+
+
+def test_distinct_commitments_are_the_pledges_that_restate_nothing() -> None:
+    pledges = cnkz.load_table("pledges", ROOT)
+    first = set(pledges.loc[pledges["restates"].isna(), "pledge_id"])
+    again = pledges[pledges["restates"].notna()]
+    assert len(first) + len(again) == len(pledges) and len(again) > 0
+    assert set(again["restates"]) <= first  # each names a first statement, never another restatement
+    assert set(again["restates"]).isdisjoint(again["pledge_id"])
+    # No pledge_updates row repeats the words of a pledge (a restatement is counted once, as a pledge).
+    updates = cnkz.load_table("pledge_updates", ROOT)
+    for update in updates.itertuples():
+        same_doc = pledges[pledges["source_id"] == update.source_id]
+        assert not ((same_doc["char_start"] < update.char_end) & (same_doc["char_end"] > update.char_start)).any(), update.update_id
 
 
 def edit(repo: Path, doc: str, old: str, new: str) -> None:
@@ -155,7 +182,7 @@ def test_an_update_of_an_unknown_pledge_is_refused_by_validation(repo: Path) -> 
     from cnkz.build import build
     from cnkz.errors import ValidationFailed
 
-    edit(repo, "2011-wu-bangguo-kazakhstan", "    pledge: 2011-hu-jintao-astana.trade-target\n", "    pledge: 2011-hu-jintao-astana.trade-targets\n")
+    edit(repo, "2011-wu-bangguo-kazakhstan", "    pledge: 2011-hu-jintao-astana.all-round-partnership\n", "    pledge: 2011-hu-jintao-astana.all-round-partnerships\n")
     with pytest.raises(ValidationFailed) as info:
         build(repo)
     assert any(p.check == "foreign_key" and p.table == "pledge_updates" and p.column == "pledge_id" for p in info.value.problems)

@@ -112,8 +112,8 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "pledges": {
         "key": (_str, True), "event": (_str, True), "actor": (_str, True), "speaker": (_str, False),
         "type": (_str, True), "topic": (_str, True), "statement": (_str, True), "target_value": (_number, False),
-        "target_unit": (_str, False), "deadline": (_int, False), "plover": (_str, False), "quote": (_quote, True),
-        "occurrence": (_int, False),
+        "target_unit": (_str, False), "deadline": (_int, False), "plover": (_str, False), "restates": (_str, False),
+        "quote": (_quote, True), "occurrence": (_int, False),
     },
     "pledge_updates": {
         "key": (_str, True), "pledge": (_str, True), "event": (_str, False), "status": (_str, True),
@@ -504,7 +504,7 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
             "source_id": source_id, "actor": r["actor"], "speaker_person_id": speaker.person_id if speaker else None,
             "pledge_type": r["type"], "plover_category": r["plover"] or plover[0], "topic": r["topic"], "statement": r["statement"],
             "target_value": r["target_value"], "target_unit": r["target_unit"], "deadline": r["deadline"],
-            "status": "announced", "status_as_of": None, "status_source_id": None,
+            "restates": ref(r, "restates", pledge_keys, "pledge"), "status": "announced", "status_as_of": None, "status_source_id": None,
             **evidence(r),
         })
     for r in sections["figures"]:
@@ -576,15 +576,34 @@ def _place(r: dict[str, Any], places: dict[str, Place], file: str) -> Row:
     return {"place_id": r["place"], "country": r["country"]}
 
 
+def latest_reports(rows: Rows) -> dict[str, tuple[Any, str, str]]:
+    """Each commitment's latest report, keyed by its first statement's pledge_id: (as_of, status, source_id).
+
+    A report is a pledge_updates row (its status) or a later pledge that restates the commitment (`committed`, as of its
+    document's reference_date); the latest by as_of, an update before a restatement of the same date, then by id."""
+    reference = {s["source_id"]: s["reference_date"] for s in rows["sources"]}
+    reports: list[tuple[Any, int, str, str, str, str]] = []  # (as_of, rank, id, commitment, status, source_id)
+    for u in rows["pledge_updates"]:
+        reports.append((u["as_of"], 1, u["update_id"], u["pledge_id"], u["status"], u["source_id"]))
+    for p in rows["pledges"]:
+        if p["restates"] is not None and p["source_id"] in reference:
+            reports.append((reference[p["source_id"]], 0, p["pledge_id"], p["restates"], "committed", p["source_id"]))
+    latest: dict[str, tuple[Any, str, str]] = {}
+    for as_of, _, _, commitment, status, source in sorted(reports, key=lambda r: r[:3]):
+        latest[commitment] = (as_of, status, source)
+    return latest
+
+
 def latest_updates(rows: Rows) -> None:
-    """Set each pledge's status, status_as_of and status_source_id from its latest update (announced without one)."""
-    latest: dict[str, Row] = {}
-    for update in sorted(rows["pledge_updates"], key=lambda u: (u["as_of"], u["update_id"])):
-        latest[update["pledge_id"]] = update
+    """Set each pledge's status, status_as_of and status_source_id from the latest report on its commitment (the pledge
+    itself, or the one it restates) made in a document dated after the pledge's own; announced without one."""
+    reference = {s["source_id"]: s["reference_date"] for s in rows["sources"]}
+    latest = latest_reports(rows)
     for pledge in rows["pledges"]:
-        last = latest.get(pledge["pledge_id"])
-        if last is not None:
-            pledge.update(status=last["status"], status_as_of=last["as_of"], status_source_id=last["source_id"])
+        last = latest.get(pledge["restates"] or pledge["pledge_id"])
+        made = reference.get(pledge["source_id"])
+        if last is not None and made is not None and last[0] > made:
+            pledge.update(status=last[1], status_as_of=last[0], status_source_id=last[2])
 
 
 def curate(root: Path) -> tuple[Rows, list[Document]]:

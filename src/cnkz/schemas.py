@@ -360,13 +360,116 @@ def _statement_supported(f: pd.DataFrame, _: Frames) -> pd.Series:
 
 
 def _status_from_updates(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """Each pledge's status is the latest report on its commitment (the pledge, or the one it restates) from a document
+    dated after its own: the latest pledge_updates row, or the latest restating pledge (committed); an update before a
+    restatement of the same date (curation.latest_reports)."""
+    reference = _typed_lookup(frames, "sources", "source_id", "reference_date")
     u = frames["pledge_updates"].sort_values(["as_of", "update_id"]).drop_duplicates("pledge_id", keep="last").set_index("pledge_id")
-    status = f["pledge_id"].map(u["status"]).astype(STRING).fillna("announced")
-    as_of, source = f["pledge_id"].map(u["as_of"]), f["pledge_id"].map(u["source_id"])
+    again = f.loc[f["restates"].notna(), ["pledge_id", "restates", "source_id"]]
+    again = again.assign(as_of=again["source_id"].map(reference))
+    r = again.sort_values(["as_of", "pledge_id"]).drop_duplicates("restates", keep="last").set_index("restates")
+    commitment = f["restates"].where(f["restates"].notna(), f["pledge_id"])
+    u_as_of, r_as_of = _as_date(commitment.map(u["as_of"])), _as_date(commitment.map(r["as_of"]))
+    use_update = _true(u_as_of.notna()) & (_true(r_as_of.isna()) | _true(u_as_of >= r_as_of))
+    use_restatement = ~use_update & _true(r_as_of.notna())
+    made = _as_date(f["source_id"].map(reference))
+    as_of = u_as_of.where(use_update, r_as_of.where(use_restatement))
+    later = _true(as_of > made)
+    status = pd.Series(np.where(use_update, commitment.map(u["status"]).astype(STRING).fillna("").to_numpy(dtype=object), "committed"),
+                       index=f.index).where(later, "announced").astype(STRING)
+    source = commitment.map(u["source_id"]).where(use_update, commitment.map(r["source_id"]))
     same = _true(f["status"].astype(STRING) == status)
-    dated = (as_of.isna() & f["status_as_of"].isna()).to_numpy() | _true(as_of == f["status_as_of"])
-    sourced = (source.isna() & f["status_source_id"].isna()).to_numpy() | _true(source == f["status_source_id"])
+    dated = (~later & f["status_as_of"].isna().to_numpy()) | (later & _true(as_of == _as_date(f["status_as_of"])))
+    sourced = (~later & f["status_source_id"].isna().to_numpy()) | (later & _true(source == f["status_source_id"]))
     return pd.Series(same & dated & sourced, index=f.index)
+
+
+def _typed_lookup(frames: Frames, table: str, key: str, value: str) -> pd.Series:
+    """_lookup keeping the column's type (a date stays a date: `map` through it gives dates, missing ones NA)."""
+    other = frames[table].drop_duplicates(subset=key)
+    return pd.Series(other[value].array, index=other[key].to_numpy())
+
+
+def _as_date(s: pd.Series) -> pd.Series:
+    """One date type to compare (a column read as Python objects, or as nothing at all, is converted)."""
+    if s.dtype == DTYPES["date"]:
+        return s
+    values = [None if pd.isna(v) else v for v in s.tolist()]
+    return pd.Series(pd.array(values, dtype=DTYPES["date"]), index=s.index)
+
+
+def _pledge_day(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """The day a pledge was made, for "earlier": its event's start_date, or its document's reference_date when the event is undated."""
+    start = _as_date(f["event_id"].map(_typed_lookup(frames, "events", "event_id", "start_date")))
+    reference = _as_date(f["source_id"].map(_typed_lookup(frames, "sources", "source_id", "reference_date")))
+    return start.where(start.notna(), reference)
+
+
+def _restates_earlier(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """restates names another pledge of the package, made in an earlier engagement (an earlier event date, or an earlier
+    document where an event is undated)."""
+    day = _pledge_day(f, frames)
+    day_of = pd.Series(day.to_numpy(), index=f["pledge_id"].to_numpy())
+    day_of = day_of[~day_of.index.duplicated()]
+    restated = f["restates"]
+    known = _member(restated, f["pledge_id"])
+    earlier = _true(restated.map(day_of) < day)
+    return pd.Series(restated.isna().to_numpy() | (known & earlier & _true(restated != f["pledge_id"])), index=f.index)
+
+
+def _restates_first(f: pd.DataFrame, _: Frames) -> pd.Series:
+    """restates names a commitment's first statement: a pledge whose own restates is empty (no chains)."""
+    of = _by_key(f, "pledge_id")["restates"]
+    return pd.Series(f["restates"].isna().to_numpy() | f["restates"].map(of).isna().to_numpy(), index=f.index)
+
+
+def _restates_party(f: pd.DataFrame, _: Frames) -> pd.Series:
+    """A restatement is made by a party to the commitment: the same side, or either side of a commitment of both (a pledge
+    of both does not restate one side's: the other side commits for the first time)."""
+    earlier = f["restates"].map(_by_key(f, "pledge_id")["actor"]).astype(STRING)
+    actor = f["actor"].astype(STRING)
+    party = _true(earlier == actor) | _true(earlier == "both")
+    return pd.Series(f["restates"].isna().to_numpy() | earlier.isna().to_numpy() | party, index=f.index)
+
+
+def _update_of_commitment(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """An update reports on a commitment's first statement (a pledge whose restates is empty): one history per commitment."""
+    restates = f["pledge_id"].map(_lookup(frames, "pledges", "pledge_id", "restates"))
+    return pd.Series(restates.isna().to_numpy(), index=f.index)
+
+
+def _update_figure_pledge(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """A figure an update cites reports on a pledge itself: its pledge_id is set, to the pledge of an update that cites it
+    (a figure cited by several updates names one of their pledges)."""
+    figures = frames["figures"]
+    known = _member(f["figure_id"], figures["figure_id"])
+    named = f["figure_id"].map(_lookup(frames, "figures", "figure_id", "pledge_id"))
+    cited = f[f["figure_id"].notna()]
+    pairs = pd.MultiIndex.from_arrays([cited["figure_id"].to_numpy(), cited["pledge_id"].to_numpy()])
+    found = pd.MultiIndex.from_arrays([f["figure_id"].to_numpy(), named.to_numpy()]).isin(pairs)
+    return pd.Series(~known | (named.notna().to_numpy() & found), index=f.index)
+
+
+def _update_not_pledge(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """An update's quote overlaps no pledge's quote in its document: a sentence that pledges again is a pledge that
+    restates, not also an update (no double counting)."""
+    p = frames["pledges"][["source_id", "char_start", "char_end"]].dropna()
+    if p.empty or f.empty:
+        return pd.Series(True, index=f.index, dtype=bool)
+    codes, _ = pd.factorize(pd.concat([p["source_id"], f["source_id"]], ignore_index=True).astype(STRING))
+    p_source, u_source = codes[: len(p)].astype(np.int64), codes[len(p) :].astype(np.int64)
+    shift = np.int64(1) << 40
+    p_key = p_source * shift + p["char_start"].to_numpy(dtype=np.int64)
+    order = np.argsort(p_key, kind="stable")
+    p_key, p_source = p_key[order], p_source[order]
+    ends = pd.Series(p["char_end"].to_numpy(dtype=np.int64)[order]).groupby(p_source).cummax().to_numpy()
+    u_start = f["char_start"].fillna(0).to_numpy(dtype=np.int64)
+    u_end = f["char_end"].fillna(0).to_numpy(dtype=np.int64)
+    last = np.searchsorted(p_key, u_source * shift + u_end, side="left") - 1  # the last pledge starting before the update ends
+    valid = last >= 0
+    at = np.where(valid, last, 0)
+    overlaps = valid & (p_source[at] == u_source) & (ends[at] > u_start)
+    return pd.Series(~overlaps, index=f.index)
 
 
 def _update_later(f: pd.DataFrame, frames: Frames) -> pd.Series:
@@ -509,9 +612,18 @@ ROW_RULES: dict[str, list[Rule]] = {
         Rule("pledge_plover", "plover_category", "plover_category AGREE, or SUPPORT for a support or agreement pledge (present support)", _pledge_plover),
         Rule("statement_supported", "statement", "every word of statement accounted for by the quote (cnkz audit lists the others)", _statement_supported),
         Rule("status_from_updates", "status",
-             "status, status_as_of and status_source_id of the pledge's latest pledge_updates row (announced without one)", _status_from_updates,
-             {"pledges": ("pledge_id", "status", "status_as_of", "status_source_id"),
-              "pledge_updates": ("update_id", "pledge_id", "source_id", "as_of", "status")}),
+             "status, status_as_of and status_source_id of the latest report on the pledge's commitment from a later document "
+             "(a pledge_updates row, or a pledge that restates it: committed); announced without one", _status_from_updates,
+             {"pledges": ("pledge_id", "restates", "source_id", "status", "status_as_of", "status_source_id"),
+              "pledge_updates": ("update_id", "pledge_id", "source_id", "as_of", "status"), "sources": ("source_id", "reference_date")}),
+        Rule("restates_earlier", "restates", "restates naming another pledge made in an earlier engagement (earlier event date, or earlier "
+             "document where an event is undated)", _restates_earlier,
+             {"pledges": ("pledge_id", "restates", "event_id", "source_id"), "events": ("event_id", "start_date"),
+              "sources": ("source_id", "reference_date")}),
+        Rule("restates_first", "restates", "restates naming a commitment's first statement (a pledge whose own restates is empty)", _restates_first,
+             {"pledges": ("pledge_id", "restates")}),
+        Rule("restates_party", "restates", "a restatement made by a party to the commitment (the same actor, or either side of a pledge of both)",
+             _restates_party, {"pledges": ("pledge_id", "restates", "actor")}),
     ],
     "figures": [
         Rule("value_text_in_quote", "value_text", "value_text inside quote", _value_text_in_quote),
@@ -532,6 +644,12 @@ ROW_RULES: dict[str, list[Rule]] = {
     "pledge_updates": [
         Rule("update_later", "pledge_id", "a pledge of an earlier document", _update_later,
              {"pledge_updates": ("pledge_id", "source_id"), "pledges": ("pledge_id", "source_id"), "sources": ("source_id", "reference_date")}),
+        Rule("update_of_commitment", "pledge_id", "a pledge that is its commitment's first statement (restates empty)", _update_of_commitment,
+             {"pledge_updates": ("pledge_id",), "pledges": ("pledge_id", "restates")}),
+        Rule("update_not_pledge", "char_start", "an update's quote overlapping no pledge's quote in its document (a restatement is a pledge)",
+             _update_not_pledge, {"pledge_updates": ("source_id", "char_start", "char_end"), "pledges": ("source_id", "char_start", "char_end")}),
+        Rule("update_figure_pledge", "figure_id", "a cited figure naming the pledge of an update that cites it (figures.pledge_id set)",
+             _update_figure_pledge, {"pledge_updates": ("figure_id", "pledge_id"), "figures": ("figure_id", "pledge_id")}),
         Rule("update_as_of", "as_of", "as_of equal to the reference_date of the update's document", _update_as_of,
              {"pledge_updates": ("as_of", "source_id"), "sources": ("source_id", "reference_date")}),
         Rule("update_figure", "figure_id", "a figure of the update's document agreeing with the pledge's target (value, unit, deadline)", _update_figure,

@@ -13,7 +13,7 @@ import pycountry
 
 # The major version of the dataset these definitions describe: a package of another major version is read
 # with the table definitions of its own descriptor (checked against pyproject.toml by the tests).
-MAJOR_VERSION = 2
+MAJOR_VERSION = 3
 
 FieldType = Literal["string", "integer", "number", "boolean", "date"]
 
@@ -441,11 +441,16 @@ PARTICIPANTS = Table(
 PLEDGES = Table(
     name="pledges",
     title="Pledges",
-    description="One row per commitment, proposal, agreement, target or statement of support.",
+    description=(
+        "One row per commitment, proposal, agreement, target or statement of support made in an engagement. A commitment "
+        "stated again in a later engagement is a row of its own whose restates names the commitment's first statement, so "
+        "the distinct commitments are the rows whose restates is empty."
+    ),
     primary_key=("pledge_id",),
     foreign_keys=(
         ForeignKey(("event_id",), "events", ("event_id",)),
         ForeignKey(("source_id",), "sources", ("source_id",)),
+        ForeignKey(("restates",), "pledges", ("pledge_id",)),
         ForeignKey(("status_source_id",), "sources", ("source_id",)),
     ),
     fields=(
@@ -462,9 +467,16 @@ PLEDGES = Table(
         Field("target_value", "number", "Quantified target, in target_unit.", minimum=0),
         Field("target_unit", "string", "Unit of target_value.", vocabulary=UNIT),
         Field("deadline", "integer", "Year by which the target is to be met.", minimum=1990, maximum=2100),
-        Field("status", "string", "The status of the latest pledge_updates row of the pledge; announced when it has none.", required=True, vocabulary=STATUS),
-        Field("status_as_of", "date", "as_of of that latest update; empty when announced."),
-        Field("status_source_id", "string", "source_id of that latest update; empty when announced.", pattern=SLUG),
+        Field("restates", "string",
+              "The first statement, in an earlier engagement, of the commitment this pledge states again (pledges.pledge_id, a row "
+              "whose own restates is empty); empty for a first statement. The distinct commitments are the pledges whose restates "
+              "is empty.", pattern=ROW_ID),
+        Field("status", "string",
+              "What the latest later document reports of the pledge's commitment: the status of its latest pledge_updates row, or "
+              "committed for a later pledge that restates it (an update before a restatement of the same date); only documents "
+              "dated after the pledge's own count; announced when there is none.", required=True, vocabulary=STATUS),
+        Field("status_as_of", "date", "as_of of that latest report (the reference_date of its document); empty when announced."),
+        Field("status_source_id", "string", "source_id of that latest report; empty when announced.", pattern=SLUG),
         *_evidence("pledge"),
     ),
 )
@@ -517,7 +529,10 @@ PLACES = Table(
 PLEDGE_UPDATES = Table(
     name="pledge_updates",
     title="Pledge updates",
-    description="One row per later statement about an earlier pledge: the pledge's history through the corpus.",
+    description=(
+        "One row per later sentence that reports on an earlier pledge without pledging it again (progress, outcome, a "
+        "reference): with the pledges that restate it, the commitment's history through the corpus."
+    ),
     primary_key=("update_id",),
     foreign_keys=(
         ForeignKey(("pledge_id",), "pledges", ("pledge_id",)),
@@ -527,7 +542,8 @@ PLEDGE_UPDATES = Table(
     ),
     fields=(
         Field("update_id", "string", "Identifier: <source_id>.<key>, in the later document.", required=True, unique=True, pattern=ROW_ID),
-        Field("pledge_id", "string", "The earlier pledge reported on.", required=True, pattern=ROW_ID),
+        Field("pledge_id", "string", "The earlier pledge reported on: the first statement of its commitment (a pledge whose restates is empty).",
+              required=True, pattern=ROW_ID),
         _source_ref(),
         Field("event_id", "string", "The event in whose report the later statement is made.", pattern=ROW_ID),
         Field("status", "string", "What the later statement says of the pledge.", required=True, vocabulary=UPDATE_STATUS),
