@@ -32,7 +32,7 @@ from cnkz.build import build
 from cnkz.diff import diff, load_snapshot, render_text
 from cnkz.errors import CnkzError
 from cnkz.fetch import fetch
-from cnkz.limits import Limits
+from cnkz.limits import Limits, using
 from cnkz.release import release
 from cnkz.validate import validate
 
@@ -309,6 +309,109 @@ def test_diff_survives_mutated_packages(pristine: Path, data: st.DataObject) -> 
         new = mutated_folder(data, pristine, tmp / "new")
         result = only_our_errors(lambda: render_text(diff(load_snapshot(old), load_snapshot(new))))
         assert isinstance(result, (str, CnkzError))
+
+
+# ---------------------------------------------------------------- security round 3: the new classes
+
+
+@st.composite
+def aliased_names(draw: Any, name: str) -> str:
+    """Another spelling of the member `name`: an empty or dot segment, another case, decomposed accents, or an absolute path
+    behind an empty segment (which stripping the top folder would turn into a path anywhere on disk)."""
+    folder, _, file = name.rpartition("/")
+    kind = draw(st.sampled_from(["empty", "dot", "case", "nfd", "absolute", "trailing"]))
+    if kind == "empty":
+        return f"{TOP}/{folder}//{file}" if folder else f"{TOP}//{file}"
+    if kind == "dot":
+        return f"{TOP}/./{name}"
+    if kind == "case":
+        return f"{TOP}/{name.upper()}"
+    if kind == "nfd":
+        return f"{TOP}/{name[:-1]}e\u0301"
+    if kind == "trailing":
+        return f"{TOP}/{name}/."
+    return f"{TOP}//{draw(st.sampled_from(['tmp', 'etc', 'root']))}/cnkz-fuzz-canary"
+
+
+@fuzz_settings(6)
+@given(data=st.data())
+def test_validate_and_load_refuse_aliased_member_names(pristine: Path, data: st.DataObject) -> None:
+    members = members_of(pristine)
+    name = data.draw(st.sampled_from(sorted(members)))
+    alias = data.draw(aliased_names(name))
+    with scratch() as tmp:
+        path = tmp / "a.zip"
+        path.write_bytes(_zip(members, [(alias, b"x" * 64)]))
+        before = {p for p in Path("/tmp").glob("cnkz-fuzz-canary*")}
+        result = only_our_errors(lambda: validate(path))
+        assert isinstance(result, list) and [p.check for p in result] == ["archive"], (alias, result[:3])
+        assert isinstance(only_our_errors(lambda: cnkz.load(path, limits=CAPS)), CnkzError), alias
+        assert {p for p in Path("/tmp").glob("cnkz-fuzz-canary*")} == before
+
+
+HOSTILE_KEYS = st.sampled_from([
+    ("extrapaths", ["resources/places.csv"]), ("extrapaths", ["http://127.0.0.1:9/x.csv"]), ("extrapaths", ["/dev/zero"]),
+    ("compression", "zip"), ("compression", "gz"), ("innerpath", "x.csv"), ("scheme", "http"), ("control", {"type": "remote"}),
+    ("path", "resources/figures.csv.zip"), ("path", "resources/figures.csv?format=zip"),
+])
+
+
+@fuzz_settings(6)
+@given(data=st.data())
+def test_frictionless_never_sees_a_key_it_could_misuse(pristine: Path, data: st.DataObject) -> None:
+    from cnkz.validate import check_frictionless
+
+    with scratch() as tmp:
+        folder = shutil.copytree(pristine / "unpacked" / TOP, tmp / "package")
+        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        resource = data.draw(st.sampled_from(descriptor["resources"]))
+        key, value = data.draw(HOSTILE_KEYS)
+        if data.draw(st.booleans()):
+            resource[key] = value
+        else:  # a hostile pattern on a text field instead
+            field = data.draw(st.sampled_from([f for f in resource["schema"]["fields"] if f["type"] == "string"]))
+            field.setdefault("constraints", {})["pattern"] = data.draw(st.sampled_from(["(a+)+$", "(a|a)*$", "([a-z]+)*[0-9]$"]))
+        (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+        (folder / "SHA256SUMS").unlink()
+        result = only_our_errors(lambda: validate(folder, [check_frictionless]))
+        assert isinstance(result, list) and any(p.check == "frictionless_guard" for p in result), result[:3]
+
+
+@fuzz_settings(6)
+@given(data=st.data())
+def test_parquet_dictionaries_are_capped_before_they_are_decoded(pristine: Path, data: st.DataObject) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cnkz.validate import check_rows
+
+    with scratch() as tmp:
+        folder = shutil.copytree(pristine / "unpacked" / TOP, tmp / "package")
+        table = data.draw(st.sampled_from(["events", "pledges", "figures", "sources"]))
+        path = folder / "resources" / f"{table}.parquet"
+        stored = pq.read_table(path)
+        rows = pa.concat_tables([stored] * data.draw(st.integers(1, 40)))
+        column = data.draw(st.sampled_from([f.name for f in rows.schema if pa.types.is_string(f.type)]))
+        long = "x" * data.draw(st.sampled_from([1 << 10, 1 << 18, 1 << 20]))
+        # Built as a dictionary (one value, every row pointing at it), as a hostile writer would: never decoded here.
+        repeated = pa.DictionaryArray.from_arrays(pa.array([0] * rows.num_rows, pa.int32()), pa.array([long], pa.string()))
+        rows = rows.set_column(rows.schema.get_field_index(column), column, repeated)
+        pq.write_table(rows, path, use_dictionary=True, compression="zstd")
+        (folder / "SHA256SUMS").unlink()
+        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        for entry in descriptor["resources"]:
+            if entry["path"] == f"resources/{table}.parquet":
+                entry["hash"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+                entry["bytes"] = path.stat().st_size
+        (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+        loaded = only_our_errors(lambda: cnkz.load(folder, limits=CAPS))
+        if rows.num_rows * len(long) > CAPS.member_bytes:
+            assert isinstance(loaded, CnkzError) and "over the cap of" in str(loaded), loaded
+        else:
+            assert isinstance(loaded, dict), loaded
+        with using(CAPS):
+            result = only_our_errors(lambda: validate(folder, [check_rows]))
+        assert isinstance(result, list)
 
 
 Response = tuple[int, dict[str, str], bytes]
