@@ -345,6 +345,8 @@ FAULTS: list[Fault] = [
     Fault("figure cited by an update naming no pledge", quietly(set_cells("figures", f"{WANG}.capacity-projects-completed", pledge_id="")),
           "update_figure_pledge", "pledge_updates", "figure_id"),
     Fault("years since relations disagreeing across documents", set_cells("figures", f"{XI}.relations-years", value="24"), "relations_year", "figures", "value"),
+    Fault("anniversary of relations left without the period the corpus determines", set_cells("figures", f"{WU}.relations-anniversary", period="", period_inferred="false"),
+          "relations_year", "figures", "value"),
     Fault("target figure period not its pledge's deadline", set_cells("figures", f"{HU}.trade-target", period="2016"), "target_period", "figures", "period"),
     Fault("years ahead of schedule not reaching the deadline", set_cells("figures", f"{WANG}.years-ahead", pledge_id=f"{HU}.trade-target"), "years_ahead_deadline", "figures", "value"),
     Fault("dangling foreign key: events.place_id", set_cells("events", f"{XI}.talks", place_id="almaty"), "foreign_key", "events", "place_id"),

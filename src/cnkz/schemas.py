@@ -514,12 +514,14 @@ def _relations_year(f: pd.DataFrame) -> pd.Series:
 
 
 def _relations_agree(f: pd.DataFrame, _: Frames) -> pd.Series:
-    """Every exact "N years since" / "Nth anniversary" of diplomatic relations points to one founding year."""
+    """Every exact "N years since" / "Nth anniversary" of diplomatic relations points to one founding year; once the
+    corpus gives that year, no such figure leaves its period empty (it is founding year + N, inferred)."""
     founded = _relations_year(f)
     if founded.dropna().empty:
         return pd.Series(True, index=f.index)
     common = founded.dropna().mode().iloc[0]
-    return founded.isna() | (founded == common)
+    undated = f["metric"].astype(STRING).isin(RELATIONS_METRICS) & (f["qualifier"] == "exact").fillna(False) & f["period"].isna()
+    return (founded.isna() | (founded == common)) & ~undated.fillna(False).astype(bool)
 
 
 def _target_period(f: pd.DataFrame, frames: Frames) -> pd.Series:
@@ -637,7 +639,8 @@ ROW_RULES: dict[str, list[Rule]] = {
         Rule("years_ahead_deadline", "value", "period + years ahead of schedule to equal the linked pledge's deadline", _years_ahead,
              {"figures": ("pledge_id", "metric", "period", "value"), "pledges": ("pledge_id", "deadline")}),
         Rule("relations_year", "value",
-             "every exact count of years since, or anniversary of, diplomatic relations to give the same founding year", _relations_agree,
+             "every exact count of years since, or anniversary of, diplomatic relations to give the same founding year, and to have a period "
+             "once the corpus gives that year", _relations_agree,
              {"figures": ("metric", "qualifier", "period", "value")}),
     ],
     "places": [],
