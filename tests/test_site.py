@@ -524,7 +524,7 @@ def test_jsonld_cannot_end_or_comment_out_its_script(repo: Path) -> None:
     (None, "None"),
     ("x" * 60, "'" + "x" * 38 + "…"),
 ])
-def test_release_index_dates_are_days_written_yyyy_mm_dd(repo: Path, capsys: pytest.CaptureFixture[str], date: Any, shown: str) -> None:
+def test_release_index_dates_are_days_written_yyyy_mm_dd(repo: Path, date: Any, shown: str) -> None:
     from cnkz.errors import ReleaseError
     from cnkz.release import read_index
 
@@ -538,8 +538,6 @@ def test_release_index_dates_are_days_written_yyyy_mm_dd(repo: Path, capsys: pyt
     with pytest.raises(ReleaseError) as caught:
         read_index(repo)
     assert str(caught.value) == message
-    assert main(["site", "--root", str(repo)]) == 2  # the site reads the index through it
-    assert capsys.readouterr().err == f"cnkz: error: {message}\n"
     del index["1.0.0"]["date"]
     path.write_text(json.dumps(index), encoding="utf-8")
     with pytest.raises(ReleaseError, match=r"^releases/index\.json, record 1\.0\.0: the entry for '1\.0\.0' has date None, not a date YYYY-MM-DD;"):

@@ -27,7 +27,7 @@ from .descriptor import DESCRIPTION, LICENSE, PACKAGE_NAME, TITLE
 from .docs import meaning
 from .errors import CnkzError
 from .files import is_package_path
-from .metadata import address, apa, base_url, bibtex, citation, dataset_jsonld, read_table
+from .metadata import address, apa, base_url, bibtex, citation, dataset_jsonld, read_table, release_index
 from .tables import TABLES, Field, Table
 
 SITE = "site"
@@ -367,12 +367,11 @@ def check_package(root: Path) -> None:
 def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None) -> dict[str, bytes]:
     """Every file of the site by its path inside the site folder, from a package that passed validation."""
     from .descriptor import project_version
-    from .release import read_index
 
     root = Path(root)
     check_package(root)
     version = json.loads((root / "datapackage.json").read_text(encoding="utf-8")).get("version") or project_version(root)
-    releases = read_index(root) if releases is None else releases
+    releases = release_index(root) if releases is None else releases
     tables = {t.name: read_table(root, t.name) for t in TABLES}
     files: dict[str, str | bytes] = {"index.html": home(root, tables, releases, version)}
     for table in TABLES:
