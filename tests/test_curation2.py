@@ -147,15 +147,15 @@ def edit(repo: Path, doc: str, old: str, new: str) -> None:
         ("2011-hu-jintao-astana", "    plover: SUPPORT\n    topic: trade", "    topic: trade",
          "curation/2011-hu-jintao-astana.yaml:{  - key: wto-entry}: pledges[18] (wto-entry), key plover: "
          "a support pledge needs plover: SUPPORT or AGREE (present support, or support promised for the future)"),
-        ("2017-xi-jinping-astana", "    plover_context: [diplomatic]\n    summary: Xi Jinping and Nursultan",
-         "    plover_context: [diplomatic]\n    actor: [KAZ]\n    summary: Xi Jinping and Nursultan",
+        ("2017-xi-jinping-astana", "    plover_context: [diplomatic]\n    summary: President Xi Jinping holds",
+         "    plover_context: [diplomatic]\n    actor: [KAZ]\n    summary: President Xi Jinping holds",
          "curation/2017-xi-jinping-astana.yaml:{    actor: [KAZ]}: events[2] (talks), key actor: actor follows from the participants' roles as 'CHN'; "
          "remove it or fix the rows it follows from, found 'KAZ'"),
         ("2017-xi-jinping-astana",
          "    place: astana\n    country: KAZ\n    venue: null\n    location_inferred: false\n"
-         "    plover_context: [diplomatic]\n    summary: Xi",
+         "    plover_context: [diplomatic]\n    summary: President Xi",
          "    place: almaty\n    country: KAZ\n    venue: null\n    location_inferred: false\n"
-         "    plover_context: [diplomatic]\n    summary: Xi",
+         "    plover_context: [diplomatic]\n    summary: President Xi",
          "curation/2017-xi-jinping-astana.yaml:{    place: almaty}: events[2] (talks), key place: place 'almaty' is not in curation/places.yaml"),
         ("2024-wang-yi-astana", "    plover: SUPPORT\n    topic: transport", "    plover: CONSULT\n    topic: transport",
          "curation/2024-wang-yi-astana.yaml:{    plover: CONSULT}: pledges[8] (trans-caspian-corridor), key plover: an agreement pledge is PLOVER "
@@ -201,6 +201,35 @@ def test_an_update_of_an_unknown_pledge_is_refused_by_validation(repo: Path) -> 
 )
 def test_statement_words_the_quote_does_not_account_for(statement: str, quote: str, missing: list[str]) -> None:
     assert unsupported_words(statement, quote) == missing
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "text", "quote", "missing"),
+    [
+        ("events", "summary", "Xi Jinping holds talks with Nursultan Nazarbayev in Astana.",
+         "President Xi Jinping held talks with President Nursultan Nazarbayev of Kazakhstan in Astana.", []),
+        ("events", "summary", "Xi Jinping attends the welcoming ceremony and reviews the honour guard.",
+         "Xi Jinping attended the grand welcoming ceremony held by Nursultan Nazarbayev", ["reviews", "honor", "guard"]),
+        ("events", "summary", "The SCO Astana summit (the text gives no date).", "Since the SCO Astana summit", ["text", "gives", "date"]),
+        ("pledge_updates", "summary", "The two sides maintain close high-level contacts.", "The two sides maintain close high-level contacts", []),
+        ("figures", "description", "Length of the official good-will visit to Kazakhstan.", "a three-day official good-will visit to Kazakhstan", []),
+        ("figures", "description", "Bilateral trade in the year before the talks.", "bilateral trade reached 41 billion U.S. dollars last year",
+         ["before", "talks"]),
+    ],
+)
+def test_summaries_and_descriptions_say_no_more_than_their_quotes(table: str, column: str, text: str, quote: str, missing: list[str]) -> None:
+    from cnkz.statements import FRAMES
+
+    assert unsupported_words(text, quote, FRAMES[(table, column)]) == missing
+
+
+def test_every_summary_and_description_is_supported_by_its_quote() -> None:
+    from cnkz.statements import FRAMES
+
+    rows, _ = curate(ROOT)
+    for (table, column), frame in FRAMES.items():
+        for row in rows[table]:
+            assert unsupported_words(row[column], row["quote"], frame) == [], (table, row[column])
 
 
 def test_audit_lists_an_unsupported_statement(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

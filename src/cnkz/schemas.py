@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from .files import PANDAS_TYPES, STRING
 from .keys import CODE
-from .statements import supported
+from .statements import FRAMES, supported
 from .tables import (
     ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table, plover_mode,
     plover_parties,
@@ -355,8 +355,14 @@ def _pledge_plover(f: pd.DataFrame, _: Frames) -> pd.Series:
     return pd.Series(_member(f["pledge_type"].astype(STRING) + "/" + f["plover_category"].astype(STRING), allowed), index=f.index)
 
 
-def _statement_supported(f: pd.DataFrame, _: Frames) -> pd.Series:
-    return pd.Series(supported(pa_arrow.array(f["statement"]), pa_arrow.array(f["quote"])), index=f.index, dtype=bool)
+def _text_supported(table: str, column: str) -> RowRule:
+    """Every word of a curator's sentence (statement, summary, description) accounted for by the row's quote and the
+    column's frame (statements.FRAMES)."""
+    frame = FRAMES[(table, column)]
+
+    def rule(f: pd.DataFrame, _: Frames) -> pd.Series:
+        return pd.Series(supported(pa_arrow.array(f[column]), pa_arrow.array(f["quote"]), frame), index=f.index, dtype=bool)
+    return rule
 
 
 def _status_from_updates(f: pd.DataFrame, frames: Frames) -> pd.Series:
@@ -581,6 +587,8 @@ ROW_RULES: dict[str, list[Rule]] = {
              {"events": (*VISIT_COLUMNS, "char_start")}),
         Rule("place_country", "country", "country equal to the country of place_id", _place_country,
              {"events": ("place_id", "country"), "places": ("place_id", "country")}),
+        Rule("summary_supported", "summary", "every word of the event's summary accounted for by its quote (or naming the kind of event)",
+             _text_supported("events", "summary")),
         Rule("actor_from_roles", "actor",
              "actor: the countries of the event's visitor, counterpart or principal participants, and of its hosts too for a joint act "
              "(signing, joint statement, press conference)",
@@ -612,7 +620,8 @@ ROW_RULES: dict[str, list[Rule]] = {
         Rule("speaker_participant", "speaker_person_id", "speaker_person_id to be a participant of the pledge's event", _speaker_is_participant,
              {"pledges": ("event_id", "speaker_person_id"), "participants": ("event_id", "person_id")}),
         Rule("pledge_plover", "plover_category", "plover_category AGREE, or SUPPORT for a support or agreement pledge (present support)", _pledge_plover),
-        Rule("statement_supported", "statement", "every word of statement accounted for by the quote (cnkz audit lists the others)", _statement_supported),
+        Rule("statement_supported", "statement", "every word of statement accounted for by the quote (cnkz audit lists the others)",
+             _text_supported("pledges", "statement")),
         Rule("status_from_updates", "status",
              "status, status_as_of and status_source_id of the latest report on the pledge's commitment from a later document "
              "(a pledge_updates row, or a pledge that restates it: committed); announced without one", _status_from_updates,
@@ -629,6 +638,8 @@ ROW_RULES: dict[str, list[Rule]] = {
     ],
     "figures": [
         Rule("value_text_in_quote", "value_text", "value_text inside quote", _value_text_in_quote),
+        Rule("description_supported", "description", "every word of the figure's description accounted for by its quote (or naming the kind of figure)",
+             _text_supported("figures", "description")),
         Rule("metric_fits_pledge", "pledge_id", "a linked pledge whose topic the figure's metric can report on", _figure_metric_fits_pledge,
              {"figures": ("pledge_id", "metric"), "pledges": ("pledge_id", "topic")}),
         Rule("target_matches_pledge", "pledge_id", "a target figure to equal its pledge's target_value and target_unit",
@@ -645,6 +656,8 @@ ROW_RULES: dict[str, list[Rule]] = {
     ],
     "places": [],
     "pledge_updates": [
+        Rule("summary_supported", "summary", "every word of the update's summary accounted for by its quote (or naming what a later text says)",
+             _text_supported("pledge_updates", "summary")),
         Rule("update_later", "pledge_id", "a pledge of an earlier document", _update_later,
              {"pledge_updates": ("pledge_id", "source_id"), "pledges": ("pledge_id", "source_id"), "sources": ("source_id", "reference_date")}),
         Rule("update_of_commitment", "pledge_id", "a pledge that is its commitment's first statement (restates empty)", _update_of_commitment,

@@ -1,8 +1,10 @@
-"""Whether a pledge's normalised statement says no more than its quote.
+"""Whether a curator's sentence says no more than its quote: a pledge's statement, an event's or an update's summary,
+a figure's description.
 
-A statement may use the quote's words (in any inflection), the words that name the actor and
-the kind of pledge (the frame every statement is written in), function words, and the
-spelling corrections listed here; any other word is unsupported.
+A sentence may use the quote's words (in any inflection), the words of its column's frame (for a statement, those that
+name the actor and the kind of pledge; for a summary, also those that name the kind of event; for a description, also
+those that name the kind of figure), function words, and the spelling corrections listed here; any other word is
+unsupported.
 """
 
 from __future__ import annotations
@@ -29,6 +31,21 @@ china chinese kazakhstan kazakh sides side countries country two
 agree agrees agreed decide decides decided propose proposes proposed urge urges call calls support supports
 intend intends ready willing keen will pledge pledges reaffirm reaffirms state states
 """.split())
+
+# A summary also names the kind of event it summarises (the event types, and their verbs), and what a later text says.
+SUMMARY_FRAME = FRAME | frozenset("""
+visit visits arrival arrives welcoming ceremony hold holds talks meeting meet meets signing sign signs joint jointly
+statement press conference summit announcement announces says
+""".split())
+# A description also names the kind of figure it describes.
+DESCRIPTION_FRAME = FRAME | frozenset("number count length years total target".split())
+# The frame of each checked column: (table, column) -> words it may use beyond its quote's.
+FRAMES: dict[tuple[str, str], frozenset[str]] = {
+    ("pledges", "statement"): FRAME,
+    ("events", "summary"): SUMMARY_FRAME,
+    ("pledge_updates", "summary"): SUMMARY_FRAME,
+    ("figures", "description"): DESCRIPTION_FRAME,
+}
 
 # The outlets' typos and British spellings: a statement's correct word matches the quote's printed one.
 SPELLINGS = {"diplopmatic": "diplomatic", "panning": "planning", "pans": "plans", "kazakstan": "kazakhstan"}
@@ -75,12 +92,12 @@ def _related(a: str, b: str) -> bool:
     return common >= 6 and common >= max(len(a), len(b)) - 4
 
 
-def unsupported_words(statement: str, quote: str) -> list[str]:
+def unsupported_words(statement: str, quote: str, frame: frozenset[str] = FRAME) -> list[str]:
     """Words of `statement` that neither the quote, the frame nor a function word accounts for, in order."""
     quoted = set(_words(quote))
     missing: list[str] = []
     for word in _words(statement):
-        if word in STOPWORDS or word in FRAME or word in quoted or word in missing:
+        if word in STOPWORDS or word in frame or word in quoted or word in missing:
             continue
         if any(_related(word, q) for q in quoted):
             continue
@@ -96,14 +113,14 @@ def _run_words(run: str) -> tuple[str, ...]:
     return tuple(_words(run))
 
 
-def supported(statements: pa.Array, quotes: pa.Array) -> np.ndarray:
+def supported(statements: pa.Array, quotes: pa.Array, frame: frozenset[str] = FRAME) -> np.ndarray:
     """Whether each statement says no more than its quote (`unsupported_words` is empty), for a whole column at once.
 
     Words are found in Arrow and normalised once per distinct run of letters; a statement whose every word is a quote
     word, a function word or a frame word holds, and only the others are compared word by word (inflections, stems)."""
     statements, quotes = statements.cast(pa.string()), quotes.cast(pa.string())
     n = len(statements)
-    ids: dict[str, int] = {w: 0 for w in STOPWORDS | FRAME}  # word -> id; id 0: a word every statement may use
+    ids: dict[str, int] = {w: 0 for w in STOPWORDS | frame}  # word -> id; id 0: a word every statement may use
 
     def pairs(texts: pa.Array) -> np.ndarray:
         runs = pc.split_pattern_regex(pc.fill_null(texts, ""), RUN)
@@ -126,5 +143,5 @@ def supported(statements: pa.Array, quotes: pa.Array) -> np.ndarray:
     out = np.ones(n, dtype=bool)
     for row in np.unique(open_ >> 32).tolist():
         s, q = statements[row].as_py(), quotes[row].as_py()
-        out[row] = not unsupported_words(s or "", q or "")
+        out[row] = not unsupported_words(s or "", q or "", frame)
     return out
