@@ -313,3 +313,14 @@ def test_a_recipient_given_for_a_joint_act_is_refused(repo: Path) -> None:
     with pytest.raises(CurationError) as info:
         curate(repo)
     assert "key recipient: recipient follows from the participants' roles as empty" in str(info.value)
+
+
+def test_offices_are_written_without_the_nationality_word() -> None:
+    # "Kazakh President" -> "President", "the Kazakh parliament" -> "the parliament"; a proper name keeps it ("Chinese People's ...").
+    offices = {r["office"] for r in published("participants")} - {""}
+    assert offices and not [o for o in offices if re.search(r"\b(Kazakh|Kazakhstan's|Chinese|China's) [a-z]|^(Kazakh|Chinese) ", o)]
+
+
+def test_the_source_that_is_one_page_of_two_says_so() -> None:
+    sources = {s["source_id"]: s for s in published("sources")}
+    assert "Page 1 of 2" in sources["2011-hu-jintao-astana"]["notes"] and "Updated:" in sources["2011-hu-jintao-astana"]["notes"]

@@ -94,7 +94,7 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "source": {
         "id": (_str, True), "file": (_str, True), "title": (_str, True), "outlet": (_str, False),
         "agency": (_str, False), "published_date": (_str, False), "published_on": (_date, False),
-        "reference_date": (_date, True), "reference_basis": (_str, True), "language": (_str, True),
+        "reference_date": (_date, True), "reference_basis": (_str, True), "notes": (_str, False), "language": (_str, True),
         "body": (_body, True),
     },
     "events": {
@@ -463,7 +463,7 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
         "bytes": text_path.stat().st_size, "title": meta["title"], "outlet": meta["outlet"],
         "agency": meta["agency"], "published_date": meta["published_date"],
         "published_on": meta["published_on"], "reference_date": meta["reference_date"],
-        "reference_basis": meta["reference_basis"], "language": meta["language"],
+        "reference_basis": meta["reference_basis"], "notes": meta["notes"], "language": meta["language"],
         "body_start": body_start, "body_end": body_end,
     })
     roles: dict[str, dict[str, set[str]]] = {}

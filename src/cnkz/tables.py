@@ -369,6 +369,10 @@ SOURCES = Table(
         Field("published_on", "date", "The printed publication date as an ISO date."),
         Field("reference_date", "date", "The date relative references in the text are resolved against.", required=True),
         Field("reference_basis", "string", "Where reference_date comes from.", required=True),
+        Field("notes", "string",
+              "What a user should know of the text as a source, as the page itself shows it: a page of a longer article whose other "
+              "pages are not in the corpus, so that its rows cover that page only (2011-hu-jintao-astana is page 1 of 2: its pledges "
+              "are partial); a printed date that is an update stamp, not a publication date. Empty when there is nothing to say."),
         Field("language", "string", "Language of the text (ISO 639-1).", required=True, pattern=r"^[a-z]{2}$"),
         Field("body_start", "integer", "Offset of the first character of the article body.", required=True, minimum=0),
         Field("body_end", "integer", "Offset just past the article body.", required=True, minimum=1),
