@@ -17,7 +17,8 @@ from .files import PANDAS_TYPES, STRING
 from .keys import CODE
 from .statements import FRAMES, supported
 from .tables import (
-    ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table, plover_mode,
+    ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, EVENT_TYPE, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table,
+    plover_mode,
     plover_parties,
 )
 
@@ -307,7 +308,9 @@ def _party_from_roles(column: str) -> RowRule:
     def rule(f: pd.DataFrame, frames: Frames) -> pd.Series:
         principals = f["event_id"].map(_roles_of(frames, ACTOR_ROLES)).fillna("").astype(str)
         hosts = f["event_id"].map(_roles_of(frames, RECIPIENT_ROLES)).fillna("").astype(str)
-        applies = ((principals != "") | (hosts != "")).to_numpy()
+        # An event type outside the vocabulary is reported by the vocabulary check; what follows from the type is not judged.
+        typed = _member(f["event_type"].astype(STRING), pd.Series(EVENT_TYPE.codes, dtype=STRING))
+        applies = ((principals != "") | (hosts != "")).to_numpy() & typed
         combos = pd.DataFrame({"type": f["event_type"].astype(STRING).fillna("").astype(str).to_numpy(), "principals": principals.to_numpy(),
                                "hosts": hosts.to_numpy(), "country": f["country"].astype(STRING).fillna("").astype(str).to_numpy()})
         if combos.empty:
