@@ -1,0 +1,82 @@
+"""The tamperer's mode: every semantic fault, planted the way a careful tamperer would plant it, is still caught.
+
+The tamperer edits a downloaded package (no `curation/`), changes the Parquet file exactly as the CSV (written by the
+project's own writer from the edited CSV), recomputes every hash in datapackage.json and the whole SHA256SUMS. Nothing
+but the rule itself can then see the fault: no CSV-vs-Parquet difference, no hash mismatch, no stale rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cnkz.files import PARQUET_OPTIONS, arrow_schema
+from cnkz.reader import read_all
+from cnkz.tables import TABLES
+from cnkz.validate import LAYERS, validate
+
+from .conftest import ROOT, rehash
+from .faults import FAULTS, Fault
+from .test_faults import expected_layer, located
+
+# Faults of the file itself, which a tamperer either cannot make consistent (a cell that is not of its type, a column
+# missing from one format) or defeats by design (a seed's checksum recomputed): not semantic, so not in this mode.
+NOT_SEMANTIC = {"type", "columns", "csv_parquet", "parquet_type", "seed_hash", "seed_missing"}
+SEMANTIC = [f for f in FAULTS if expected_layer(f.check) == "check_rows" and f.check not in NOT_SEMANTIC]
+
+
+def downloaded(target: Path) -> Path:
+    """What a downloader holds: the descriptor, the tables and the texts, and no curation/ or repository."""
+    target.mkdir()
+    shutil.copy2(ROOT / "datapackage.json", target / "datapackage.json")
+    shutil.copytree(ROOT / "resources", target / "resources")
+    shutil.copytree(ROOT / "seeds", target / "seeds")
+    return target
+
+
+def parquet_like_csv(package: Path) -> None:
+    """Each table whose CSV differs from the published one gets a Parquet file of the same rows, written as the build writes."""
+    for table in TABLES:
+        csv = package / "resources" / f"{table.name}.csv"
+        if csv.read_bytes() == (ROOT / "resources" / f"{table.name}.csv").read_bytes():
+            continue
+        typed, problems, cells = read_all(csv, table, "csv")
+        assert typed is not None and not problems and not cells, (table.name, problems, cells[:3])
+        schema = arrow_schema(table)
+        schema = pa.schema([field.with_nullable(True) for field in schema], metadata=schema.metadata)  # a required cell may be the fault
+        pq.write_table(typed.cast(schema), package / "resources" / f"{table.name}.parquet", **PARQUET_OPTIONS)
+
+
+def checksums(package: Path) -> None:
+    files = sorted(p for p in package.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(package).as_posix()}" for p in files]
+    (package / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def tampered(target: Path, fault: Fault) -> tuple[Path, int | None]:
+    package = downloaded(target)
+    row = fault.inject(package)
+    parquet_like_csv(package)
+    rehash(package)
+    checksums(package)
+    return package, row
+
+
+def test_the_tamperer_mode_covers_every_rule_of_the_row_checks() -> None:
+    assert len(SEMANTIC) >= 40
+    assert {f.check for f in SEMANTIC} >= {"foreign_key", "vocabulary", "quote_offsets", "status_from_updates", "plover_crosswalk"}
+
+
+@pytest.mark.parametrize("fault", SEMANTIC, ids=[f.name for f in SEMANTIC])
+def test_a_semantic_fault_is_caught_though_everything_else_agrees(tmp_path: Path, fault: Fault) -> None:
+    package, row = tampered(tmp_path / "package", fault)
+    problems = validate(package, LAYERS)
+    # Nothing but the rule: the files agree with each other and with every checksum.
+    assert not [p for p in problems if p.check in {"csv_parquet", "hash_mismatch", "bytes_mismatch", "checksum_mismatch", "checksum_unlisted"}], \
+        [str(p) for p in problems][:5]
+    located(fault, row, problems)
