@@ -113,8 +113,10 @@ def test_pledge_status_is_the_latest_later_report_on_its_commitment() -> None:
     assert by_id["2011-hu-jintao-astana.one-china"]["status_source_id"] == "2024-wang-yi-astana"
     assert by_id["2011-wu-bangguo-kazakhstan.one-china"]["status"] == "committed"
     assert by_id["2024-wang-yi-astana.one-china"]["status"] == "announced"
-    # Leaders' visits: a 2017 update (in progress) and a 2017 restatement the same day: the update is the later report.
+    # Leaders' visits: reported in progress in 2017 ("maintain close high-level contacts"); the 2017 pledge of high-level and
+    # institutional exchanges adds an object, so it restates nothing.
     assert by_id["2011-hu-jintao-astana.leaders-visits"]["status"] == "in_progress"
+    assert by_id["2017-xi-jinping-astana.high-level-exchanges"]["restates"] is None
 
 
 def test_distinct_commitments_are_the_pledges_that_restate_nothing() -> None:
@@ -324,3 +326,17 @@ def test_offices_are_written_without_the_nationality_word() -> None:
 def test_the_source_that_is_one_page_of_two_says_so() -> None:
     sources = {s["source_id"]: s for s in published("sources")}
     assert "Page 1 of 2" in sources["2011-hu-jintao-astana"]["notes"] and "Updated:" in sources["2011-hu-jintao-astana"]["notes"]
+
+
+def test_an_update_is_a_later_report_than_a_restatement_of_the_same_date() -> None:
+    from cnkz.curation import latest_reports
+
+    first, later = dt.date(2011, 6, 14), dt.date(2017, 6, 8)
+    rows = {
+        "sources": [{"source_id": "a", "reference_date": first}, {"source_id": "b", "reference_date": later}],
+        "pledges": [{"pledge_id": "a.x", "restates": None, "source_id": "a"}, {"pledge_id": "b.y", "restates": "a.x", "source_id": "b"}],
+        "pledge_updates": [{"update_id": "b.a", "pledge_id": "a.x", "as_of": later, "status": "in_progress", "source_id": "b"}],
+    }
+    assert latest_reports(rows)["a.x"] == (later, "in_progress", "b")
+    rows["pledge_updates"] = []
+    assert latest_reports(rows)["a.x"] == (later, "committed", "b")
