@@ -56,8 +56,8 @@ def test_offsets_are_computed_from_the_quote(repo: Path) -> None:
          "{DOC}:{events.1}: events[2] (arrival), key summary: required field is missing or empty"),
         (lambda d: d["events"][1].__setitem__("venue_name", "Palace"),
          "{DOC}:{events.1.venue_name}: events[2] (arrival), key venue_name: unknown field; allowed: key, type, parent, start_date, end_date, "
-         "date_precision, date_inferred, place, country, venue, location_inferred, plover_category, plover_mode, plover_context, actor, recipient, "
-         "summary, quote, occurrence"),
+         "date_precision, date_inferred, dates_planned, place, country, venue, location_inferred, plover_category, plover_mode, plover_context, "
+         "actor, recipient, summary, quote, occurrence"),
         (lambda d: d["events"][1].__setitem__("start_date", "9 November 2010"),
          "{DOC}:{events.1.start_date}: events[2] (arrival), key start_date: expected a date YYYY-MM-DD, found '9 November 2010'"),
         (lambda d: d["events"][1].__setitem__("date_inferred", "yes"),

