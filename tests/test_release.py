@@ -19,7 +19,7 @@ from cnkz.release import release
 from cnkz.site import site_files
 from cnkz.validate import validate
 
-from .conftest import ARCHIVE, LATEST, LATEST_ARCHIVE, NEXT_MAJOR, NEXT_PATCH, RELEASE_DATE, ROOT, VERSION, copy_repo, read_rows, set_cell, write_rows
+from .conftest import ARCHIVE, LATEST, LATEST_ARCHIVE, NEXT_MAJOR, NEXT_PATCH, RELEASE_DATE, ROOT, VERSION, copy_repo, read_rows, rehash, set_cell, write_rows
 
 
 @pytest.fixture(scope="session")
@@ -185,6 +185,7 @@ def snapshot_pair(repo: Path, tmp_path: Path, change) -> tuple[Path, Path]:
     old = tmp_path / "old"
     shutil.copytree(repo, old)
     change(repo)
+    rehash(repo)  # a diff reads only files whose hashes agree (tests/test_diff.py: a tampered file is refused)
     return old, repo
 
 
