@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import json
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,8 @@ import cnkz
 from cnkz.cli import main
 from cnkz.fetch import FetchError, fetch
 
-from .conftest import ARCHIVE, RELEASE_DATE, ROOT, VERSION, set_cell
+from .conftest import ARCHIVE, RELEASE_DATE, ROOT, VERSION, rehash, set_cell
+from .hostile import body, serve_routes, silent_server
 from .test_load import release_archive
 
 VERSION_DIR = Path("china-kazakhstan-engagements") / VERSION
@@ -153,6 +155,7 @@ def test_tampered_resource_behind_a_descriptor_is_refused(site: Path, tmp_path: 
 
 def test_tampered_archive_is_refused_against_the_published_index(site: Path, repo: Path, tmp_path: Path) -> None:
     set_cell(repo, "figures", 11, "value", "410000000000")
+    rehash(repo)  # a package consistent in itself, packed by the publisher's code; only the published sha256 tells it apart
     release_archive(repo, site / "releases" / ARCHIVE)  # the index still holds the genuine sha256
     with serve(site) as base, pytest.raises(FetchError, match=r"sha256 is [0-9a-f]{64}, the published one"):
         fetch(f"{base}/releases/{ARCHIVE}", cache_dir=tmp_path / "cache")
@@ -205,8 +208,10 @@ def test_offline_without_a_cached_copy_says_so(site: Path, tmp_path: Path) -> No
         url = f"{base}/releases/{ARCHIVE}"
         with pytest.raises(FetchError, match="not in the cache"):
             fetch(url, cache_dir=tmp_path / "cache", offline=True)
-    with pytest.raises(FetchError, match="cannot download"):
+    host = url.split("/")[2]
+    with pytest.raises(FetchError) as error:
         fetch(url, cache_dir=tmp_path / "cache")
+    assert str(error.value) == f"{url}: could not connect to {host}: connection refused; check the network or the URL"
     with pytest.raises(FetchError, match="only http:// and https://"):
         fetch("ftp://127.0.0.1/x.zip", cache_dir=tmp_path / "cache")
 
@@ -223,3 +228,55 @@ def test_fetch_command(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture
         assert "(from the cache)" in capsys.readouterr().out
         assert main(["fetch", f"{base}/releases/other.zip", "--cache-dir", str(cache), "--sha256", "0" * 64]) == 2
         assert capsys.readouterr().err.startswith(f"cnkz: error: {base}/releases/other.zip: the server answered HTTP 404")
+
+
+def closed_port() -> str:
+    """A base URL on 127.0.0.1 where nothing listens: connecting is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_a_refused_connection_is_said_first_and_in_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = closed_port()
+    host = base.removeprefix("http://")
+    archive, descriptor = f"{base}/releases/{ARCHIVE}", f"{base}/data/datapackage.json"
+    for url, sha256 in ((archive, None), (archive, "0" * 64), (descriptor, None)):
+        with pytest.raises(FetchError) as error:
+            fetch(url, sha256=sha256, cache_dir=tmp_path / "cache")
+        assert str(error.value) == f"{url}: could not connect to {host}: connection refused; check the network or the URL", (url, sha256)
+    assert main(["fetch", archive, "--cache-dir", str(tmp_path / "cache")]) == 2
+    assert capsys.readouterr().err == f"cnkz: error: {archive}: could not connect to {host}: connection refused; check the network or the URL\n"
+
+
+def test_a_url_that_does_not_exist_is_an_http_404_before_any_word_of_sha256(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A server with nothing at all (no index.json either), and the real site asked for an archive it does not have.
+    with serve_routes({}) as (empty, asked):
+        url = f"{empty}/releases/{ARCHIVE}"
+        with pytest.raises(FetchError) as error:
+            fetch(url, cache_dir=tmp_path / "cache")
+        assert str(error.value) == f"{url}: the server answered HTTP 404 Not Found; check the URL"
+        assert asked == ["/releases/index.json", f"/releases/{ARCHIVE}"]
+    with serve(site) as base:
+        url = f"{base}/releases/china-kazakhstan-engagements-0.0.1.zip"
+        assert main(["fetch", url, "--cache-dir", str(tmp_path / "cache")]) == 2
+        assert capsys.readouterr().err == f"cnkz: error: {url}: the server answered HTTP 404 File not found; check the URL\n"
+    # The archive is there and only the index is missing: then, and only then, the sha256 is what is asked for.
+    with serve_routes({f"/releases/{ARCHIVE}": body((site / "releases" / ARCHIVE).read_bytes())}) as (bare, _):
+        url = f"{bare}/releases/{ARCHIVE}"
+        with pytest.raises(FetchError) as error:
+            fetch(url, cache_dir=tmp_path / "cache")
+        assert str(error.value) == (
+            f"{url}: no published sha256 to check the archive against: {bare}/releases/index.json could not be read "
+            "(the server answered HTTP 404 Not Found; check the URL). "
+            "Pass the archive's sha256 from the release page (--sha256 / sha256=)")
+
+
+def test_a_silent_server_is_asked_once_not_again_for_the_archive(tmp_path: Path) -> None:
+    with silent_server() as (base, connections):
+        url = f"{base}/releases/{ARCHIVE}"
+        with pytest.raises(FetchError) as error:
+            fetch(url, cache_dir=tmp_path / "cache", timeout=0.3)
+        assert str(error.value) == f"{url}: the server sent nothing for 0.3 s; nothing was cached. Try again later"
+        assert len(connections) == 1  # the index.json request; the archive is on the same server

@@ -25,27 +25,67 @@ def find_root(start: Path | None = None) -> Path:
     raise CnkzError("not inside the dataset repository (no pyproject.toml with curation/ above here); run from the repository or pass a directory")
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 problem', '2 problems': a count with its noun in the right number."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+# What `cnkz build` validates before it publishes (the package layers), and what only `cnkz validate` adds in the repository.
+BUILD_LAYERS = "descriptor, files, rows, CSV against Parquet, provenance"
+REPOSITORY_LAYERS = "fresh rebuild, coverage audit, generated documents"
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     root = Path(args.root).resolve() if args.root else find_root()
     started = time.perf_counter()
     files = build(root)
-    print(f"built {len(files)} files in {root} ({time.perf_counter() - started:.2f} s); validation passed")
+    print(f"built {plural(len(files), 'file')} in {root} ({time.perf_counter() - started:.2f} s); validation passed "
+          f"(package layers: {BUILD_LAYERS}; run `cnkz validate` for the repository checks: {REPOSITORY_LAYERS})")
     return 0
+
+
+def package_to_validate(args: argparse.Namespace) -> Path:
+    """The folder or archive `cnkz validate` checks: the one given (a folder, its datapackage.json, a .zip), else the package
+    cnkz.load() would read, the nearest folder upwards holding this dataset's datapackage.json (an unpacked release too)."""
+    import zipfile
+
+    from .load import DESCRIPTOR, LoadError, find_package
+
+    given = [Path(value).resolve() for value in (args.directory, args.root) if value]
+    if len(set(given)) > 1:
+        raise CnkzError(f"two packages given, {given[0]} and --root {given[1]}; pass one (DIRECTORY and --root mean the same)")
+    if not given:
+        try:
+            return find_package()
+        except LoadError:
+            raise CnkzError(f"no {DESCRIPTOR} of this dataset in {Path.cwd()} or any folder above it; run from a package folder "
+                            "or the repository, or pass a package folder (holding datapackage.json), its datapackage.json or a .zip") from None
+    path = given[0]
+    if path.is_dir():
+        if not (path / DESCRIPTOR).exists() and not (path / DESCRIPTOR).is_symlink():
+            raise CnkzError(f"{path} holds no {DESCRIPTOR}, so it is not a package; pass a package folder (holding datapackage.json), "
+                            "its datapackage.json or a .zip")
+        return path
+    if path.is_file() and path.name == DESCRIPTOR:
+        return path.parent
+    if path.is_file() and zipfile.is_zipfile(path):
+        return path
+    if path.is_file():
+        raise CnkzError(f"{path} is neither a {DESCRIPTOR} nor a release archive (.zip); pass a package folder (holding datapackage.json), "
+                        "its datapackage.json or a .zip")
+    raise CnkzError(f"{path} is not a folder or a release archive; pass a package folder (holding datapackage.json) or a .zip")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     import json
-    import zipfile
 
     from .build import repository_layers
     from .report import render_success, render_text, to_json
     from .validate import LAYERS, WITH_FRICTIONLESS, validate
 
-    directory = Path(args.directory).resolve() if args.directory else find_root()
-    if not directory.is_dir() and not (directory.is_file() and zipfile.is_zipfile(directory)):
-        raise CnkzError(f"{directory} is not a folder or a release archive; pass a package folder (holding datapackage.json) or a .zip")
+    directory = package_to_validate(args)
     rebuild = not args.no_rebuild
     started = time.perf_counter()
     layers = WITH_FRICTIONLESS if args.frictionless else LAYERS
@@ -147,18 +187,57 @@ def cmd_site(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve() if args.root else find_root()
     written = write_site(root, Path(args.out).resolve() if args.out else None)
     out = Path(args.out).resolve() if args.out else root / "site"
-    print(f"wrote {len(written)} files to {out}; open {out / 'index.html'} (works offline, from file://)")
+    print(f"wrote {plural(len(written), 'file')} to {out}; open {out / 'index.html'} (works offline, from file://)")
     return 0
 
 
-EXIT_CODES = """exit status: 0 done (valid), 1 problems found (nothing published), 2 could not run (bad input, missing file, usage)"""
+# The exit statuses each command can return, in its own words: 1 only where something is validated or audited
+# (build and release raise ValidationFailed, validate and audit return 1); 2 for every CnkzError and usage error.
+EXITS: dict[str, tuple[tuple[int, str], ...]] = {
+    "new": ((0, "the curation file was written"),
+            (2, "could not run (not a .txt in seeds/, already curated, the curation file exists, usage)")),
+    "build": ((0, "built, validated and published"), (1, "validation found problems (nothing published)"),
+              (2, "could not run (a curation error or a TODO left, bad input, usage)")),
+    "validate": ((0, "valid"), (1, "problems found"), (2, "could not run (no package there, unreadable input, usage)")),
+    "docs": ((0, "the generated documents are up to date (those written are listed)"), (2, "could not run (bad input, usage)")),
+    "release": ((0, "published, or already published with identical bytes"), (1, "validation found problems (nothing published)"),
+                (2, "refused or could not run (a version not above the latest, a bump smaller than the change, no\n"
+                    "     CHANGELOG.md entry, different bytes for a published version, bad input, usage)")),
+    "diff": ((0, "compared, whether or not anything changed (the output says which version bump it needs)"),
+             (2, "could not run (a missing or unreadable package, usage)")),
+    "fetch": ((0, "downloaded and verified, or served from the cache"),
+              (2, "nothing was cached (the server could not be reached or answered with an error, the download\n"
+                  "     does not have the published sha256, usage)")),
+    "audit": ((0, "every statement is accounted for by its quote"),
+              (1, "statements with words their quote does not account for are listed"),
+              (2, "could not run (a curation error, usage)")),
+    "figures": ((0, "the figures were drawn"), (2, "could not run (matplotlib missing, bad input, usage)")),
+    "site": ((0, "the site was written"), (2, "could not run (the package is not valid, bad input, usage)")),
+}
+EXIT_CODES = ("exit status:\n  0  done\n  1  problems found (validate, audit; build and release then publish nothing)\n"
+              "  2  could not run (bad input, missing file, usage)\n`cnkz COMMAND --help` lists the statuses that command returns.")
+
+
+def exit_statuses(name: str) -> str:
+    """The epilog's list of what `cnkz NAME` exits with."""
+    return "exit status:\n" + "\n".join(f"  {code}  {words}" for code, words in EXITS[name])
 
 
 def _command(sub: Any, name: str, summary: str, description: str, examples: str) -> argparse.ArgumentParser:
     return cast(argparse.ArgumentParser, sub.add_parser(
         name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.\n\n{description}",
-        epilog=f"examples:\n{examples}\n\n{EXIT_CODES}", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"examples:\n{examples}\n\n{exit_statuses(name)}", formatter_class=argparse.RawDescriptionHelpFormatter,
     ))
+
+
+def _version() -> str:
+    """cnkz's version as installed (the package metadata), which is what runs."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"cnkz {version('cnkz')}"
+    except PackageNotFoundError:
+        return "cnkz (version unknown: not installed as a package; python -m pip install . in the repository)"
 def _add_limits(command: argparse.ArgumentParser) -> None:
     """--max-* options that raise the caps on untrusted input (see SECURITY.md)."""
     from .limits import FIELDS, Limits
@@ -188,6 +267,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=f"`cnkz COMMAND --help` describes a command, with examples.\n\n{EXIT_CODES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=_version(), help="print cnkz's installed version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     n = _command(
         sub, "new", "start the curation file of a new source text",
@@ -205,22 +285,29 @@ def parser() -> argparse.ArgumentParser:
     b = _command(
         sub, "build", "curate, write resources/ and datapackage.json, validate, then publish",
         "Reads seeds/ and curation/*.yaml and writes every table as CSV and Parquet with the descriptor,\n"
-        "in a temporary folder; the published files are replaced only when validation passes.\n"
+        "in a temporary folder; the published files are replaced only when the package layers of validation\n"
+        f"pass ({BUILD_LAYERS}).\n"
+        f"The repository checks ({REPOSITORY_LAYERS}) are `cnkz validate`'s:\n"
+        "the documents are regenerated from the published tables, by `cnkz docs` after a build.\n"
         "resources/ is generated: edit curation/*.yaml, never the tables.",
         "  cnkz build\n  cnkz build --root ~/src/cnkz",
     )
     b.add_argument("--root", help="repository root (default: found from the current directory)")
     b.set_defaults(func=cmd_build)
     v = _command(
-        sub, "validate", "run every validation layer on a package folder",
+        sub, "validate", "run every validation layer on a package folder or release archive",
         "Checks the descriptor, the files' sizes and hashes, every row's types and rules, CSV against\n"
         "Parquet and each quote in its text (--frictionless: also Frictionless's own validation); in the\n"
         "repository also a fresh rebuild, the coverage audit and the generated documents. A report lists each cause first, with\n"
         "what follows from it under it; --format json gives the same as data (docs/validation-report.md).",
         "  cnkz validate\n  cnkz validate ~/Downloads/china-kazakhstan-engagements-1.0.0 --short\n"
+        "  cnkz validate --root ~/Downloads/china-kazakhstan-engagements-1.0.0/datapackage.json\n"
         "  cnkz validate --format json > report.json",
     )
-    v.add_argument("directory", nargs="?", help="package folder (default: the repository root)")
+    where = ("package folder, its datapackage.json or a release .zip (default: as cnkz.load() finds it, the nearest folder "
+             "upwards holding this dataset's datapackage.json: the repository or an unpacked release)")
+    v.add_argument("directory", nargs="?", help=where)
+    v.add_argument("--root", help="the same as DIRECTORY, as the other commands take it")
     v.add_argument("--no-rebuild", action="store_true", help="skip the fresh-build comparison, the coverage audit and the documents")
     v.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for programs (on stdout)")
     v.add_argument("--short", action="store_true", help="shorten values longer than 80 characters and count consequences instead of listing them")
@@ -236,10 +323,13 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--root", help="repository root (default: found from the current directory)")
     d.set_defaults(func=cmd_docs)
     r = _command(
-        sub, "release", "build, validate and write dist/<name>-<version>.zip; refuse what breaks versioning",
-        "Packs the version in pyproject.toml as a reproducible archive. Refuses a version whose bump is\n"
-        "smaller than the data change needs, a version without a CHANGELOG.md entry, and different bytes\n"
-        "for a version already published.",
+        sub, "release", "build, validate and publish the version in pyproject.toml in releases/; refuse what breaks versioning",
+        "Packs the version in pyproject.toml as a reproducible archive, <name>-<version>.zip, in dist/ and\n"
+        "publishes it in releases/: the archive, the wheel of cnkz (cnkz-<version>-py3-none-any.whl, also\n"
+        "written to dist/) and releases/index.json, which records each version's archive and wheel with\n"
+        "their sha256 and the date. A version already published writes nothing new to releases/ once its\n"
+        "rebuilt archive has the same bytes. Refuses a version whose bump is smaller than the data change\n"
+        "needs, a version without a CHANGELOG.md entry, and different bytes for a version already published.",
         "  cnkz release\n  cnkz release --dist /tmp/dist",
     )
     r.add_argument("--root", help="repository root (default: found from the current directory)")

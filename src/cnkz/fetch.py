@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import tempfile
 import time
 import urllib.error
@@ -47,8 +48,12 @@ class FetchError(CnkzError):
     """A download failed or did not match what was published; nothing was cached."""
 
 
-class _Unreachable(FetchError):
-    """The server could not be reached at all (as opposed to answering wrongly)."""
+class _NoAnswer(FetchError):
+    """No HTTP answer came (as opposed to an answer that was wrong): the server could not be reached, went silent, or the time ran out."""
+
+
+class _Unreachable(_NoAnswer):
+    """The server could not be reached, or the connection failed before an HTTP answer: a cached copy of a descriptor may serve."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +246,47 @@ class _BoundedHTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(functools.partial(_BoundedHTTPSConnection, self._session), req)
 
 
+def _host(url: str) -> str:
+    """The host (and port, if the URL gives one) a URL names, without any user name or password."""
+    return urlsplit(url).netloc.rpartition("@")[2] or url
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    """What went wrong on the network, in words: 'connection refused', 'no route to host'."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "the connection was reset"
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, socket.gaierror):
+        return f"the name does not resolve ({exc.strerror or exc})"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"its TLS certificate could not be verified ({exc.verify_message or exc.reason})"
+    if isinstance(exc, ssl.SSLError):
+        return f"the TLS handshake failed ({exc.reason or exc})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
+
+
+def _failure(exc: BaseException, url: str, timeout: float) -> _Unreachable:
+    """A download that got no HTTP answer, said as what happened: 'could not connect to HOST: connection refused'."""
+    host = _host(url)
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
+        # urllib wraps what happens while connecting and sending the request: the server was not reached.
+        return _Unreachable(f"could not connect to {host}: {_reason(exc.reason, timeout)}; check the network or the URL", file=url)
+    if isinstance(exc, urllib.error.URLError):
+        return _Unreachable(f"cannot fetch this URL ({exc.reason})", file=url)
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return _Unreachable(f"{host} closed the connection without answering; nothing was cached. Try again later", file=url)
+    if isinstance(exc, http.client.HTTPException):
+        return _Unreachable(f"{host} did not answer in HTTP ({type(exc).__name__}: {exc}); check the URL", file=url)
+    if isinstance(exc, ValueError):
+        return _Unreachable(f"not a URL that can be fetched ({exc})", file=url)
+    return _Unreachable(f"the connection to {host} failed: {_reason(exc, timeout)}; nothing was cached. Try again", file=url)
+
+
 class _Session:
     """One fetch's downloads: they share the size cap and the total-time cap, which every wait on the network ends by."""
 
@@ -255,7 +301,7 @@ class _Session:
 
     def expired(self, url: str | None = None) -> FetchError:
         limits = current()
-        return FetchError(f"the download took longer than {limits.download_seconds:g} s; nothing was cached "
+        return _NoAnswer(f"the download took longer than {limits.download_seconds:g} s; nothing was cached "
                           f"({limits.how_to_raise('download_seconds')} on a slow connection)", file=url or self.downloading)
 
     def remaining(self, url: str) -> float:
@@ -289,13 +335,13 @@ class _Session:
             raise
         except TimeoutError:
             self.remaining(url)  # past the total cap: say so rather than blame the last wait
-            raise FetchError(f"the server sent nothing for {self.timeout:g} s; nothing was cached. Try again later", file=url) from None
+            raise _NoAnswer(f"the server sent nothing for {self.timeout:g} s; nothing was cached. Try again later", file=url) from None
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             self.remaining(url)
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, FetchError):
                 raise reason from None
-            raise _Unreachable(f"cannot download ({reason}); check the network or the URL", file=url) from None
+            raise _failure(exc, url, self.timeout) from None
         if length is not None and length.isdigit() and int(length) != len(data):
             raise FetchError(f"the download was cut short: {len(data)} of {length} bytes; nothing was cached. Try again", file=url)
         return data
@@ -420,6 +466,8 @@ def _published_sha256(url: str, session: _Session) -> str:
     archive = PurePosixPath(urlsplit(url).path).name
     try:
         index = parse_json(session.download(index_url), index_url, FetchError)
+    except _NoAnswer:
+        raise
     except FetchError as exc:
         raise FetchError(f"no published sha256 to check the archive against: {index_url} could not be read ({exc.message}). "
                          "Pass the archive's sha256 from the release page (--sha256 / sha256=)", file=url) from None
@@ -451,9 +499,19 @@ def _fetch_archive(url: str, root: Path, expected: str | None, offline: bool, se
     if offline:
         raise FetchError(f"not in the cache {root}; fetch it once with network access", file=url)
     given = expected is not None
-    expected = expected or _published_sha256(url, session)
+    unpublished: FetchError | None = None
+    if expected is None:
+        try:
+            expected = _published_sha256(url, session)
+        except _NoAnswer as exc:
+            raise type(exc)(exc.message, file=url) from None  # the archive is on the same server: no use asking it too
+        except FetchError as exc:
+            unpublished = exc  # said only if the archive itself downloads: a wrong URL or an HTTP error comes first
     archive = _segment(PurePosixPath(urlsplit(url).path).name, "archive name", url)
     data = session.download(url)
+    if unpublished is not None:
+        raise unpublished
+    assert expected is not None
     actual = sha256_hex(data)
     if actual != expected and given:
         raise FetchError(_given_mismatch(actual, expected), file=url, field="sha256")
