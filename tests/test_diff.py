@@ -311,3 +311,12 @@ def test_memory_follows_the_arrow_tables_not_python_objects_per_cell(tmp_path: P
 if __name__ == "__main__":
     built = tiny_cell_pair(Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 60)
     print(*built)
+
+
+def test_one_row_added_is_said_in_the_singular(tmp_path: Path) -> None:
+    old = copy_repo(tmp_path / "old", ("datapackage.json", "resources", "seeds"))
+    rows = read_rows(old / "resources" / "figures.csv")
+    write_rows(old / "resources" / "figures.csv", rows[:-1])
+    rehash(old)
+    text = render_text(diff(load_snapshot(old), load_snapshot(ROOT)))
+    assert "  figures (minor): 1 row added, 0 removed, 0 changed" in text.splitlines()

@@ -146,12 +146,14 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    import json
-
     from .diff import diff, load_snapshot, render_text
 
     change = diff(load_snapshot(Path(args.old)), load_snapshot(Path(args.new)))
-    print(json.dumps(change.to_json(), indent=2) if args.json else render_text(change, limit=args.limit))
+    if args.json:
+        change.write_json(sys.stdout)  # a batch of rows at a time: a Python object per changed cell would not fit memory
+        print()
+    else:
+        print(render_text(change, limit=args.limit))
     return 0
 
 

@@ -475,7 +475,8 @@ def render_text(d: Diff, limit: int = 20) -> str:
     for name, t in d.tables.items():
         if t.level == "none":
             continue
-        lines.append(f"  {name} ({t.level}): {t.added_count} rows added, {t.removed_count} removed, {t.changed_count} changed")
+        rows = "row" if t.added_count == 1 else "rows"
+        lines.append(f"  {name} ({t.level}): {t.added_count} {rows} added, {t.removed_count} removed, {t.changed_count} changed")
         lines += [f"    field added: {f}" for f in t.added_fields]
         lines += [f"    field removed: {f}" for f in t.removed_fields]
         lines += [f"    field retyped: {r['field']} {r['old']} -> {r['new']}" for r in t.retyped_fields]
