@@ -33,7 +33,18 @@ def chrome(width: int = 1280, height: int = 900) -> Any:
                      "--hide-scrollbars", "--force-device-scale-factor=1", "--lang=en-GB"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    set_viewport(driver, width, height)
+    return driver
+
+
+def set_viewport(driver: Any, width: int, height: int) -> None:
+    """The page's viewport exactly width × height CSS pixels (the window's own size leaves less, and headless Chromium
+    makes no window narrower than 500 px); below 600 px wide, as a phone shows it (touch, no scroll bars)."""
+    mobile = width < 600
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": mobile})
 
 
 def requested_urls(driver: Any) -> list[str]:

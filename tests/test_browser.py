@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cnkz.site import write_site
+from cnkz.site import HEADLINES, SHOWN, write_site
 from cnkz.tables import TABLES, TABLES_BY_NAME
 
-from .browser import CHROMEDRIVER, CHROMIUM, chrome, console_errors, requested_urls, require_tools
+from .browser import CHROMEDRIVER, CHROMIUM, chrome, console_errors, requested_urls, require_tools, set_viewport
 from .conftest import copy_repo
 from .test_site import table_rows
 
@@ -45,6 +47,32 @@ def wait(driver: Any, condition: Any, seconds: float = 10) -> Any:
 
 def visible_text(driver: Any, script: str) -> Any:
     return driver.execute_script(script)
+
+
+@contextlib.contextmanager
+def viewport(driver: Any, width: int, height: int) -> Iterator[None]:
+    """The page's viewport width × height CSS pixels for the block, then back to chrome()'s 1280 × 900."""
+    set_viewport(driver, width, height)
+    try:
+        yield
+    finally:
+        set_viewport(driver, 1280, 900)
+
+
+def announced(table: str, row: dict[str, str]) -> str:
+    """What a source page says when it shows a row's quote: what the row says (its headline), not its id."""
+    headline = next(h for h in HEADLINES if h in TABLES_BY_NAME[table].columns)
+    return f"Showing the quote of \u201c{row[headline]}\u201d ({table})."
+
+
+# The number of lines an element's text takes: the distinct bottoms of the boxes of its text.
+LINES_OF = """const lines = element => { const walk = document.createTreeWalker(element, NodeFilter.SHOW_TEXT), bottoms = new Set();
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const range = document.createRange(); range.selectNodeContents(node);
+    for (const r of range.getClientRects()) { if (r.width > 0) { bottoms.add(Math.round(r.bottom)); } }
+  }
+  return bottoms.size; };"""
+LINES = LINES_OF + "return lines(arguments[0]);"
 
 
 def assert_clean(driver: Any) -> None:
@@ -93,13 +121,13 @@ def test_home_to_table_to_filter_to_row_to_quote_and_back(site: Path, driver: An
     wait(driver, lambda d: f"/sources/{row['source_id']}.html#q-pledges-" in d.current_url)
     marks = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "a.q.current"))
     assert "".join(m.get_attribute("textContent") for m in marks) == row["quote"]
-    assert driver.find_element(By.ID, "current").text == f"Showing the quote of pledges {row['pledge_id']}."
+    assert driver.find_element(By.ID, "current").text == announced("pledges", row)
     # The highlight is in view: the page scrolled to it.
     assert driver.execute_script("const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight", marks[0])
 
     marks[0].click()
     panel = driver.find_element(By.ID, "panel")
-    wait(driver, lambda d: panel.is_displayed())
+    wait(driver, lambda d: panel.find_elements(By.CSS_SELECTOR, "ul li"))
     links = {a.text: a for a in panel.find_elements(By.TAG_NAME, "a")}
     assert f"pledges {row['pledge_id']}" in links
     # Each row in the panel says what it is: for a pledge, its statement.
@@ -125,7 +153,7 @@ def test_every_quote_link_lands_on_exactly_its_quote(site: Path, driver: Any) ->
             key = "--".join(row[k] for k in table.primary_key)
             driver.get((site / "sources" / f"{row['source_id']}.html").as_uri() + f"#q-{table.name}-{key}")
             # Within one page only the fragment changes, and the page answers the hashchange event in its own time.
-            wait(driver, lambda d: d.find_element(By.ID, "current").text == f"Showing the quote of {table.name} {key}.")  # noqa: B023
+            wait(driver, lambda d: d.find_element(By.ID, "current").text == announced(table.name, row))  # noqa: B023
             marks = driver.find_elements(By.CSS_SELECTOR, "a.q.current")
             assert "".join(m.get_attribute("textContent") for m in marks) == row["quote"], (table.name, key)
             checked.add((table.name, row["source_id"]))
@@ -149,6 +177,161 @@ def test_sorting_a_number_column_puts_empty_cells_last(site: Path, driver: Any) 
     assert header.get_attribute("aria-sort") == "descending"
     cells = driver.execute_script(f"return Array.from(document.querySelectorAll('#rows tbody tr')).map(r => r.cells[{column}].textContent)")
     assert [c for c in cells if c] == sorted(values, key=int, reverse=True)
+    assert_clean(driver)
+
+
+# ---------------------------------------------------------------- a reader's view at 1400 × 900 and 390 × 844 (issue 20, items 7, 9, 10)
+
+CELLS = LINES_OF + """const box = document.querySelector('.scroll'), table = document.getElementById('rows'), edge = box.getBoundingClientRect().right;
+const cells = Array.from(table.querySelectorAll('th, td')).filter(c => c.offsetWidth > 0);
+const plain = cells.filter(c => !c.classList.contains('prose'));
+return {table: table.offsetWidth, box: box.clientWidth, edge: edge, inner: innerWidth, page: document.documentElement.scrollWidth,
+  rem: parseFloat(getComputedStyle(document.documentElement).fontSize),
+  shown: Array.from(table.tHead.rows[0].cells).filter(c => c.offsetWidth > 0).map(c => c.textContent),
+  widths: Object.fromEntries(Array.from(table.tHead.rows[0].cells).map(c => [c.textContent, c.offsetWidth])),
+  outside: cells.filter(c => c.getBoundingClientRect().right > edge + 0.5).map(c => c.textContent).slice(0, 3),
+  clipped: plain.filter(c => c.scrollWidth > c.clientWidth + 1 || getComputedStyle(c).textOverflow === 'ellipsis'
+                             || Array.from(c.querySelectorAll('*')).some(e => getComputedStyle(e).textOverflow === 'ellipsis'))
+                .map(c => c.textContent).slice(0, 3),
+  wrapped: plain.filter(c => !c.classList.contains('id') && c.textContent && lines(c) > 1).map(c => c.textContent).slice(0, 3),
+  dates: cells.filter(c => c.classList.contains('date') && c.tagName === 'TD' && c.textContent)
+              .map(c => [c.textContent, c.getBoundingClientRect().left >= 0 && c.getBoundingClientRect().right <= innerWidth, lines(c)])};"""
+
+
+def test_table_pages_fit_a_1400_wide_window_with_the_columns_shown_at_first(site: Path, driver: Any) -> None:
+    """Pledges were clipped on the right with their statements squeezed to 7rem, events hid their dates, recipient read 'KA…'."""
+    with viewport(driver, 1400, 900):
+        for table in TABLES:
+            driver.get((site / "tables" / f"{table.name}.html").as_uri())
+            found = driver.execute_script(CELLS)
+            assert found["shown"] == list(SHOWN[table.name]), table.name
+            assert found["table"] <= found["box"] and found["edge"] <= found["inner"] == 1400, (table.name, found["table"], found["box"])
+            assert found["page"] == 1400, table.name  # nothing widens the page
+            assert found["outside"] == [] and found["clipped"] == [] and found["wrapped"] == [], (table.name, found)
+            assert all(inside and lines == 1 for _, inside, lines in found["dates"]), (table.name, found["dates"])
+            if table.name == "pledges":
+                assert found["widths"]["statement"] >= 25 * found["rem"]
+            if table.name == "events":
+                assert {"start_date", "end_date", "recipient"} <= set(found["shown"])
+                assert len(found["dates"]) == 2 * len([r for r in table_rows(site.parent, "events") if r["start_date"]])
+    assert_clean(driver)
+
+
+def test_all_columns_are_one_click_away_and_scroll_inside_the_table(site: Path, driver: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    table = TABLES_BY_NAME["pledges"]
+    with viewport(driver, 1400, 900):
+        driver.get((site / "tables" / "pledges.html").as_uri())
+        driver.find_element(By.ID, "all-columns").click()
+        found = driver.execute_script(CELLS)
+        assert found["shown"] == table.columns
+        assert found["table"] > found["box"] and found["page"] == 1400  # the table's box scrolls, not the page
+        driver.find_element(By.ID, "all-columns").click()
+        assert driver.execute_script(CELLS)["shown"] == list(SHOWN["pledges"])
+    assert_clean(driver)
+
+
+def test_on_a_phone_only_a_table_scrolls_sideways(site: Path, driver: Any) -> None:
+    with viewport(driver, 390, 844):
+        for path in sorted(site.rglob("*.html")):
+            driver.get(path.as_uri())
+            wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+            # A page wider than the screen would widen the layout viewport of a phone, or scroll the document.
+            assert driver.execute_script("return [innerWidth, document.documentElement.scrollWidth]") == [390, 390], path.name
+            if path.parent.name == "tables":
+                box = driver.execute_script("""const box = document.querySelector('.scroll'); box.scrollLeft = 10000;
+                    return [box.scrollWidth > box.clientWidth, box.scrollLeft > 0, box.getBoundingClientRect().right <= innerWidth,
+                            scrollX, document.documentElement.scrollWidth];""")
+                assert box[:3] == [True, True, True] and box[3:] == [0, 390], (path.name, box)
+    assert_clean(driver)
+
+
+def rects(driver: Any) -> dict[str, Any]:
+    return dict(driver.execute_script("""const box = e => { const r = document.getElementById(e).getBoundingClientRect();
+        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+        return {panel: box('panel'), text: box('text'), width: innerWidth, height: innerHeight};"""))
+
+
+def apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+
+
+def inside(box: dict[str, float], width: int, height: int) -> bool:
+    return box["left"] >= -0.5 and box["top"] >= -0.5 and box["right"] <= width + 0.5 and box["bottom"] <= height + 0.5
+
+
+@pytest.mark.parametrize(("width", "height", "source", "table", "key"), [
+    (1400, 900, "2010-jia-qinglin-astana", "figures", "2010-jia-qinglin-astana.visit-length"),
+    (390, 844, "2017-xi-jinping-astana", "pledges", "2017-xi-jinping-astana.bright-road-docking"),
+])
+def test_the_rows_of_a_passage_are_listed_beside_or_above_the_text_never_over_it(site: Path, driver: Any, width: int, height: int,
+                                                                                 source: str, table: str, key: str) -> None:
+    """The panel used to be fixed over the bottom right of the text, reaching the window's edge."""
+    from selenium.webdriver.common.by import By
+
+    row = next(r for r in table_rows(site.parent, table) if "--".join(r[k] for k in TABLES_BY_NAME[table].primary_key) == key)
+    with viewport(driver, width, height):
+        driver.get((site / "sources" / f"{source}.html").as_uri() + f"#q-{table}-{key}")
+        wait(driver, lambda d: d.find_element(By.ID, "current").text == announced(table, row))
+        mark = driver.find_elements(By.CSS_SELECTOR, "a.q.current")[-1]
+        mark.click()
+        panel = driver.find_element(By.ID, "panel")
+        wait(driver, lambda d: f"{table} {key}" in [a.text for a in panel.find_elements(By.CSS_SELECTOR, "li a")])
+        found = rects(driver)
+        assert apart(found["panel"], found["text"]) and inside(found["panel"], width, height), found
+        if width >= 1000:
+            assert found["panel"]["left"] >= found["text"]["right"]  # beside the text
+            driver.execute_script("window.scrollBy(0, 1200)")
+            found = rects(driver)
+            assert apart(found["panel"], found["text"]) and inside(found["panel"], width, height), found  # and it stays in view
+        else:
+            assert found["panel"]["bottom"] <= found["text"]["top"]  # above the text, brought into view
+            panel.find_element(By.CSS_SELECTOR, "a.back").click()
+            assert driver.execute_script("const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight", mark)
+    assert_clean(driver)
+
+
+def luminance(color: str) -> float:
+    """WCAG relative luminance of a computed `rgb(r, g, b)` colour."""
+    channels = [int(c) / 255 for c in re.findall(r"[0-9]+", color)[:3]]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: float, b: float) -> float:
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+def test_how_many_rows_quote_a_passage_is_told_apart_by_background_and_underline(site: Path, driver: Any) -> None:
+    driver.get((site / "sources" / "2010-jia-qinglin-astana.html").as_uri())
+    styles = driver.execute_script("""const style = e => { const s = getComputedStyle(e);
+        return [s.backgroundColor, s.textDecorationLine, s.textDecorationStyle, s.color]; };
+        return [1, 2, 3].map(d => [style(document.querySelector('.legend .q.d' + d)), style(document.querySelector('#text a.q.d' + d))]);""")
+    for legend, in_text in styles:
+        assert legend == in_text  # the legend shows the highlights as the text has them
+    backgrounds = [luminance(legend[0]) for legend, _ in styles]
+    assert backgrounds[0] > backgrounds[1] > backgrounds[2]
+    assert contrast(backgrounds[0], backgrounds[1]) >= 1.25 and contrast(backgrounds[1], backgrounds[2]) >= 1.25
+    assert [legend[1:3] for legend, _ in styles] == [["none", "solid"], ["underline", "solid"], ["underline", "double"]]
+    assert all(contrast(luminance(legend[3]), background) >= 4.5 for (legend, _), background in zip(styles, backgrounds))
+    assert_clean(driver)
+
+
+def test_home_page_dates_and_sizes_stay_on_one_line(site: Path, driver: Any) -> None:
+    """The downloads table broke '2026-11-/23'; two source texts showed a slug where their date belongs."""
+    from selenium.webdriver.common.by import By
+
+    for width, height in ((1400, 900), (390, 844)):
+        with viewport(driver, width, height):
+            driver.get((site / "index.html").as_uri())
+            cells = driver.find_elements(By.CSS_SELECTOR, "table.downloads td.date, table.downloads td.size, li .date")
+            assert len(cells) >= 2 * 3 + 5
+            for cell in cells:
+                assert re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9.]+ [KM]iB", cell.get_attribute("textContent")), cell.text
+                assert driver.execute_script(LINES, cell) == 1, (width, cell.text)
+            items = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "main ul li")]
+            assert [s["source_id"] for s in table_rows(site.parent, "sources") if any(s["source_id"] in item for item in items)] == []
     assert_clean(driver)
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import struct
+import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -16,7 +20,7 @@ from cnkz.docs import check_docs, write_docs
 from cnkz.errors import BuildError, CnkzError
 from cnkz.metadata import CROISSANT, NO_ADDRESS, ZENODO, base_url, croissant, dataset_jsonld, read_table
 from cnkz.site import Quote, external_references, highlighted, site_files
-from cnkz.tables import TABLES
+from cnkz.tables import TABLES, TABLES_BY_NAME
 
 from .conftest import ROOT, read_rows
 
@@ -80,18 +84,121 @@ def test_nothing_is_loaded_from_elsewhere(files: dict[str, bytes]) -> None:
         "x.html: https://cdn.example/x.js", "x.html: //fonts.example/f.css"]
 
 
-def test_every_local_link_and_image_points_at_a_file_of_the_package(files: dict[str, bytes], tmp_path: Path) -> None:
-    for name, data in files.items():
-        if not name.endswith(".html"):
-            continue
-        folder = (ROOT / "site" / name).parent
-        for target in re.findall(r'(?:href|src)="([^"#]+)(?:#[^"]*)?"', data.decode("utf-8")):
-            if re.match(r"^[a-z]+:", target) or target.startswith("../releases/"):
+class Page(HTMLParser):
+    """The ids of an HTML page and every href and src in it (attribute values unescaped, as a browser reads them)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
                 continue
-            resolved = (folder / html.unescape(target)).resolve()
-            inside_site = resolved.is_relative_to(ROOT / "site")
-            exists = str(resolved.relative_to(ROOT / "site")) in files if inside_site else resolved.exists()
-            assert exists, (name, target)
+            if name == "id" or (tag == "a" and name == "name"):
+                self.ids.add(value)
+            if name in ("href", "src"):
+                self.links.append(value)
+
+
+def broken_links(top: Path, site: Path) -> list[str]:
+    """Every href and src of every page under `site` that does not resolve on disk inside `top` (the folder a reader has:
+    a clone of the repository, or an unpacked release), a #fragment included: it must be an id of the page it names."""
+    pages: dict[Path, Page] = {}
+
+    def parsed(path: Path) -> Page:
+        if path not in pages:
+            pages[path] = Page(path.read_text(encoding="utf-8"))
+        return pages[path]
+
+    broken, checked = [], 0
+    for path in sorted(site.rglob("*.html")):
+        for link in parsed(path).links:
+            url = urlsplit(link)
+            if url.scheme in ("http", "https") or url.scheme == "data":
+                continue  # elsewhere (test_nothing_is_loaded_from_elsewhere: nothing is loaded from there)
+            where = f"{path.relative_to(top)}: {link}"
+            if url.scheme or url.netloc:
+                broken.append(f"{where} (not a file)")
+                continue
+            target = (path.parent / unquote(url.path)).resolve() if url.path else path
+            checked += 1
+            if not target.is_relative_to(top.resolve()) or not target.exists():
+                broken.append(f"{where} (no such file)")
+            elif url.fragment and (target.suffix != ".html" or unquote(url.fragment) not in parsed(target).ids):
+                broken.append(f"{where} (no such id)")
+    assert checked > 1000  # every row link, quote link and highlight
+    return broken
+
+
+@pytest.fixture(scope="module")
+def release_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release archive of the current version as `cnkz release` packs it (site and README included), unpacked."""
+    from cnkz.descriptor import changelog_date, project_version
+    from cnkz.release import LAYOUT, archive_name, read_index, release_members, zip_bytes
+
+    from .conftest import copy_repo
+
+    repo = copy_repo(tmp_path_factory.mktemp("release") / "repo")
+    version = project_version(repo)
+    date = changelog_date(repo, version)
+    data = zip_bytes(release_members(repo, version, date, LAYOUT, read_index(repo)), archive_name(version), date)
+    out = tmp_path_factory.mktemp("unpacked")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(out)
+    return out / archive_name(version)
+
+
+def test_every_link_of_the_repository_site_resolves(repo: Path) -> None:
+    assert main(["site", "--root", str(repo)]) == 0
+    assert broken_links(repo, repo / "site") == []
+    # The check finds what it is for.
+    page = repo / "site" / "tables" / "events.html"
+    page.write_text(page.read_text(encoding="utf-8") + '<a href="../releases/x-1.0.0.zip">x</a><a href="pledges.html#row-nope">y</a>'
+                    '<img src="../../../outside.png"><a href="javascript:alert(1)">z</a>', encoding="utf-8")
+    assert broken_links(repo, repo / "site") == [
+        "site/tables/events.html: ../releases/x-1.0.0.zip (no such file)", "site/tables/events.html: pledges.html#row-nope (no such id)",
+        "site/tables/events.html: ../../../outside.png (no such file)", "site/tables/events.html: javascript:alert(1) (not a file)"]
+
+
+def test_every_link_of_the_site_in_a_release_resolves_and_its_text_is_for_a_reader(release_folder: Path) -> None:
+    """The archive has no releases/ folder and no pyproject.toml: its site links neither and names no maintainer's setting."""
+    from cnkz.site import RELEASE_NO_ADDRESS
+
+    assert broken_links(release_folder, release_folder / "site") == []
+    for path in sorted((release_folder / "site").rglob("*.html")):
+        page = path.read_text(encoding="utf-8")
+        for maintainer in ("pyproject.toml", "base-url", "releases/index.json", "when it is released", "../releases/"):
+            assert maintainer not in page, (path.name, maintainer)
+    home = (release_folder / "site" / "index.html").read_text(encoding="utf-8")
+    version = json.loads((release_folder / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    assert f'<td>{version}</td><td colspan="4">this version: the archive this site came in, <code>china-kazakhstan-engagements-{version}.zip</code>' in home
+    index = json.loads((ROOT / "releases" / "index.json").read_text(encoding="utf-8"))
+    for entry in index.values():
+        assert f"<td><code>{entry['archive']}</code></td>" in home and entry["sha256"] in home
+    assert "from the place you downloaded this archive" in home
+    data = jsonld_of(home)
+    assert data["disambiguatingDescription"] == RELEASE_NO_ADDRESS
+    assert all(not d["contentUrl"].startswith("../releases/") for d in data["distribution"])
+
+
+def test_the_install_line_of_the_release_readme_can_be_pasted(release_folder: Path) -> None:
+    from cnkz.release import dataset_readme_v2, wheel_name
+
+    version = json.loads((release_folder / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    readme = (release_folder / "README.md").read_text(encoding="utf-8")
+    wheel = wheel_name(version)
+    assert f"Download `{wheel}` from the same place as this archive" in readme
+    assert f"\n\n    python -m pip install ../{wheel}\n    cnkz validate .\n" in readme
+    assert "published beside" not in readme and "releases/)" not in readme
+    # Every command block is commands only: no line of it carries words for the reader.
+    blocks = re.findall(r"\n\n((?:    .+\n)+)", readme)
+    assert blocks and all(not re.search(r"\((?!\))|published|beside", line) for block in blocks for line in block.splitlines())
+    with_address = dataset_readme_v2(version, "2026-01-01", {t.name: 1 for t in TABLES}, wheel, "https://data.example.org/cnkz/")
+    assert f"\n\n    python -m pip install https://data.example.org/cnkz/releases/{wheel}\n    cnkz validate .\n" in with_address
 
 
 def test_document_pages_link_the_other_pages_and_drop_links_to_files_no_release_holds() -> None:
@@ -101,6 +208,59 @@ def test_document_pages_link_the_other_pages_and_drop_links_to_files_no_release_
     page = markdown_page("x", text, "X", "1.0.0")
     assert ('See the <a href="codebook.html#events">codebook</a>, <a href="../resources/events.csv">events</a>, the rules '
             'and <a href="https://example.org/">CC</a>.') in page
+
+
+def test_document_headings_carry_the_ids_the_documents_link_to() -> None:
+    from cnkz.site import with_heading_ids
+
+    assert with_heading_ids("<h1>Codebook</h1>\n<h2>events</h2>\n<h3><code>country</code> &amp; more!</h3>\n<h2>events</h2>") == (
+        '<h1 id="codebook">Codebook</h1>\n<h2 id="events">events</h2>\n<h3 id="country--more"><code>country</code> &amp; more!</h3>\n'
+        '<h2 id="events-1">events</h2>')
+
+
+def test_each_table_shows_real_columns_at_first_with_its_headline_and_quote() -> None:
+    """The columns a table page shows before "show all columns" are declared once, in site.SHOWN."""
+    from cnkz.site import HEADLINES, SHOWN, TEXT_COLUMNS
+
+    assert list(SHOWN) == [t.name for t in TABLES]
+    for table in TABLES:
+        shown = SHOWN[table.name]
+        assert len(set(shown)) == len(shown) and set(shown) <= set(table.columns), table.name
+        assert set(shown) & set(table.primary_key), table.name
+        headline = next((h for h in HEADLINES if h in table.columns), None)
+        for column in (headline, "quote"):
+            if column in table.columns:
+                assert column in shown, (table.name, column)
+        assert len(shown) < len(table.columns) or table.name == "places"
+    strings = {f.name for t in TABLES for f in t.fields if f.type == "string"}
+    assert set(TEXT_COLUMNS) <= strings
+
+
+def test_table_pages_mark_the_columns_shown_at_first_and_the_running_text(files: dict[str, bytes]) -> None:
+    from cnkz.site import SHOWN
+
+    page = text(files, "tables/pledges.html")
+    heads = re.findall(r'<th(?: class="([^"]*)")? data-type="[a-z]+" title="[^"]*"><button type="button">([a-z_]+)</button></th>', page)
+    assert [name for _, name in heads] == TABLES_BY_NAME["pledges"].columns
+    assert [name for css, name in heads if "extra" not in css.split()] == list(SHOWN["pledges"])
+    classes = dict((name, css.split()) for css, name in heads)
+    assert classes["statement"] == ["prose", "headline"] and classes["quote"] == ["prose", "quote"]
+    assert classes["pledge_id"] == ["id"] and classes["status_as_of"] == ["date", "extra"] and classes["deadline"] == ["num"]
+    assert '<input type="checkbox" id="all-columns"> show all 19 columns</label>' in page
+    # An identifier may break only after its dot.
+    assert '<td class="id"><span>2010-jia-qinglin-astana.</span><wbr><span>political-security-ties</span></td>' in page
+
+
+def test_home_page_dates_each_source_text_by_its_printed_date_or_says_it_prints_none(files: dict[str, bytes]) -> None:
+    page = text(files, "index.html")
+    for source in table_rows(ROOT, "sources"):
+        item = re.search(rf'<li><a href="sources/{re.escape(source["source_id"])}\.html">[^<]*</a> \((.*?)\)</li>', page)
+        assert item, source["source_id"]
+        if source["published_on"]:
+            assert item.group(1) == f'<span class="date">{source["published_on"]}</span>'
+        else:
+            assert item.group(1) == f'no date printed; reference date <span class="date">{source["reference_date"]}</span>'
+    assert any(not s["published_on"] for s in table_rows(ROOT, "sources"))  # the case the issue found is still covered
 
 
 def test_table_pages_hold_every_row_and_every_vocabulary_meaning(files: dict[str, bytes]) -> None:
@@ -152,8 +312,9 @@ def test_home_page_has_counts_downloads_citation_and_loading(files: dict[str, by
     index = json.loads((ROOT / "releases" / "index.json").read_text(encoding="utf-8"))
     for version, entry in index.items():
         size = (ROOT / "releases" / entry["archive"]).stat().st_size
-        assert f'<td>{version}</td><td><a href="../releases/{entry["archive"]}">{entry["archive"]}</a></td><td>{size / 1024:.1f} KiB</td>' in page
-        assert f"<code>{entry['sha256']}</code></td><td>{entry['date']}</td>" in page
+        assert (f'<td>{version}</td><td><a href="../releases/{entry["archive"]}">{entry["archive"]}</a></td>'
+                f'<td class="size">{size / 1024:.1f} KiB</td>') in page
+        assert f'<td class="sha"><code>{entry["sha256"]}</code></td><td class="date">{entry["date"]}</td>' in page
     assert "@misc{china_kazakhstan_engagements_" in page and "[Data set]." in page
     assert 'pd.read_parquet("resources/events.parquet")' in page and "library(frictionless)" in page and "FROM 'resources/events.parquet'" in page
     assert '<img src="figures/timeline.svg"' in page and '<img src="figures/targets.svg"' in page
@@ -268,10 +429,18 @@ def test_readme_shows_the_screenshots_of_the_home_and_a_provenance_page() -> Non
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in ("home", "provenance"):
         assert f"](docs/screenshots/{name}.png)" in readme
-        data = (ROOT / "docs" / "screenshots" / f"{name}.png").read_bytes()
-        assert data[:8] == b"\x89PNG\r\n\x1a\n"
-        width, height = struct.unpack(">II", data[16:24])
-        assert (width, height) >= (1000, 600)
+
+
+def test_screenshots_show_home_tables_and_provenance_in_a_window_and_on_a_phone() -> None:
+    """scripts/screenshots.py: each page at 1400 × 900 and at 390 × 844."""
+    names = set()
+    for name in ("home", "pledges", "events", "provenance"):
+        for suffix, size in (("", (1400, 900)), ("-phone", (390, 844))):
+            data = (ROOT / "docs" / "screenshots" / f"{name}{suffix}.png").read_bytes()
+            assert data[:8] == b"\x89PNG\r\n\x1a\n"
+            assert struct.unpack(">II", data[16:24]) == size, (name, suffix)
+            names.add(f"{name}{suffix}.png")
+    assert {p.name for p in (ROOT / "docs" / "screenshots").iterdir()} == names
 
 
 # ---------------------------------------------------------------- the output folder (issue 17, item 3)
@@ -476,9 +645,9 @@ def test_document_pages_show_raw_html_as_text_and_run_nothing() -> None:
     from cnkz.site import markdown_page
 
     page = markdown_page("changelog", "# Changes\n\n" + HOSTILE_MARKDOWN, "Changelog", "1.0.0")
-    body = page[page.index('<div class="doc"'):page.index("</main>")]
+    body = page[page.index('<div class="doc '):page.index("</main>")]
     assert body == (
-        '<div class="doc" id="changelog"><h1>Changes</h1>\n'
+        '<div class="doc changelog"><h1 id="changes">Changes</h1>\n'
         "<p>&lt;img src=x onerror=&quot;window.pwned=1;document.title=&#x27;pwned&#x27;&quot;&gt;</p>\n"
         "<ul>\n<li>Fixed &lt;img src=y onerror=&quot;window.pwned=2&quot;&gt; and &lt;script&gt;window.pwned=3&lt;/script&gt; in a list.</li>\n</ul>\n"
         '<p><a href="#harmful-link">a link</a> and &lt;b onmouseover=&quot;window.pwned=5&quot;&gt;bold&lt;/b&gt;.</p>\n</div>\n')
@@ -511,7 +680,7 @@ def test_jsonld_cannot_end_or_comment_out_its_script(repo: Path) -> None:
     data = jsonld_of(page)
     assert data["distribution"][0]["description"] == HOSTILE_TEXT
     assert data["distribution"][-1]["uploadDate"] == HOSTILE_TEXT
-    assert f"<td>{html.escape(HOSTILE_TEXT)}</td></tr>" in page  # the downloads table shows it as text
+    assert f'<td class="date">{html.escape(HOSTILE_TEXT)}</td></tr>' in page  # the downloads table shows it as text
 
 
 @pytest.mark.parametrize(("date", "shown"), [

@@ -123,7 +123,20 @@ def zip_bytes(members: dict[str, bytes], top: str, date: str) -> bytes:
 
 def dataset_readme_v2(version: str, date: str, counts: dict[str, int], wheel: str, base: str | None) -> str:
     """The downloader's README from layout 2: what is inside, how to browse, validate, install and load."""
-    wheel_url = f"{base}{RELEASES}/{wheel}" if base else f"{wheel} (published beside this archive in releases/)"
+    if base:
+        install = f"""With `cnkz`, the dataset's own package, which also checks every rule of the codebook and each
+quote against its source text:
+
+    python -m pip install {base}{RELEASES}/{wheel}
+    cnkz validate ."""
+    else:
+        install = f"""With `cnkz`, the dataset's own package, which also checks every rule of the codebook and each
+quote against its source text. Download `{wheel}` from the same place as this archive
+and save it beside the archive, in the folder that holds this unpacked folder (not inside it: the
+check would report it as a file the package does not list). Then, in this folder:
+
+    python -m pip install ../{wheel}
+    cnkz validate ."""
     return _readme_head(version, date, counts) + f"""Each table is in `resources/` as CSV and as Parquet. `datapackage.json` describes every column
 (types, constraints, vocabularies, keys); `codebook.md` explains them. Open `site/index.html` in a
 browser to look at every table and at each source text with its quotes highlighted (it works offline).
@@ -138,11 +151,7 @@ every Parquet resource is reported invalid with `Please install "frictionless[pa
     python -m pip install "frictionless[parquet]" pandas
     frictionless validate datapackage.json
 
-With `cnkz`, the dataset's own package, which also checks every rule of the codebook and each
-quote against its source text:
-
-    python -m pip install {wheel_url}
-    cnkz validate .
+{install}
 
 ## Load
 
@@ -172,7 +181,7 @@ def release_members(root: Path, version: str, date: str, layout: int, index: dic
     members["LICENSE-CODE"] = (root / "LICENSE").read_bytes()
     # Only earlier releases: the site must not depend on anything published after this version.
     earlier = {v: entry for v, entry in index.items() if _key(v) < _key(version)}
-    members.update({f"site/{name}": data for name, data in site_files(root, earlier).items()})
+    members.update({f"site/{name}": data for name, data in site_files(root, earlier, release=True).items()})
     members["SHA256SUMS"] = _sha256sums(members)
     return members
 

@@ -28,7 +28,7 @@ from .docs import meaning
 from .errors import CnkzError
 from .files import is_package_path
 from .metadata import address, apa, base_url, bibtex, citation, dataset_jsonld, read_table, release_index
-from .tables import TABLES, Field, Table
+from .tables import ROW_ID, TABLES, Field, Table
 
 SITE = "site"
 SOURCE_TABLE = "sources"
@@ -44,6 +44,23 @@ PAGE_OF = {"docs/codebook.md": "codebook.html", "codebook.md": "codebook.html", 
 # Only a folder that carries it, and holds nothing but what it lists, is ever replaced.
 MARKER = ".cnkz-site"
 MARKER_HEAD = "cnkz site: the files below are this site's; the next `cnkz site` replaces them and removes nothing else"
+# The columns a table page shows until the reader ticks "show all columns": what a row is, who, when, and its quote.
+# The rest of a table's columns are one click away (and in the files); test_site checks these name real columns.
+SHOWN = {
+    "sources": ("source_id", "title", "outlet", "agency", "published_on", "reference_date", "language"),
+    "places": ("place_id", "name", "geonames_id", "latitude", "longitude", "country", "admin1_code"),
+    "events": ("event_id", "event_type", "actor", "recipient", "start_date", "end_date", "place_id", "summary", "quote"),
+    "participants": ("event_id", "name", "country", "office", "role", "present", "quote"),
+    "pledges": ("pledge_id", "actor", "pledge_type", "topic", "statement", "deadline", "status", "quote"),
+    "figures": ("figure_id", "metric", "description", "value", "unit", "period", "quote"),
+    "pledge_updates": ("update_id", "pledge_id", "status", "as_of", "summary", "quote"),
+}
+# Columns of running text: the only ones whose cells wrap between words (every other cell stays on one line, an
+# identifier breaking only after its dot). The headlines get the most room.
+TEXT_COLUMNS = ("title", "notes", "reference_basis", "office", "venue", *HEADLINES[:3], "quote")
+# What the site inside a release archive says where the repository's site names its setting.
+RELEASE_NO_ADDRESS = ("No public address was set when this release was made, so links are relative to the folder the archive "
+                      "unpacks to (the one that holds datapackage.json).")
 e = html.escape
 
 
@@ -69,7 +86,7 @@ def has_evidence(table: Table) -> bool:
     return set(EVIDENCE) <= set(table.columns)
 
 
-def page(title: str, body: str, depth: int, version: str, head: str = "") -> str:
+def page(title: str, body: str, depth: int, version: str, head: str = "", main: str = "") -> str:
     up = "../" * depth
     nav = [f'<a href="{up}index.html">Home</a>']
     nav += [f'<a href="{up}tables/{t.name}.html">{e(t.name)}</a>' for t in TABLES]
@@ -86,7 +103,7 @@ def page(title: str, body: str, depth: int, version: str, head: str = "") -> str
 <body>
 <header><p class="brand"><a href="{up}index.html">{e(TITLE)}</a> <span class="version">version {e(version)}</span></p>
 <nav>{" ".join(nav)}</nav></header>
-<main>
+<main{f' class="{main}"' if main else ""}>
 {body}
 </main>
 <footer>Data: <a href="{e(LICENSE["path"])}">{e(LICENSE["name"])}</a>.
@@ -101,7 +118,9 @@ def human_size(size: int) -> str:
     return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
 
 
-def _downloads(root: Path, releases: dict[str, dict[str, str]], version: str, base: str | None) -> str:
+def _downloads(root: Path, releases: dict[str, dict[str, str]], version: str, base: str | None, release: bool) -> str:
+    """Every release with its files, sizes and checksums. A file is linked only where the link leads somewhere: under the
+    public address, or in the repository's releases/ when the file is there; a release archive holds no releases/ folder."""
     rows = []
     for number, entry in releases.items():
         files = [(entry["archive"], entry["sha256"])]
@@ -112,19 +131,30 @@ def _downloads(root: Path, releases: dict[str, dict[str, str]], version: str, ba
                 raise CnkzError(f"{name!r} is not a file name in releases/; restore the file from version control",
                                 file="releases/index.json", record=number)
             path = root / "releases" / name
-            size = human_size(path.stat().st_size) if path.exists() else "not in this copy"
-            rows.append(f'<tr><td>{e(number)}</td><td><a href="{e(address(base, "releases/" + name, SITE))}">{e(name)}</a></td>'
-                        f"<td>{size}</td><td><code>{e(digest)}</code></td><td>{e(entry['date'])}</td></tr>")
+            size = human_size(path.stat().st_size) if path.exists() else "" if release else "not in this copy"
+            linked = base is not None or (not release and path.exists())
+            shown = f'<a href="{e(address(base, "releases/" + name, SITE))}">{e(name)}</a>' if linked else f"<code>{e(name)}</code>"
+            rows.append(f'<tr><td>{e(number)}</td><td>{shown}</td><td class="size">{size}</td><td class="sha"><code>{e(digest)}</code></td>'
+                        f'<td class="date">{e(entry["date"])}</td></tr>')
     if version not in releases:
-        rows.append(f"<tr><td>{e(version)}</td><td colspan=\"4\">this version: its archive and checksum are published in "
-                    "<code>releases/index.json</code> when it is released</td></tr>")
-    note = ("" if base else "<p class=\"note\">No public address is set for this copy (<code>[tool.cnkz] base-url</code> in "
-            "<code>pyproject.toml</code>), so the links are relative to the repository.</p>")
-    return ('<table class="plain"><thead><tr><th>version</th><th>file</th><th>size</th><th>sha256</th><th>date</th></tr></thead><tbody>'
+        this = (f"the archive this site came in, <code>{e(PACKAGE_NAME)}-{e(version)}.zip</code>: compare its sha256 with the one "
+                "published where you downloaded it" if release else
+                "not released yet: its archive and sha256 are added to this list when it is")
+        rows.append(f'<tr><td>{e(version)}</td><td colspan="4">this version: {this}</td></tr>')
+    if base:
+        note = ""
+    elif release:
+        note = ('<p class="note">Download the files listed here (each release archive, and the wheel of the <code>cnkz</code> package '
+                "that validates and loads them) from the place you downloaded this archive; check each against its sha256.</p>")
+    else:
+        note = ('<p class="note">No public address is set for this copy (<code>[tool.cnkz] base-url</code> in <code>pyproject.toml</code>), '
+                "so the files are linked in the repository's <code>releases/</code> folder.</p>")
+    return ('<table class="plain downloads"><thead><tr><th>version</th><th>file</th><th>size</th><th>sha256</th><th>date</th></tr></thead><tbody>'
             + "".join(rows) + "</tbody></table>" + note)
 
 
-LOADING = """<h3>Python (pandas)</h3>
+LOADING = """<p>In the folder that holds <code>datapackage.json</code>:</p>
+<h3>Python (pandas)</h3>
 <pre><code>import pandas as pd
 
 events = pd.read_parquet("resources/events.parquet")
@@ -148,13 +178,24 @@ def script_json(data: Any) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def home(root: Path, tables: dict[str, list[dict[str, str]]], releases: dict[str, dict[str, str]], version: str) -> str:
+def source_date(source: dict[str, str]) -> str:
+    """When a source text is from: its printed date, or the date the curation dates it by when it prints none."""
+    if source.get("published_on"):
+        return f'<span class="date">{e(source["published_on"])}</span>'
+    return f'no date printed; reference date <span class="date">{e(source["reference_date"])}</span>'
+
+
+def home(root: Path, tables: dict[str, list[dict[str, str]]], releases: dict[str, dict[str, str]], version: str,
+         release: bool = False) -> str:
     base = base_url(root)
     cff = citation(root)
-    jsonld = script_json(dataset_jsonld(root, SITE, releases))
+    data = dataset_jsonld(root, SITE, {} if release and not base else releases)  # no address an archive cannot resolve
+    if release and "disambiguatingDescription" in data:
+        data["disambiguatingDescription"] = RELEASE_NO_ADDRESS
+    jsonld = script_json(data)
     counts = "".join(f'<tr><td><a href="tables/{t.name}.html">{e(t.name)}</a></td><td class="num">{len(tables[t.name])}</td>'
                      f"<td>{e(t.description)}</td></tr>" for t in TABLES)
-    sources = "".join(f'<li><a href="sources/{e(s["source_id"])}.html">{e(s["title"])}</a> ({e(s.get("published_on") or s["source_id"])})</li>'
+    sources = "".join(f'<li><a href="sources/{e(s["source_id"])}.html">{e(s["title"])}</a> ({source_date(s)})</li>'
                       for s in tables[SOURCE_TABLE])
     pictures = "".join(f'<figure><img src="figures/{name}.svg" alt="{name} of the engagements"></figure>'
                        for name in FIGURES if (root / "docs" / "figures" / f"{name}.svg").exists())
@@ -170,7 +211,7 @@ Read how rows are made in the <a href="curation.html">curation guide</a>, every 
 <h2>Pictures</h2>
 {pictures}
 <h2>Downloads</h2>
-{_downloads(root, releases, version, base)}
+{_downloads(root, releases, version, base, release)}
 <p>The package files of this version: <a href="../datapackage.json">datapackage.json</a> and <code>resources/</code> (CSV and Parquet).</p>
 <h2>How to cite</h2>
 <p>{e(apa(cff, base))}</p>
@@ -182,58 +223,91 @@ Read how rows are made in the <a href="curation.html">curation guide</a>, every 
     return page("Home", body, 0, version, head)
 
 
-def _cell(table: Table, f: Field, row: dict[str, str], key: str) -> str:
+def breakable(value: str) -> str:
+    """A value shown on one line, except that an identifier `<source_id>.<key>` may break after its dot."""
+    head, dot, tail = value.partition(".")
+    if not (dot and re.fullmatch(ROW_ID, value)):
+        return e(value)
+    return f"<span>{e(head)}.</span><wbr><span>{e(tail)}</span>"
+
+
+def column_class(table: Table, f: Field) -> str:
+    """The classes of a column's cells: running text (wraps; a headline gets the most room), not shown by default."""
+    classes = []
+    if f.name in TEXT_COLUMNS:
+        classes.append("prose")
+        if f.name in HEADLINES:
+            classes.append("headline")
+        if f.name == "quote":
+            classes.append("quote")
+    elif f.name in table.primary_key or any(f.name in fk.fields for fk in table.foreign_keys):
+        classes.append("id")
+    if f.type in ("integer", "number"):
+        classes.append("num")
+    if f.type == "date":
+        classes.append("date")
+    if f.name not in SHOWN[table.name]:
+        classes.append("extra")
+    return f' class="{" ".join(classes)}"' if classes else ""
+
+
+def _cell(table: Table, f: Field, row: dict[str, str], key: str, css: str) -> str:
     value = row[f.name]
     if value == "":
-        return "<td></td>"
+        return f"<td{css}></td>"
     if f.vocabulary is not None:
         code = dict(f.vocabulary.values)
-        return f'<td><span class="code" title="{e(meaning(f.vocabulary, value, code.get(value, "")))}">{e(value)}</span></td>'
+        return f'<td{css}><span class="code" title="{e(meaning(f.vocabulary, value, code.get(value, "")))}">{e(value)}</span></td>'
     if f.name == "quote" and has_evidence(table):
-        return f'<td class="quote"><a href="../sources/{e(row["source_id"])}.html#q-{e(table.name)}-{e(key)}">{e(value)}</a></td>'
+        return f'<td{css}><a href="../sources/{e(row["source_id"])}.html#q-{e(table.name)}-{e(key)}">{e(value)}</a></td>'
     for fk in table.foreign_keys:
         if fk.fields == (f.name,):
             if fk.table == SOURCE_TABLE:
-                return f'<td><a href="../sources/{e(value)}.html">{e(value)}</a></td>'
-            return f'<td><a href="{e(fk.table)}.html#row-{e(value)}">{e(value)}</a></td>'
+                return f'<td{css}><a href="../sources/{e(value)}.html">{breakable(value)}</a></td>'
+            return f'<td{css}><a href="{e(fk.table)}.html#row-{e(value)}">{breakable(value)}</a></td>'
     if table.name == SOURCE_TABLE and f.name == "source_id":
-        return f'<td><a href="../sources/{e(value)}.html">{e(value)}</a></td>'
-    css = ' class="num"' if f.type in ("integer", "number") else ""
-    return f"<td{css}>{e(value)}</td>"
+        return f'<td{css}><a href="../sources/{e(value)}.html">{breakable(value)}</a></td>'
+    return f"<td{css}>{breakable(value)}</td>"
 
 
 def table_page(table: Table, rows: list[dict[str, str]], version: str) -> str:
-    head = "".join(f'<th data-type="{"number" if f.type in ("integer", "number") else "text"}" title="{e(f.description)}">'
+    classes = {f.name: column_class(table, f) for f in table.fields}
+    head = "".join(f'<th{classes[f.name]} data-type="{"number" if f.type in ("integer", "number") else "text"}" title="{e(f.description)}">'
                    f'<button type="button">{e(f.name)}</button></th>' for f in table.fields)
     body_rows = []
     for row in rows:
         key = row_key(table, row)
-        body_rows.append(f'<tr id="row-{e(key)}">' + "".join(_cell(table, f, row, key) for f in table.fields) + "</tr>")
-    columns = "".join(f"<tr><td><code>{e(f.name)}</code></td><td>{e(f.type)}</td><td>{e(f.description)}</td></tr>" for f in table.fields)
+        body_rows.append(f'<tr id="row-{e(key)}">' + "".join(_cell(table, f, row, key, classes[f.name]) for f in table.fields) + "</tr>")
+    shown = SHOWN[table.name]
+    columns = "".join(f"<tr><td><code>{e(f.name)}</code></td><td>{e(f.type)}</td><td>{'yes' if f.name in shown else ''}</td>"
+                      f"<td>{e(f.description)}</td></tr>" for f in table.fields)
     vocabularies = []
     for f in table.fields:
         if f.vocabulary is not None:
             items = "".join(f"<tr><td><code>{e(c)}</code></td><td>{e(meaning(f.vocabulary, c, text))}</td></tr>" for c, text in f.vocabulary.values)
             vocabularies.append(f'<h3 id="vocabulary-{e(f.name)}"><code>{e(f.name)}</code> (vocabulary <code>{e(f.vocabulary.name)}</code>)</h3>'
                                 f'<table class="plain"><thead><tr><th>value</th><th>meaning</th></tr></thead><tbody>{items}</tbody></table>')
-    provenance = ("<p>Each <code>quote</code> links to its place in the source text.</p>" if has_evidence(table) else "")
+    provenance = ("Each <code>quote</code> links to its place in the source text." if has_evidence(table) else "")
+    hidden = [f.name for f in table.fields if f.name not in shown]
+    toggle = (f'<label class="toggle"><input type="checkbox" id="all-columns"> show all {len(table.fields)} columns</label>'
+              f'<span class="hidden-columns"> ({len(shown)} shown; the others: {e(", ".join(hidden))})</span>' if hidden else "")
     body = f"""<h1>{e(table.title)} <code>{e(table.name)}</code></h1>
 <p class="lead">{e(table.description)}</p>
 <p>{len(rows)} rows. Primary key <code>{e(", ".join(table.primary_key))}</code>. Files:
 <a href="../../resources/{e(table.name)}.csv">{e(table.name)}.csv</a>, <a href="../../resources/{e(table.name)}.parquet">{e(table.name)}.parquet</a>.
 Click a column name to sort; hover over a coded value for its meaning. {provenance}</p>
-<p><label>Filter rows <input type="search" id="filter" placeholder="words that every shown row contains"></label>
-<span id="count" aria-live="polite">{len(rows)} of {len(rows)} rows</span></p>
+<p class="controls"><label>Filter rows <input type="search" id="filter" placeholder="words that every shown row contains"></label>
+<span id="count" aria-live="polite">{len(rows)} of {len(rows)} rows</span> {toggle}</p>
 <div class="scroll"><table class="data" id="rows"><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(body_rows)}
 </tbody></table></div>
 <h2>Columns</h2>
-<table class="plain"><thead><tr><th>column</th><th>type</th><th>description</th></tr></thead><tbody>{columns}</tbody></table>
+<table class="plain"><thead><tr><th>column</th><th>type</th><th>shown at first</th><th>description</th></tr></thead><tbody>{columns}</tbody></table>
 <h2>Vocabularies</h2>
 {"".join(vocabularies) or "<p>This table has no coded columns.</p>"}
 """
-    return page(table.title, body, 1, version)
+    return page(table.title, body, 1, version, main="wide")
 
 
 def quotes_of(source_id: str, tables: dict[str, list[dict[str, str]]]) -> list[Quote]:
@@ -290,13 +364,21 @@ def source_page(root: Path, source: dict[str, str], tables: dict[str, list[dict[
         for q in quotes)
     facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in source.items() if k != "title" and v)
     body = f"""<h1>{e(source["title"])}</h1>
-<details><summary>About this text (its row in <a href="../tables/{SOURCE_TABLE}.html#row-{e(source["source_id"])}">{SOURCE_TABLE}</a>)</summary>
+<details><summary>About this text ({source_date(source)}; its row in
+<a href="../tables/{SOURCE_TABLE}.html#row-{e(source["source_id"])}">{SOURCE_TABLE}</a>)</summary>
 <table class="plain facts"><tbody>{facts}</tbody></table></details>
-<p>The text exactly as collected (<a href="../../{e(source["path"])}">{e(source["path"])}</a>). Each highlight is the quote of one or more
-rows; a darker highlight is quoted by more rows. Click a highlight for its rows.</p>
+<p class="legend">The text exactly as collected (<a href="../../{e(source["path"])}">{e(source["path"])}</a>). Each highlight is the quote of one or more
+rows: <span class="q d1">quoted by one row</span>, <span class="q d2">by two</span>, <span class="q d3">by three or more</span>.
+Click a highlight for its rows.</p>
+<div class="reader">
+<aside id="panel" aria-labelledby="panel-title">
 <p id="current" aria-live="polite"></p>
-<aside id="panel" hidden><p><strong>Rows quoting this passage</strong> <button type="button" id="close">close</button></p><ul></ul></aside>
+<h2 id="panel-title">Rows quoting this passage</h2>
+<p class="hint">Click a highlight in the text to list the rows that quote it.</p>
+<ul></ul>
+</aside>
 <div class="text" id="text">{highlighted(text, quotes)}</div>
+</div>
 <h2>Quotes in this text ({len(quotes)})</h2>
 <ol class="quotes">{listed}</ol>
 """
@@ -333,9 +415,28 @@ def markdown() -> Any:
     return Markdown(extensions=[GFM, MarkoExtension(renderer_mixins=[NoRawHTML])])
 
 
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+
+
+def with_heading_ids(body: str) -> str:
+    """Each heading gets the id GitHub gives it (lower case, punctuation dropped, spaces as hyphens, -1, -2… when repeated),
+    so the documents' own links to their sections (`#country`) land on them."""
+    seen: dict[str, int] = {}
+
+    def heading(match: re.Match[str]) -> str:
+        words = html.unescape(re.sub(r"<[^>]+>", "", match.group(2))).strip().lower()
+        slug = re.sub(r"[^\w\- ]", "", words).replace(" ", "-") or "section"
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        ident = f"{slug}-{count}" if count else slug
+        return f'<h{match.group(1)} id="{e(ident)}">{match.group(2)}</h{match.group(1)}>'
+
+    return _HEADING.sub(heading, body)
+
+
 def markdown_page(name: str, text: str, label: str, version: str) -> str:
     """A Markdown document as a page; links to the other documents point at their pages, links to files no package holds become text."""
-    body = str(markdown().convert(text))
+    body = with_heading_ids(str(markdown().convert(text)))
 
     def link(match: re.Match[str]) -> str:
         target, fragment, rest, words = match.group(1), match.group(2) or "", match.group(3), match.group(4)
@@ -347,7 +448,7 @@ def markdown_page(name: str, text: str, label: str, version: str) -> str:
             return f'<a href="../{target}{fragment}"{rest}>{words}</a>'
         return words  # a repository file (code, review notes) that a release does not carry
 
-    return page(label, f'<div class="doc" id="{e(name)}">{_ANCHOR.sub(link, body)}</div>', 0, version)
+    return page(label, f'<div class="doc {e(name)}">{_ANCHOR.sub(link, body)}</div>', 0, version)
 
 
 def check_package(root: Path) -> None:
@@ -364,8 +465,11 @@ def check_package(root: Path) -> None:
                             "run `cnkz validate` to see them all", file=str(root))
 
 
-def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None) -> dict[str, bytes]:
-    """Every file of the site by its path inside the site folder, from a package that passed validation."""
+def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None, *, release: bool = False) -> dict[str, bytes]:
+    """Every file of the site by its path inside the site folder, from a package that passed validation.
+
+    `release`: the copy inside a release archive, for its reader. It links nothing the archive lacks (there is no
+    releases/ folder in it) and names no setting of the repository; the repository's copy links the files in releases/."""
     from .descriptor import project_version
 
     root = Path(root)
@@ -373,7 +477,7 @@ def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None) ->
     version = json.loads((root / "datapackage.json").read_text(encoding="utf-8")).get("version") or project_version(root)
     releases = release_index(root) if releases is None else releases
     tables = {t.name: read_table(root, t.name) for t in TABLES}
-    files: dict[str, str | bytes] = {"index.html": home(root, tables, releases, version)}
+    files: dict[str, str | bytes] = {"index.html": home(root, tables, releases, version, release)}
     for table in TABLES:
         files[f"tables/{table.name}.html"] = table_page(table, tables[table.name], version)
     for source in tables[SOURCE_TABLE]:

@@ -56,16 +56,33 @@
     showRow();
   }
 
+  function inView(element) {
+    var r = element.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  }
+
   function setUpText(text) {
     var panel = document.getElementById("panel");
+    var list = panel.querySelector("ul");
+    var hint = panel.querySelector(".hint");
     var current = document.getElementById("current");
     var marks = Array.prototype.slice.call(text.querySelectorAll("a.q"));
+    function split(ref) {
+      var parts = ref.split(":");
+      return { table: parts[0], key: parts.slice(1).join(":") };
+    }
     function rowLink(ref) {
-      var parts = ref.split(":"), table = parts[0], key = parts.slice(1).join(":");
+      var row = split(ref);
       var a = document.createElement("a");
-      a.href = "../tables/" + table + ".html#row-" + encodeURIComponent(key);
-      a.textContent = table + " " + key;
+      a.href = "../tables/" + row.table + ".html#row-" + encodeURIComponent(row.key);
+      a.textContent = row.table + " " + row.key;
       return a;
+    }
+    // What a row says (its statement, summary, description or name), from the list of quotes under the text.
+    function words(ref) {
+      var row = split(ref), entry = document.getElementById("list-" + row.table + "-" + row.key);
+      var label = entry && entry.querySelector(".label");
+      return label ? label.textContent : "";
     }
     function showQuote() {
       marks.forEach(function (m) { m.classList.remove("current"); });
@@ -75,35 +92,50 @@
       var hits = marks.filter(function (m) { return m.dataset.rows.split(" ").indexOf(ref) >= 0; });
       hits.forEach(function (m) { m.classList.add("current"); });
       if (hits.length) {
-        current.textContent = "Showing the quote of " + ref.replace(":", " ") + ".";
-        hits[0].scrollIntoView({ block: "center" });
+        var said = words(ref), row = split(ref);
+        current.textContent = "Showing the quote of " + (said ? "\u201c" + said + "\u201d (" + row.table + ")" : row.table + " " + row.key) + ".";
+        // The page's head stays in view when the quote is on the first screen; otherwise the quote is centred
+        // (also when the browser's own jump to the fragment left it against the top edge).
+        var r = hits[0].getBoundingClientRect();
+        if (r.bottom + window.scrollY <= window.innerHeight - 16) {
+          window.scrollTo(0, 0);
+        } else if (!inView(hits[0]) || r.top < 40) {
+          hits[0].scrollIntoView({ block: "center" });
+        }
       }
     }
     marks.forEach(function (m) {
       m.addEventListener("click", function (event) {
         event.preventDefault();
-        var list = panel.querySelector("ul");
         list.textContent = "";
         m.dataset.rows.split(" ").forEach(function (ref) {
           var li = document.createElement("li");
           li.appendChild(rowLink(ref));
-          // What the row says, from the list of quotes under the text.
-          var parts = ref.split(":"), entry = document.getElementById("list-" + parts[0] + "-" + parts.slice(1).join(":"));
-          var label = entry && entry.querySelector(".label");
-          if (label && label.textContent) { li.appendChild(document.createTextNode(": " + label.textContent)); }
+          var said = words(ref);
+          if (said) { li.appendChild(document.createTextNode(": " + said)); }
           list.appendChild(li);
         });
-        panel.hidden = false;
+        hint.hidden = true;
+        // On a narrow screen the panel is above the text: bring it into view, with a way back to the passage.
+        if (!inView(panel)) {
+          panel.scrollIntoView({ block: "nearest" });
+          var li = document.createElement("li"), back = document.createElement("a");
+          back.href = m.getAttribute("href");
+          back.className = "back";
+          back.textContent = "back to the passage";
+          back.addEventListener("click", function (e) { e.preventDefault(); m.scrollIntoView({ block: "center" }); m.focus(); });
+          li.appendChild(back);
+          list.appendChild(li);
+        }
       });
     });
-    document.getElementById("close").addEventListener("click", function () { panel.hidden = true; });
     window.addEventListener("hashchange", showQuote);
     window.addEventListener("load", showQuote);
     showQuote();
   }
 
-  var table = document.getElementById("rows");
+  var table = document.querySelector("table#rows");  // a document heading may have the id "rows" too
   if (table) { setUpTable(table); }
-  var text = document.getElementById("text");
+  var text = document.querySelector("div#text");
   if (text) { setUpText(text); }
 })();
