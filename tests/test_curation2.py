@@ -341,3 +341,18 @@ def test_an_update_is_a_later_report_than_a_restatement_of_the_same_date() -> No
     assert latest_reports(rows)["a.x"] == (later, "in_progress", "b")
     rows["pledge_updates"] = []
     assert latest_reports(rows)["a.x"] == (later, "committed", "b")
+
+
+def test_the_restatement_and_status_rules_hold_with_no_restatement_and_no_update() -> None:
+    """A package where no pledge restates another, or that has no updates (a new corpus, a synthetic one): the rules run."""
+    from cnkz.schemas import _restates_earlier, _restates_first, _restates_party, _status_from_updates
+
+    frames = {name: cnkz.load_table(name, ROOT) for name in ("sources", "events", "pledges", "pledge_updates")}
+    pledges = frames["pledges"].assign(restates=pd.Series(pd.NA, index=frames["pledges"].index, dtype="string"))
+    for rule in (_restates_earlier, _restates_first, _restates_party):
+        assert rule(pledges, frames).all(), rule.__name__
+    assert _status_from_updates(frames["pledges"], frames).all()
+    none = {**frames, "pledge_updates": frames["pledge_updates"].iloc[0:0]}
+    reported = frames["pledges"]["status"] != "announced"
+    held = _status_from_updates(frames["pledges"], none)
+    assert held[~reported].all() and not held.all()  # the statuses that came from updates no longer hold; the others do

@@ -408,10 +408,11 @@ def _status_from_updates(f: pd.DataFrame, frames: Frames) -> pd.Series:
     later = _true(as_of > made)
     status = pd.Series(np.where(use_update, commitment.map(u["status"]).astype(STRING).fillna("").to_numpy(dtype=object), "committed"),
                        index=f.index).where(later, "announced").astype(STRING)
-    source = commitment.map(u["source_id"]).where(use_update, commitment.map(r["source_id"]))
+    # As text: either lookup may have matched nothing (and come back as floats), and ids may be codes or text.
+    source = commitment.map(u["source_id"]).astype(STRING).where(use_update, commitment.map(r["source_id"]).astype(STRING))
     same = _true(f["status"].astype(STRING) == status)
     dated = (~later & f["status_as_of"].isna().to_numpy()) | (later & _true(as_of == _as_date(f["status_as_of"])))
-    sourced = (~later & f["status_source_id"].isna().to_numpy()) | (later & _true(source == f["status_source_id"]))
+    sourced = (~later & f["status_source_id"].isna().to_numpy()) | (later & _true(source == f["status_source_id"].astype(STRING)))
     return pd.Series(same & dated & sourced, index=f.index)
 
 
@@ -444,7 +445,7 @@ def _restates_earlier(f: pd.DataFrame, frames: Frames) -> pd.Series:
     day_of = day_of[~day_of.index.duplicated()]
     restated = f["restates"]
     known = _member(restated, f["pledge_id"])
-    earlier = _true(restated.map(day_of) < day)
+    earlier = _true(_as_date(restated.map(day_of)) < day)
     return pd.Series(restated.isna().to_numpy() | (known & earlier & _true(restated != f["pledge_id"])), index=f.index)
 
 
