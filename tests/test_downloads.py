@@ -64,7 +64,7 @@ def test_the_wheel_is_reproducible_and_carries_the_code_licence(released: Path) 
         licence = z.read("cnkz-9.0.0.dist-info/licenses/LICENSE")
     assert licence == (ROOT / "LICENSE").read_bytes() and licence.startswith(b"MIT License")
     assert "License-Expression: MIT" in metadata and "Version: 9.0.0" in metadata
-    assert {"cnkz/site_assets/site.js", "cnkz/site_assets/site.css", "cnkz/profiles/datapackage.json"} <= set(names)
+    assert {"cnkz/site_assets/site.js", "cnkz/site_assets/site.css", "cnkz/profiles/datapackage.json", "cnkz/models/1.json", "cnkz/models/2.json"} <= set(names)
     assert not [n for n in names if "__pycache__" in n]
 
 
@@ -84,7 +84,7 @@ def test_the_archive_carries_the_loader_the_site_and_both_licences(released: Pat
     assert ARCHIVE.format("1.0.0") in home and "<td>9.0.0</td><td colspan=\"4\">this version" in home
     readme = (unpacked / "README.md").read_text(encoding="utf-8")
     assert 'python -m pip install "frictionless[parquet]" pandas\n    frictionless validate datapackage.json' in readme
-    assert "cnkz-9.0.0-py3-none-any.whl (published beside this archive in releases/)\n    cnkz validate ." in readme
+    assert "    python -m pip install ../cnkz-9.0.0-py3-none-any.whl\n    cnkz validate ." in readme
 
 
 def test_a_downloader_installs_the_wheel_and_validates_and_loads_the_release(released: Path, unpacked: Path, tmp_path: Path) -> None:
@@ -103,6 +103,20 @@ def test_a_downloader_installs_the_wheel_and_validates_and_loads_the_release(rel
                                 for r in descriptor["resources"] if r["format"] == "csv"))
     assert verdict.endswith(": valid") or ": valid (" in verdict
     assert summary[-1].startswith("rows: ")
+
+
+def test_the_newest_wheel_validates_every_published_release(released: Path, tmp_path: Path) -> None:
+    """No older wheel is needed: today's carries the frozen definitions of every earlier data model (cnkz/models/)."""
+    with zipfile.ZipFile(released / "releases" / wheel_name("9.0.0")) as z:
+        z.extractall(tmp_path / "installed")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "installed")}
+    index = json.loads((released / "releases" / "index.json").read_text(encoding="utf-8"))
+    code = "import sys; from cnkz.cli import main; sys.exit(max([main(['validate', archive]) for archive in sys.argv[1:]]))"
+    archives = [str(released / "releases" / entry["archive"]) for entry in index.values()]
+    result = subprocess.run([sys.executable, "-c", code, *archives], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    verdicts = [line for line in result.stdout.splitlines() if ": valid (" in line]
+    assert [v.split(": valid (rules of data model ")[1][0] for v in verdicts] == ["1", "2", "3"], verdicts
 
 
 def test_frictionless_validates_the_unpacked_release_as_its_readme_says(unpacked: Path) -> None:
