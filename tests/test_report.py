@@ -11,7 +11,7 @@ import pytest
 from cnkz.cli import main
 from cnkz.errors import Problem
 from cnkz.report import JSON_FORMAT, group, render_text
-from cnkz.tables import TABLES, TABLES_BY_NAME
+from cnkz.tables import MAJOR_VERSION, TABLES, TABLES_BY_NAME
 
 from .conftest import read_rows, rehash, set_cell
 
@@ -118,7 +118,8 @@ def test_json_report_lists_problems_with_their_cause(repo: Path, capsys: pytest.
     code, out, _ = validate(capsys, str(repo), "--no-rebuild", "--frictionless", "--format", "json")
     assert code == 1
     report = json.loads(out)
-    assert list(report) == ["format", "directory", "valid", "seconds", "layers", "rows", "problems"]
+    assert list(report) == ["format", "directory", "valid", "seconds", "layers", "rows", "rules", "problems"]
+    assert report["rules"]["summary"] == f"rules of data model {MAJOR_VERSION}.x" and report["rules"]["cross_field_rules"] is True
     assert (report["format"], report["directory"], report["valid"]) == (JSON_FORMAT, str(repo), False)
     assert list(report["rows"]) == [t.name for t in TABLES]
     assert report["problems"][0] == {
@@ -135,7 +136,7 @@ def test_success_says_what_was_checked(repo: Path, capsys: pytest.CaptureFixture
     code, out, err = validate(capsys, str(repo), "--no-rebuild")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0].startswith(f"{repo}: valid (") and lines[0].endswith(" s)")
+    assert lines[0].startswith(f"{repo}: valid (rules of data model {MAJOR_VERSION}.x) (") and lines[0].endswith(" s)")
     assert lines[1] == (
         "5 layers checked (rebuild, coverage audit and documents skipped): descriptor (Data Package v2 profile, table definitions, "
         "version); files (paths, sizes, sha256 hashes, encoding, line endings); "

@@ -55,10 +55,15 @@ class ReleaseError(CnkzError):
     """A release was refused."""
 
 
+class LoadError(CnkzError):
+    """The dataset could not be found or read, or a file is not what its descriptor says (cnkz.load.LoadError)."""
+
+
 # Checks whose `column` names a property of a resource in datapackage.json, not a table column.
 PROPERTY_CHECKS = frozenset({
     "hash_mismatch", "bytes_mismatch", "unsafe_path", "file_missing", "descriptor_name", "version_mismatch",
     "resource_path", "schema_drift", "resource_property", "unexpected_resource", "missing_resource", "profile", "frictionless_guard",
+    "data_model", "version_stated",
 })
 
 

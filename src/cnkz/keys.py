@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .tables import TABLES
+from .tables import TABLES, Table
 
 Column = tuple[str, str]  # (table, column)
 CODE = pd.Int32Dtype()
@@ -28,11 +28,12 @@ SEARCHABLE = 256  # ids up to this many bytes are searched in a fixed-width arra
 
 
 @cache
-def domains() -> tuple[tuple[Column, ...], ...]:
-    """Groups of columns holding the same kind of id: the primary key column a foreign key points at first, then its referrers."""
+def domains(tables: tuple[Table, ...] = TABLES) -> tuple[tuple[Column, ...], ...]:
+    """Groups of columns holding the same kind of id: the primary key column a foreign key points at first, then its referrers
+    (of `tables`: a data model's definitions, cnkz.datamodel)."""
     group_of: dict[Column, set[Column]] = {}
     targets: set[Column] = set()
-    for table in TABLES:
+    for table in tables:
         for fk in table.foreign_keys:
             (column,), (target,) = fk.fields, fk.reference
             a, b = (table.name, column), (fk.table, target)
@@ -40,7 +41,7 @@ def domains() -> tuple[tuple[Column, ...], ...]:
             merged = group_of.get(a, {a}) | group_of.get(b, {b})
             for member in merged:
                 group_of[member] = merged
-    order = [(t.name, c) for t in TABLES for c in t.columns]
+    order = [(t.name, c) for t in tables for c in t.columns]
     groups = {id(g): g for g in group_of.values()}.values()
     ordered = (tuple(sorted(g, key=lambda m: (m not in targets, order.index(m)))) for g in groups)
     return tuple(sorted(ordered, key=lambda g: order.index(g[0])))
@@ -155,8 +156,9 @@ class Encoded:
 class KeyEncoder:
     """Encodes the id columns of the key columns kept from each table, as early as their domain is known."""
 
-    def __init__(self) -> None:
-        self.group_of = {member: group for group in domains() for member in group}
+    def __init__(self, tables: tuple[Table, ...] = TABLES) -> None:
+        self.groups = domains(tables)
+        self.group_of = {member: group for group in self.groups for member in group}
         self.domains: dict[tuple[Column, ...], Domain] = {}
         self.tables: dict[str, pa.Table] = {}
 
@@ -174,7 +176,7 @@ class KeyEncoder:
     def table(self, name: str, batches: list[pa.RecordBatch], schema: pa.Schema) -> None:
         """The key columns of one whole table: builds the domains whose primary key it holds, encodes what is left."""
         whole = pa.Table.from_batches(batches) if batches else schema.empty_table()
-        for group in domains():
+        for group in self.groups:
             (target_table, target_column) = group[0]
             if target_table == name and group not in self.domains and target_column in whole.column_names:
                 domain = self.domains[group] = Domain(whole.column(target_column).combine_chunks())

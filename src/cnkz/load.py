@@ -21,24 +21,21 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from .datamodel import descriptor_tables, is_model_table, model_for
 from .descriptor import PACKAGE_NAME
-from .errors import CnkzError
+from .errors import CnkzError, LoadError
 from .files import ARROW_TYPES, PANDAS_TYPES
 from .files import is_package_path as safe_path
 from .limits import check_size, parse_json
 from .reader import CellError, FileProblem, read_all
 from .safety import UnsafeInput, archive_members, inside, open_zip, read_member, read_regular
-from .tables import MAJOR_VERSION, TABLES, Field, Table, Vocabulary
+from .tables import Field, Table
 
 DESCRIPTOR = "datapackage.json"
 CHECKSUMS = "SHA256SUMS"
 FORMATS = ("parquet", "csv")
 _ARROW_TO_PANDAS = {ARROW_TYPES[t]: PANDAS_TYPES[t] for t in ARROW_TYPES}
 _CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
-
-
-class LoadError(CnkzError):
-    """The dataset could not be found or read, or a file is not what its descriptor says."""
 
 
 def pandas_dtype(field: Field) -> Any:
@@ -72,10 +69,14 @@ class Package:
         return str(self.descriptor.get("name", ""))
 
     def tables(self) -> tuple[Table, ...]:
-        """The tables as this package's version defines them: today's definitions, or an earlier major version's descriptor."""
-        if self.version.split(".")[0] == str(MAJOR_VERSION):
-            return TABLES
-        return descriptor_tables(self.resources(), self._where(DESCRIPTOR))
+        """The tables as the data model of this package's major version defines them (cnkz.datamodel: today's definitions, or
+        an earlier major version's frozen ones); for a major version this cnkz knows no model of, its own descriptor's."""
+        model = model_for(self.descriptor)
+        if model is None or not model.current:
+            published = descriptor_tables(self.resources(), self._where(DESCRIPTOR))  # a malformed schema: one line naming it
+            if model is None:
+                return published
+        return model.tables
 
     def resources(self) -> list[dict[str, Any]]:
         resources = self.descriptor.get("resources")
@@ -212,37 +213,8 @@ def _archive_package(archive: zipfile.ZipFile, label: str, verify: bool) -> Pack
     return package
 
 
-def descriptor_tables(resources: list[dict[str, Any]], where: str) -> tuple[Table, ...]:
-    """Table definitions read from a descriptor's CSV resources: how a package of another major version reads."""
-    tables = []
-    for resource in resources:
-        schema = resource.get("schema")
-        if resource.get("format") != "csv" or not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-            continue
-        fields = []
-        for f in schema["fields"]:
-            if not isinstance(f, dict) or f.get("type") not in ARROW_TYPES or not isinstance(f.get("name"), str):
-                raise LoadError(f"field {f!r} has no name or a type cnkz cannot read", file=where, record=str(resource.get("name")))
-            constraints: dict[str, Any] = f["constraints"] if isinstance(f.get("constraints"), dict) else {}
-            enum = constraints.get("enum")
-            if isinstance(enum, list) and (len({str(code) for code in enum}) != len(enum) or not all(isinstance(c, str) for c in enum)):
-                raise LoadError(f"the enum of field {f['name']!r} repeats a value or holds something other than text; "
-                                "an enum lists each allowed value once. Download the dataset again", file=where, record=str(resource.get("name")))
-            vocabulary = Vocabulary(f["name"], tuple((code, "") for code in enum)) if isinstance(enum, list) else None
-            fields.append(Field(f["name"], f["type"], str(f.get("description", "")), required=bool(constraints.get("required")), vocabulary=vocabulary))
-        if not fields:
-            raise LoadError("the table has no fields", file=where, record=str(resource.get("name")))
-        key = schema.get("primaryKey") or [fields[0].name]
-        if not isinstance(key, str) and not (isinstance(key, list) and all(isinstance(k, str) for k in key)):
-            raise LoadError(f"primaryKey {key!r} is not a field name or a list of them", file=where, record=str(resource.get("name")))
-        tables.append(Table(str(resource.get("name")), str(resource.get("title", "")), "", tuple(fields), tuple([key] if isinstance(key, str) else key)))
-    if not tables:
-        raise LoadError("the descriptor lists no CSV table with a schema", file=where)
-    return tuple(tables)
-
-
 def _check_schema(package: Package, resource: dict[str, Any], table: Table) -> None:
-    """The descriptor must publish the table as cnkz.tables defines it, or the types would be wrong."""
+    """The descriptor must publish the table as the data model of its version defines it, or the types would be wrong."""
     schema = resource.get("schema")
     if not isinstance(schema, dict):
         return  # a schema by reference: the column and type checks when reading still apply
@@ -255,9 +227,15 @@ def _check_schema(package: Package, resource: dict[str, Any], table: Table) -> N
         expected_enum = field.vocabulary.codes if field.vocabulary else None
         if found is None or found.get("type") != field.type or enum != expected_enum:
             what = "is missing" if found is None else f"is published as {found.get('type')} {enum or ''}".rstrip()
+            model = model_for(package.descriptor)
+            if model is not None and not model.current:
+                advice = f"; the descriptor differs from {model.name} as release {model.release} published it. Download the dataset again"
+                reader = f"{model.name} defines it as"
+            else:
+                advice = f"; install the cnkz version that matches the dataset (version {package.version})"
+                reader = "this cnkz reads it as"
             raise LoadError(
-                f"{what}, but this cnkz reads it as {field.type} {expected_enum or ''}".rstrip()
-                + f"; install the cnkz version that matches the dataset (version {package.version})",
+                f"{what}, but {reader} {field.type} {expected_enum or ''}".rstrip() + advice,
                 file=package._where(DESCRIPTOR), record=str(resource.get("name")), field=field.name,
             )
 
@@ -301,7 +279,7 @@ def _to_pandas(arrow: pa.Table, table: Table, where: str) -> pd.DataFrame:
 def read_table(package: Package, table: Table, fmt: str) -> pd.DataFrame:
     """One table of an open package as a typed DataFrame."""
     resource = package.resource(table, fmt)
-    if table in TABLES:
+    if is_model_table(table):
         _check_schema(package, resource, table)
     data = package.data(resource)
     where = package._where(str(resource["path"]))

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from .datamodel import major_of, model_for, rules_summary
+from .errors import CnkzError, Problem
 from .tables import TABLES
 
 JSON_FORMAT = "cnkz-validation-report/1"
@@ -144,6 +145,34 @@ def render_text(problems: list[Problem], *, short: bool = False) -> str:
     return "\n".join(lines)
 
 
+# The rows layer of a package of an earlier data model: its own definitions, without the current model's hand-written rules.
+EARLIER_ROWS = "rows (types, vocabularies, patterns, ranges, keys and foreign keys of the package's data model)"
+
+
+def package_descriptor(package_dir: Path) -> dict[str, Any]:
+    """The descriptor of a package folder or release archive; empty when it cannot be read."""
+    from .load import open_package
+
+    try:
+        with open_package(package_dir, verify=False) as package:
+            return package.descriptor
+    except (CnkzError, OSError):
+        return {}
+
+
+def rules(package_dir: Path) -> dict[str, Any]:
+    """Which table definitions and rules validation applied (cnkz.datamodel), by the package's major version."""
+    descriptor = package_descriptor(package_dir)
+    version, model = descriptor.get("version"), model_for(descriptor)
+    return {
+        "version": version if isinstance(version, str) else None,
+        "data_model": model.major if model is not None else major_of(version),
+        "applied": model is not None,
+        "cross_field_rules": model is not None and model.current,
+        "summary": rules_summary(descriptor),
+    }
+
+
 def row_counts(package_dir: Path) -> dict[str, int]:
     """Rows per table, from the Parquet footers (no table is read); a release archive is read in place."""
     import pyarrow as pa
@@ -155,25 +184,29 @@ def row_counts(package_dir: Path) -> dict[str, int]:
         with open_package(package_dir) as package:
             return {t.name: pq.read_metadata(pa.BufferReader(package.data(package.resource(t, "parquet")))).num_rows for t in package.tables()}
     counts = {}
-    for table in TABLES:
+    model = model_for(package_descriptor(package_dir))
+    for table in model.tables if model is not None else TABLES:
         path = package_dir / "resources" / f"{table.name}.parquet"
         if path.is_file():
             counts[table.name] = pq.read_metadata(path).num_rows
     return counts
 
 
-def layers(rebuild: bool, frictionless: bool = False) -> list[str]:
-    return [*LAYERS[:2], *((FRICTIONLESS,) if frictionless else ()), *LAYERS[2:], *(REBUILD_LAYERS if rebuild else ())]
+def layers(rebuild: bool, frictionless: bool = False, cross_field: bool = True) -> list[str]:
+    """The layers run, in order; `cross_field` False for a package of an earlier data model (its rows layer has no hand-written rules)."""
+    rows = LAYERS[2] if cross_field else EARLIER_ROWS
+    return [*LAYERS[:2], *((FRICTIONLESS,) if frictionless else ()), rows, *LAYERS[3:], *(REBUILD_LAYERS if rebuild else ())]
 
 
 def render_success(package_dir: Path, rebuild: bool, seconds: float, frictionless: bool = False) -> str:
     """What was checked: the layers, the rows per table, the time taken."""
     counts = row_counts(package_dir)
-    run = layers(rebuild, frictionless)
+    applied = rules(package_dir)
+    run = layers(rebuild, frictionless, applied["cross_field_rules"])
     rows = ", ".join(f"{name} {count}" for name, count in counts.items())
     skipped = "" if rebuild else " (rebuild, coverage audit and documents skipped)"
     return "\n".join([
-        f"{package_dir}: valid ({seconds:.2f} s)",
+        f"{package_dir}: valid ({applied['summary']}) ({seconds:.2f} s)",
         f"{len(run)} layers checked{skipped}: " + "; ".join(run),
         f"rows: {rows} ({sum(counts.values())} in all)",
     ])
@@ -192,12 +225,14 @@ def to_json(problems: list[Problem], package_dir: Path, rebuild: bool, seconds: 
                 "expected": problem.expected, "found": problem.found, "advice": problem.advice or None,
                 "caused_by": None if problem is item.cause else cause_id,
             })
+    applied = rules(package_dir)
     return {
         "format": JSON_FORMAT,
         "directory": str(package_dir),
         "valid": not items,
         "seconds": round(seconds, 2),
-        "layers": layers(rebuild, frictionless),
+        "layers": layers(rebuild, frictionless, applied["cross_field_rules"]),
         "rows": row_counts(package_dir),
+        "rules": applied,
         "problems": items,
     }

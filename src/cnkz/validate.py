@@ -30,17 +30,18 @@ import pandera.errors
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .descriptor import PACKAGE_NAME, project_version, resource_descriptor, table_schema
+from . import model_rules
+from .datamodel import DataModel, current, model_for, primary_key, version_problem
+from .descriptor import PACKAGE_NAME, project_version
 from .errors import CnkzError, Problem
 from .files import ARROW_TYPES, PANDAS_TYPES, is_package_path
 from .keys import Domain, Encoded, KeyEncoder
 from .reader import Batch, TableReader
 from .safety import read_regular, regular_file_problem
-from .schemas import CHECK_CODES, RULE_COLUMNS, Frames, batch_schema, kept_parts, key_columns
-from .schemas import table_schema as key_schema
+from .schemas import CHECK_CODES, RULE_COLUMNS, Frames
 from .seedfiles import Confined, Seed, read_seeds
 from .sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
-from .tables import TABLES, TABLES_BY_NAME, Table
+from .tables import Table
 
 DESCRIPTOR = "datapackage.json"
 CHECKSUMS = "SHA256SUMS"
@@ -59,6 +60,11 @@ class Package:
 
 
 Layer = Callable[[Package], list[Problem]]
+
+
+def data_model(package: Package) -> DataModel | None:
+    """The table definitions and rules of the package's major version (cnkz.datamodel); None for one this cnkz does not know."""
+    return model_for(package.descriptor)
 
 
 def _p(check: str, table: str, row: Any, column: str, expected: str, found: Any) -> Problem:
@@ -154,7 +160,7 @@ def _profile_problems(text: str) -> tuple[Problem, ...]:
 
 
 def check_descriptor_content(package: Package) -> list[Problem]:
-    """Names, paths, schemas and version agree with the table definitions and pyproject.toml."""
+    """Names, paths, schemas and version agree with the table definitions of the package's data model and pyproject.toml."""
     package_dir, descriptor = package.root, package.descriptor
     problems = []
     if descriptor.get("name") != PACKAGE_NAME:
@@ -163,26 +169,29 @@ def check_descriptor_content(package: Package) -> list[Problem]:
         version = project_version(package_dir)
         if descriptor.get("version") != version:
             problems.append(_p("version_mismatch", DESCRIPTOR, None, "version", f"{version} (pyproject.toml)", descriptor.get("version")))
+    model = data_model(package)
+    if model is None:
+        return [*problems, *filter(None, [version_problem(descriptor)])]
     by_name = {r.get("name"): r for r in descriptor.get("resources") or [] if isinstance(r, dict)}
-    expected_names = [t.name + s for s in ("", "-parquet") for t in TABLES]
+    expected_names = [t.name + s for s in ("", "-parquet") for t in model.tables]
     for name in sorted(set(by_name) - set(expected_names), key=str):
         problems.append(_p("unexpected_resource", DESCRIPTOR, None, f"resources/{name}", "only the published tables", name))
-    for table in TABLES:
+    for table in model.tables:
         for suffix, fmt in (("", "csv"), ("-parquet", "parquet")):
             name = table.name + suffix
             resource = by_name.get(name)
             if resource is None:
                 problems.append(_p("missing_resource", DESCRIPTOR, None, f"resources/{name}", "a resource", "none"))
                 continue
+            template = model.resource(name) or {}
             expected_path = f"resources/{table.name}.{fmt}"
             if resource.get("path") != expected_path:
                 problems.append(_p("resource_path", DESCRIPTOR, None, f"resources/{name}/path", expected_path, resource.get("path")))
-            if resource.get("schema") != table_schema(table, suffix):
+            if resource.get("schema") != template.get("schema"):
                 problems.append(_p(
                     "schema_drift", DESCRIPTOR, None, f"resources/{name}/schema",
-                    "the schema derived from the table definitions", "a different schema",
+                    model.schema_source, "a different schema",
                 ))
-            template = resource_descriptor(table, fmt, b"")
             for key in ("format", "mediatype", "type", "profile", "encoding", "dialect"):
                 if template.get(key) != resource.get(key):
                     problems.append(_p("resource_property", DESCRIPTOR, None, f"resources/{name}/{key}", str(template.get(key)), resource.get(key)))
@@ -355,10 +364,9 @@ def by_column(errors: list[Any]) -> dict[str, list[Any]]:
 
 
 def row_key(table_name: str, frame: pd.DataFrame, index: Any, codes: Encoded | None = None) -> str:
-    table = TABLES_BY_NAME[table_name]
     if index is None or pd.isna(index) or index not in frame.index:
         return ""
-    values = [str(_cell(table_name, frame, index, k, codes)) for k in table.primary_key if k in frame.columns]
+    values = [str(_cell(table_name, frame, index, k, codes)) for k in primary_key(table_name) if k in frame.columns]
     return f"{int(index) + 2} ({'/'.join(values)})"
 
 
@@ -597,7 +605,7 @@ def _keep(record: pa.RecordBatch, partly: dict[str, Callable[[pa.Array], pa.Arra
     return record
 
 
-def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder) -> None:
+def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder, model: DataModel | None = None) -> None:
     """One pass over a table's CSV, in batches, with its Parquet twin alongside; returns its key columns."""
     resources_dir = package.root / "resources"
     readers = {}
@@ -613,8 +621,9 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
         return
     parquet = readers.get("parquet")
     twin = ParquetRows(parquet.batches()) if parquet is not None and parquet.readable else None
-    schema = batch_schema(table)
-    kept, partly = key_columns(table), kept_parts(table)
+    model = model or data_model(package) or current()
+    schema = model_rules.batch_schema(model, table)
+    kept, partly = model_rules.key_columns(model, table), model_rules.kept_parts(model, table)
     parts: list[pa.RecordBatch] = []
     differences: list[Problem] = []  # CSV against Parquet, reported unless the row counts differ
     rows = 0
@@ -661,18 +670,21 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
 
 def check_rows(package: Package) -> list[Problem]:
     """Typed reads of CSV and Parquet, pandera schemas, provenance, and CSV against Parquet, in one streamed pass."""
+    model = data_model(package)
+    if model is None:
+        return []  # no definitions to read the rows with: check_descriptor_content says to upgrade cnkz
     report = Report()
     seeds = Seeds(package.root)
-    encoder = KeyEncoder()
+    encoder = KeyEncoder(model.tables)
     # sources first: the quotes of every other table are looked up in its texts. The rest in definition order,
     # where a referenced table comes before the tables that refer to it, so their ids are encoded as they stream.
-    for table in sorted(TABLES, key=lambda t: t.name != "sources"):
-        scan_table(package, table, report, seeds, encoder)
+    for table in sorted(model.tables, key=lambda t: t.name != "sources"):
+        scan_table(package, table, report, seeds, encoder, model)
     codes = encoder.finish(_TO_PANDAS.get)
     keys: Frames = codes.frames
-    for table in TABLES:
+    for table in model.tables:
         if table.name in keys:
-            schema = key_schema(table, keys, codes.encoded(table.name))
+            schema = model_rules.key_schema(model, table, keys, codes.encoded(table.name))
             report.add(pandera_problems(schema, table, keys[table.name], codes, report))
     return report.finish()
 
@@ -777,7 +789,8 @@ def check_non_finite(package: Package) -> list[Problem]:
     import pyarrow.parquet as pq
 
     problems = []
-    for table in TABLES:
+    model = data_model(package)
+    for table in model.tables if model is not None else ():
         columns = [f.name for f in table.fields if f.type == "number"]
         parquet_path = package.root / "resources" / f"{table.name}.parquet"
         if not columns or regular_file_problem(parquet_path) is not None or safe_path(package.root, f"resources/{table.name}.parquet") is None:
