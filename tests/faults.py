@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,12 @@ def set_cells(table: str, key: str, **values: str) -> Callable[[Path], int | Non
             set_cell(package, table, row, column, value)
         return row
     return inject
+
+
+def version_in_citation(package: Path) -> None:
+    path = package / "CITATION.cff"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^version: .*$", "version: 9.9.9", text, count=1, flags=re.MULTILINE), encoding="utf-8")
 
 
 def quote_before_body(package: Path) -> int:
@@ -377,6 +384,7 @@ FAULTS: list[Fault] = [
     Fault("place admin code not GeoNames'", cell("places", "admin1_code", "99"), "authority_value", "places", "admin1_code"),
     Fault("event dated after its article not marked planned", set_cells("events", "2010-jia-qinglin-astana.visit", dates_planned="false"), "dates_after_publication", "events", "dates_planned"),
     Fault("event marked planned though dated before its article", set_cells("events", "2010-jia-qinglin-astana.arrival", dates_planned="true"), "dates_after_publication", "events", "dates_planned"),
+    Fault("a second statement of the version disagreeing", version_in_citation, "version_stated", "CITATION.cff", "version"),
     Fault("quote outside its source's body", quote_before_body, "quote_in_body", "participants", "char_start"),
     Fault("dangling foreign key: events.place_id", set_cells("events", f"{XI}.talks", place_id="almaty"), "foreign_key", "events", "place_id"),
     # hardening: damage an untrusted package can carry

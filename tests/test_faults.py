@@ -54,7 +54,7 @@ def located(fault: Fault, row: int | None, problems: list[Problem]) -> list[Prob
 # so a wrong guess costs time, never a verdict: every other layer is tried after it, in the command's order.
 EXPECTED_LAYER = {
     "check_profile": {"profile", "descriptor_json"},
-    "check_descriptor_content": {"schema_drift", "version_mismatch"},
+    "check_descriptor_content": {"schema_drift", "version_mismatch", "version_stated"},
     "check_local_only": {"remote_reference"},
     "check_files": {"bom", "bytes_mismatch", "encoding", "file_missing", "hash_mismatch", "line_endings", "not_regular_file", "unsafe_path"},
     "check_checksums": {"checksum_mismatch", "checksum_unlisted"},

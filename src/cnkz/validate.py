@@ -41,6 +41,7 @@ from .safety import read_regular, regular_file_problem
 from .schemas import CHECK_CODES, RULE_COLUMNS, Frames
 from .seedfiles import Confined, Seed, read_seeds
 from .sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
+from .stated import check_stated_versions
 from .tables import Table
 
 DESCRIPTOR = "datapackage.json"
@@ -169,6 +170,7 @@ def check_descriptor_content(package: Package) -> list[Problem]:
         version = project_version(package_dir)
         if descriptor.get("version") != version:
             problems.append(_p("version_mismatch", DESCRIPTOR, None, "version", f"{version} (pyproject.toml)", descriptor.get("version")))
+    problems += check_stated_versions(package_dir, descriptor)  # CITATION.cff, README, CHANGELOG, ... say the same version
     model = data_model(package)
     if model is None:
         return [*problems, *filter(None, [version_problem(descriptor)])]
