@@ -211,7 +211,8 @@ def test_the_report_shows_the_first_changed_values_and_counts_the_rest(repo: Pat
     expected = reference(old, new, "figures", ["figure_id"])
     cells = [f"    {r['key']} {c}: {v['old']!r} -> {v['new']!r}" for r in expected["changed_rows"] for c, v in r["changes"].items()]
     lines = render_text(diff(load_snapshot(old), load_snapshot(new)), limit=3).splitlines()
-    assert f"  figures (major): {len(expected['added_rows'])} rows added, {len(expected['removed_rows'])} removed, " \
+    added = len(expected["added_rows"])
+    assert f"  figures (major): {added} {'row' if added == 1 else 'rows'} added, {len(expected['removed_rows'])} removed, " \
            f"{len(expected['changed_rows'])} changed" in lines
     start = lines.index(cells[0])
     assert lines[start : start + 4] == [
