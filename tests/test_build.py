@@ -36,12 +36,12 @@ def test_two_builds_are_byte_identical(repo: Path) -> None:
 def test_a_build_that_fails_validation_leaves_the_published_files_untouched(repo: Path) -> None:
     before = snapshot(repo)
     people = repo / "curation" / "people.yaml"
-    # A vocabulary error passes the loader and is caught by validation of the staged package.
+    # A summary that says more than its quote passes the loader and is caught by validation of the staged package.
     doc = repo / "curation" / "2010-jia-qinglin-astana.yaml"
-    doc.write_text(doc.read_text(encoding="utf-8").replace("type: arrival", "type: landing", 1), encoding="utf-8")
+    doc.write_text(doc.read_text(encoding="utf-8").replace("arrives in Astana on Tuesday", "happily arrives in Astana on Tuesday", 1), encoding="utf-8")
     with pytest.raises(ValidationFailed) as info:
         build(repo)
-    assert any(p.check == "vocabulary" and p.column == "event_type" for p in info.value.problems)
+    assert any(p.check == "summary_supported" and p.column == "summary" for p in info.value.problems)
     assert snapshot(repo) == before
     assert people.exists()
     assert not [p for p in repo.iterdir() if p.name.startswith(".build-") or p.name == ".resources-previous"]

@@ -230,7 +230,11 @@ def test_figures_without_matplotlib_give_an_install_command_plain_pip_has(repo: 
     code = "import sys; sys.modules['matplotlib'] = None; from cnkz.cli import main; sys.exit(main(['figures', '--root', '.']))"
     result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=False)
     assert result.returncode == 2
-    assert result.stderr == "cnkz: error: the figures need matplotlib; install it with: python -m pip install matplotlib\n"
+    assert result.stderr == (
+        "cnkz: error: the figures are drawn with the matplotlib and Pillow pinned in pyproject.toml's docs group, so that they come out "
+        "byte for byte the same everywhere, but matplotlib is not installed; install them with: "
+        "python -m pip install matplotlib==3.11.2 pillow==13.0.0\n"
+    )
 
 
 def test_diff_of_a_package_with_itself_says_there_is_no_change(capsys) -> None:  # type: ignore[no-untyped-def]

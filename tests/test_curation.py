@@ -139,3 +139,131 @@ def test_random_curation_content_gives_a_clean_error(repo: Path, garbage: object
         curate_document(repo / DOC, repo, people)
     except CurationError as exc:
         assert str(exc).startswith(DOC)
+
+
+TABLES_PY = ("The vocabulary is defined in src/cnkz/tables.py ({constant}); a value added there is a MINOR version change, as `cnkz diff` "
+             "reports it: see CURATION.md, 'Adding a value to a vocabulary'")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["participants"][0].__setitem__("role", "vistor"),
+         "{DOC}:{participants.0.role}: participants[1], key role: 'vistor' is not in the role vocabulary; did you mean 'visitor' (Principal of "
+         "the travelling side)? The values: visitor, host, counterpart, principal, delegation_member, attendee, mentioned. "
+         + TABLES_PY.format(constant="ROLE")),
+        (lambda d: d["events"][2].__setitem__("type", "meetng"),
+         "{DOC}:{events.2.type}: events[3] (meeting), key type: 'meetng' is not in the event_type vocabulary; did you mean 'meeting' (A meeting "
+         "between the two sides, as the text calls it)? The values: visit, arrival, welcoming_ceremony, talks, meeting, signing, joint_statement, "
+         "press_conference, summit, announcement. " + TABLES_PY.format(constant="EVENT_TYPES, each type with its CAMEO code")),
+        (lambda d: d["events"][0].__setitem__("type", "banquet"),
+         "{DOC}:{events.0.type}: events[1] (visit), key type: 'banquet' is not in the event_type vocabulary, and no value is close. The values: "
+         "visit: A leader's visit to the other country as a whole; parent of the events during it. arrival: The visitor's arrival in a city or "
+         "at a venue. welcoming_ceremony: An official welcoming ceremony held by the host. talks: Talks between the two sides, as the text calls "
+         "them. meeting: A meeting between the two sides, as the text calls it. signing: The signing, or witnessed signing, of agreements or "
+         "other documents. joint_statement: A joint statement signed or issued by both sides. press_conference: A joint press conference or "
+         "joint meeting with the press. summit: A multilateral summit the text refers to with a date or place. announcement: A leader "
+         "announcing or introducing an initiative, referred to with a date or place. "
+         + TABLES_PY.format(constant="EVENT_TYPES, each type with its CAMEO code")),
+        (lambda d: d["pledges"][0].__setitem__("target_unit", "tonne"),
+         "{DOC}:{pledges.0.target_unit}: pledges[1] (political-security-ties), key target_unit: 'tonne' is not in the unit vocabulary, and no "
+         "value is close. The values: USD: United States dollars. year: Years. day: Days. count: A count of things. " + TABLES_PY.format(constant="UNIT")),
+        (lambda d: d["events"][0].__setitem__("plover_context", ["diplomatic", "economy"]),
+         "{DOC}:{events.0.plover_context}: events[1] (visit), key plover_context: 'economy' is not in the plover_context vocabulary; did you mean "
+         "'economic' (The event concerns economic matters)? The values: military, executive, legislative, economic, legal, diplomatic, territory, "
+         "health, natural_resource, environment, technology, terrorism, crime, human_security, migration, disasters. "
+         + TABLES_PY.format(constant="PLOVER_CONTEXT")),
+    ],
+    ids=["role-vistor", "type-meetng", "visit-type-banquet", "target-unit-tonne", "plover-context-list"],
+)
+def test_a_value_outside_its_vocabulary_is_refused_at_its_line(repo: Path, mutate, message: str) -> None:
+    """The cause, at its line in the curation file, before any row is built: no [required] cameo_code, [parent_is_visit] or
+    CSV-against-Parquet line follows from it, because nothing is built from it."""
+    data = load(repo)
+    mutate(data)
+    save(repo, data)
+    text = (repo / DOC).read_text(encoding="utf-8")
+    assert error_for(repo) == re.sub(r"\{([A-Za-z_.0-9]+)\}", lambda m: DOC if m[1] == "DOC" else position(text, m[1]), message)
+
+
+def test_a_country_outside_its_vocabulary_is_refused_in_people_yaml(repo: Path) -> None:
+    people = repo / "curation" / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8").replace("xi-jinping: {name: Xi Jinping, country: CHN}",
+                                                                 "xi-jinping: {name: Xi Jinping, country: CNH}"), encoding="utf-8")
+    line = people.read_text(encoding="utf-8").splitlines().index("xi-jinping: {name: Xi Jinping, country: CNH}") + 1
+    assert error_for(repo) == (
+        f"curation/people.yaml:{line}:32: xi-jinping, key country: 'CNH' is not in the country vocabulary; did you mean 'CHN' (China)? "
+        "The values: CHN, KAZ. " + TABLES_PY.format(constant="COUNTRY")
+    )
+
+
+def test_a_built_row_that_breaks_a_rule_names_its_curation_record_and_key(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cnkz.cli import main
+
+    doc = repo / DOC
+    old = "    summary: Jia, chairman of the CPPCC National Committee, arrives in Astana on Tuesday afternoon.\n"
+    text = doc.read_text(encoding="utf-8")
+    assert old in text
+    doc.write_text(text.replace(old, old.replace("arrives", "happily arrives")), encoding="utf-8")
+    line = doc.read_text(encoding="utf-8").splitlines().index(old.replace("arrives", "happily arrives").rstrip("\n")) + 1
+    assert main(["build", "--root", str(repo)]) == 1
+    assert capsys.readouterr().err == "\n".join([
+        "1 problem",
+        "",
+        "1. [summary_supported] events row 2 (2010-jia-qinglin-astana.arrival) column summary",
+        "   expected: every word of the event's summary accounted for by its quote (or naming the kind of event)",
+        "   found:    Jia, chairman of the CPPCC National Committee, happily arrives in Astana on Tuesday afternoon.",
+        f"   to fix:   this row comes from {DOC}:{line}:5 (events[2]), key summary: make the change there, then run `cnkz build` again",
+        "cnkz: 1 validation problem(s); nothing was published (exit status 1)",
+        "",
+    ])
+
+
+def test_adding_a_value_to_a_vocabulary_as_the_curation_guide_says(repo: Path) -> None:
+    """CURATION.md's steps, followed on a copy: the refusal points at the section; the value added to tables.py; build, docs,
+    figures and validate pass; `cnkz diff` says MINOR."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    guide = (ROOT / "CURATION.md").read_text(encoding="utf-8")
+    section = guide.split("\n## Adding a value to a vocabulary\n", 1)[1].split("\n## ", 1)[0]
+    assert "`src/cnkz/tables.py`" in section and '`("tonne", "Metric\n   tonnes."),` in `UNIT`' in section
+    assert "**MINOR**" in section and "`a MINOR change: rows, columns or vocabulary values added, nothing removed or\n   retyped`" in section
+    commands = re.findall(r"`cnkz (\w+)`", section)
+    assert commands == ["build", "docs", "figures", "validate", "diff"]
+
+    data = load(repo)
+    data["pledges"][0].update(target_unit="tonne")
+    save(repo, data)
+    assert "see CURATION.md, 'Adding a value to a vocabulary'" in error_for(repo)  # step 0: the refusal says where to go
+    data["pledges"][0].update(target_unit=None)
+    save(repo, data)
+
+    tables = repo / "src" / "cnkz" / "tables.py"  # step 1, in the copy's own source
+    source = tables.read_text(encoding="utf-8")
+    last = '        ("count", "A count of things."),\n'
+    assert last in source
+    tables.write_text(source.replace(last, last + '        ("tonne", "Metric tonnes."),\n'), encoding="utf-8")
+    before = repo.parent / "before"
+    before.mkdir()
+    shutil.copy2(repo / "datapackage.json", before)
+    shutil.copytree(repo / "resources", before / "resources")
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+
+    def cnkz(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cnkz.cli", *args], cwd=repo, env=env, capture_output=True, text=True, check=False)
+
+    for command in commands[:-1]:  # step 2, the commands as the section names them
+        result = cnkz(command)
+        assert result.returncode == 0, (command, result.stderr)
+    assert "| `tonne` | Metric tonnes. |" in (repo / "docs" / "codebook.md").read_text(encoding="utf-8")
+    assert "  - `tonne`: Metric tonnes." in (repo / "CURATION.md").read_text(encoding="utf-8")
+    result = cnkz("diff", str(before), ".")  # step 3
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(": a MINOR change: rows, columns or vocabulary values added, nothing removed or retyped")
+    assert any("tonne" in line for line in lines), lines

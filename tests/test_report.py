@@ -71,7 +71,8 @@ def test_a_cell_edit_is_reported_cause_first(repo: Path, capsys: pytest.CaptureF
 
 def test_a_stale_file_says_which_curation_record_to_edit(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     summary = read_rows(repo / "resources" / "events.csv")[1][TABLES_BY_NAME["events"].columns.index("summary")]
-    key = set_cell(repo, "events", 0, "summary", "Something else happened.")
+    # Words of its quote, so that only the difference from curation is found (not a summary saying more than its quote).
+    key = set_cell(repo, "events", 0, "summary", "Jia arrives in Astana on Tuesday afternoon.")
     rehash(repo)  # as if the descriptor had been fixed up by hand too: only the difference from curation remains
     code, _, err = validate(capsys, str(repo))
     assert code == 1
@@ -81,7 +82,7 @@ def test_a_stale_file_says_which_curation_record_to_edit(repo: Path, capsys: pyt
         "",
         f"1. [stale] resources/events.csv row 2 ({key}) column summary",
         f"   expected: {summary}",
-        "   found:    Something else happened.",
+        "   found:    Jia arrives in Astana on Tuesday afternoon.",
         "   to fix:   resources/ and datapackage.json are generated from curation/*.yaml by `cnkz build`: this row comes from "
         f"{DOC}:{record_position(repo, '  - key: arrival')} (events[2]); make the change there, then run "
         "`cnkz build` (an edit made only in this file is lost when it runs)",

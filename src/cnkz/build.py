@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ from .errors import BuildError, CnkzError, Problem, ValidationFailed
 from .files import to_csv_bytes, to_parquet_bytes
 from .safety import clean_leftovers, locked, read_regular, staging
 from .stale import stale_problems
-from .tables import TABLES
+from .tables import TABLES, TABLES_BY_NAME
 from .validate import LAYERS, Layer, Package, validate
 
 PUBLISHED = ("datapackage.json", "resources")
@@ -64,19 +65,48 @@ STAGING = ".build-"
 PREVIOUS = ".resources-previous"
 
 
+def locate_in_curation(root: Path, rows: Rows, problems: list[Problem]) -> list[Problem]:
+    """Each problem in a row the build made from a curation record, with the record's file:line:column and key as advice
+    (`curation/<file>.yaml:<line>:<column> (<record>), key <key>`): the place to fix it, since the tables are generated."""
+    from functools import cache
+
+    from .curation import load_yaml_positions
+    from .stale import record_location
+
+    parse = cache(load_yaml_positions)
+    located = []
+    for problem in problems:
+        name = Path(problem.table).stem.removesuffix("-parquet") if problem.table.startswith("resources/") else problem.table.removesuffix("-parquet")
+        first = problem.row.split(" ")[0]
+        table = TABLES_BY_NAME.get(name)
+        if table is None or not first.isdigit() or not 2 <= int(first) < len(rows.get(name, [])) + 2:
+            located.append(problem)
+            continue
+        row = {k: "" if v is None else str(v) for k, v in rows[name][int(first) - 2].items()}
+        where = record_location(root, table, row, problem.column, parse)
+        if not where.startswith("curation/") or where == "curation/*.yaml":
+            located.append(problem)
+            continue
+        advice = f"this row comes from {where}: make the change there, then run `cnkz build` again"
+        located.append(dataclasses.replace(problem, advice=f"{problem.advice}; {advice}" if problem.advice else advice))
+    return located
+
+
 def build(root: Path) -> dict[str, bytes]:
-    """Render, validate in a staging folder, then publish; one build at a time, an interrupted publish finished first."""
+    """Render, validate in a staging folder, then publish; one build at a time, an interrupted publish finished first.
+    A problem in a row made from a curation record names that record's file:line:column and key (locate_in_curation)."""
     root = Path(root)
     with locked(root / LOCK, "the build", BuildError):
         recover(root)
-        files = render(root)
+        curated = curate(root)
+        files = render(root, curated)
         # Kept on the way out: once the journal names it, only `recover` may remove it.
         with staging(root, STAGING, keep=True) as staged:
             try:
                 stage(root, files, staged)
                 problems = validate(staged)
                 if problems:
-                    raise ValidationFailed(problems)
+                    raise ValidationFailed(locate_in_curation(root, curated[0], problems))
                 publish(staged, root)
             finally:
                 if not (root / JOURNAL).exists():
@@ -174,8 +204,11 @@ def check_curation(package: Package) -> list[Problem]:
 
 
 def check_documents(package: Package) -> list[Problem]:
-    """The generated documents (CITATION.cff, the codebook, CURATION.md's vocabularies, the metadata files) are what `cnkz docs` writes."""
-    return check_docs(package.root)
+    """The generated documents (CITATION.cff, the codebook, CURATION.md's vocabularies, the metadata files) are what `cnkz docs`
+    writes, and docs/figures what `cnkz figures` draws from the published tables (figures.check_figures)."""
+    from .figures import check_figures
+
+    return check_docs(package.root) + check_figures(package.root)
 
 
 REPOSITORY_CHECKS: list[Layer] = [check_curation, check_documents]

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import tables as _tables
 from .authorities import geonames_city
 from .errors import CurationError
 from .safeyaml import Positions, YamlRefused, YamlSyntaxError, parse, read, split_path
 from .sources import locate, quote_length_problem, read_text, sha256_file
 from .tables import (
+    ACTOR,
     ACTOR_ROLES,
     CAMEO_BY_EVENT_TYPE,
     CAMEO_TO_PLOVER,
+    COUNTRY,
+    DATE_PRECISION,
+    EVENT_TYPE,
+    METRIC,
     PLEDGE_PLOVER,
+    PLEDGE_TYPE,
+    PLOVER_CATEGORY,
     PLOVER_CHOICE_REQUIRED,
+    PLOVER_CONTEXT,
+    PLOVER_MODE,
+    QUALIFIER,
     RECIPIENT_ROLES,
+    ROLE,
     TABLES,
+    TOPIC,
+    UNIT,
+    UPDATE_STATUS,
+    Vocabulary,
     plover_mode,
     plover_parties,
 )
@@ -136,6 +153,78 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
 }
 LIST_SECTIONS = ("events", "participants", "pledges", "figures", "pledge_updates", "exclusions")
 
+# The keys whose values come from a controlled vocabulary of src/cnkz/tables.py, checked as each record is read, so that a
+# typo is reported at its line in the curation file, before any row (or anything derived from the value) is built.
+VOCABULARY_KEYS: dict[str, dict[str, Vocabulary]] = {
+    "events": {
+        "type": EVENT_TYPE, "date_precision": DATE_PRECISION, "country": COUNTRY, "plover_category": PLOVER_CATEGORY,
+        "plover_mode": PLOVER_MODE, "plover_context": PLOVER_CONTEXT, "actor": COUNTRY, "recipient": COUNTRY,
+    },
+    "participants": {"role": ROLE},
+    "pledges": {"actor": ACTOR, "type": PLEDGE_TYPE, "topic": TOPIC, "target_unit": UNIT, "plover": PLOVER_CATEGORY},
+    "pledge_updates": {"status": UPDATE_STATUS},
+    "figures": {"metric": METRIC, "unit": UNIT, "qualifier": QUALIFIER},
+}
+# The key of a curation record that each published column is written from or follows from, where it is not the column's own
+# name (cameo_code follows from type, char_start from quote); a column with none (status, from later documents) has no key.
+COLUMN_KEYS: dict[str, dict[str, str]] = {
+    "sources": {"source_id": "id", "path": "file", "sha256": "file", "bytes": "file", "body_start": "body", "body_end": "body"},
+    "events": {"event_id": "key", "parent_event_id": "parent", "event_type": "type", "cameo_code": "type", "place_id": "place"},
+    "participants": {"event_id": "event", "person_id": "person", "name": "person", "country": "person"},
+    "pledges": {"pledge_id": "key", "event_id": "event", "speaker_person_id": "speaker", "pledge_type": "type", "plover_category": "plover"},
+    "figures": {"figure_id": "key", "event_id": "event", "pledge_id": "pledge"},
+    "pledge_updates": {"update_id": "key", "pledge_id": "pledge", "event_id": "event", "figure_id": "figure"},
+}
+
+
+def column_key(table: str, column: str) -> str | None:
+    """The curation key a published column comes from (None for a column derived from other documents)."""
+    if column in ("char_start", "char_end"):
+        return "quote"
+    if table == "places":  # curation/places.yaml: the name as the texts spell it; everything else is looked up by geonames_id
+        return {"place_id": None, "name": "name"}.get(column, "geonames_id")
+    section = "source" if table == "sources" else table
+    key = COLUMN_KEYS.get(table, {}).get(column, column)
+    return key if key in SPECS.get(section, {}) else None
+
+
+TABLES_FILE = "src/cnkz/tables.py"
+VOCABULARY_SECTION = "CURATION.md, 'Adding a value to a vocabulary'"
+# Where a vocabulary's values are written in tables.py when it is not simply the constant holding it.
+_DEFINED_AS = {
+    "event_type": "EVENT_TYPES, each type with its CAMEO code",
+    "update_status": "STATUS, whose values but announced are update_status",
+}
+
+
+def vocabulary_constant(vocabulary: Vocabulary) -> str:
+    """The name under which src/cnkz/tables.py defines `vocabulary` (ROLE, UNIT, ...)."""
+    if vocabulary.name in _DEFINED_AS:
+        return _DEFINED_AS[vocabulary.name]
+    return next((name for name, value in vars(_tables).items() if value is vocabulary and name.isupper()), vocabulary.name.upper())
+
+
+def not_in_vocabulary(value: str, vocabulary: Vocabulary) -> str:
+    """Why `value` is refused: the closest members (difflib) with their meanings, the whole vocabulary, where it is defined
+    and what adding a member means for the version."""
+    meanings = dict(vocabulary.values)
+    by_lower = {code.lower(): code for code in vocabulary.codes}
+    close = [by_lower[c] for c in difflib.get_close_matches(value.lower(), list(by_lower), n=3, cutoff=0.6)]
+    if close:
+        guess = " or ".join(f"{c!r} ({meanings[c].rstrip('.')})" for c in close)
+        said = f"{value!r} is not in the {vocabulary.name} vocabulary; did you mean {guess}? The values: {', '.join(vocabulary.codes)}."
+    else:
+        listed = " ".join(f"{code}: {text}" for code, text in vocabulary.values)
+        said = f"{value!r} is not in the {vocabulary.name} vocabulary, and no value is close. The values: {listed}"
+    return (f"{said} The vocabulary is defined in {TABLES_FILE} ({vocabulary_constant(vocabulary)}); a value added there is a "
+            f"MINOR version change, as `cnkz diff` reports it: see {VOCABULARY_SECTION}")
+
+
+def _check_vocabulary(value: Any, vocabulary: Vocabulary) -> None:
+    for item in value if isinstance(value, list) else [value]:
+        if item not in vocabulary.codes:
+            raise ValueError(not_in_vocabulary(str(item), vocabulary))
+
 
 
 @dataclass(frozen=True)
@@ -180,6 +269,7 @@ def _parse_record(raw: Any, section: str, file: str, label: str) -> dict[str, An
         others = f" (also unknown: {', '.join(map(str, unknown[1:]))})" if unknown[1:] else ""
         raise CurationError(f"unknown field{others}; allowed: {', '.join(spec)}", file=file, record=label, field=str(unknown[0]))
     parsed: dict[str, Any] = {}
+    vocabularies = VOCABULARY_KEYS.get(section, {})
     for name, (parser, required) in spec.items():
         value = raw.get(name)
         if value is None:
@@ -189,6 +279,8 @@ def _parse_record(raw: Any, section: str, file: str, label: str) -> dict[str, An
             continue
         try:
             parsed[name] = parser(value)
+            if name in vocabularies:
+                _check_vocabulary(parsed[name], vocabularies[name])
         except ValueError as exc:
             raise CurationError(str(exc), file=file, record=label, field=name) from None
     return parsed
@@ -281,21 +373,29 @@ def _registry(path: Path, id_name: str, fields: dict[str, Parser]) -> dict[str, 
     data = load_yaml(path)
     if not isinstance(data, dict) or not data:
         raise CurationError(f"expected a mapping {id_name} -> {{{', '.join(fields)}}}", file=_display(path))
-    entries = {}
+    entries: dict[str, dict[str, Any]] = {}
     for key, entry in data.items():
         if not isinstance(entry, dict) or set(entry) != set(fields):
             raise CurationError("expected {" + ", ".join(f"{name}: ..." for name in fields) + "}", file=_display(path), record=str(key))
-        try:
-            entries[str(key)] = {name: parse(entry[name]) for name, parse in fields.items()}
-        except ValueError as exc:
-            raise CurationError(str(exc), file=_display(path), record=str(key)) from None
+        entries[str(key)] = {}
+        for name, parser in fields.items():
+            try:
+                entries[str(key)][name] = parser(entry[name])
+            except ValueError as exc:
+                raise CurationError(str(exc), file=_display(path), record=str(key), field=name) from None
     return entries
+
+
+def _country(value: Any) -> str:
+    code = _str(value)
+    _check_vocabulary(code, COUNTRY)
+    return code
 
 
 def load_people(path: Path) -> dict[str, Person]:
     """curation/people.yaml: person_id -> Person; errors point at file:line:column."""
     try:
-        people = {key: Person(key, **e) for key, e in _registry(path, "person_id", {"name": _str, "country": _str}).items()}
+        people = {key: Person(key, **e) for key, e in _registry(path, "person_id", {"name": _str, "country": _country}).items()}
         first_id: dict[str, str] = {}
         for person in people.values():
             if person.name in first_id:

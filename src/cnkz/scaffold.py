@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audit import Item, items
+from .audit import Item, items, prose_lines, sentence
 from .curation import LIST_SECTIONS, SPECS, load_people
 from .errors import CurationError
 from .sources import read_text, sha256_file
@@ -73,18 +73,38 @@ def _unique_words(text: str, words: list[str], from_end: bool) -> str | None:
 
 
 def _body(text: str) -> tuple[str | None, str | None]:
-    """First and last words of the body: the first and last paragraphs of twelve words or more."""
-    paragraphs = [line.strip() for line in text.splitlines() if len(line.split()) >= 12]
-    if not paragraphs:
+    """First and last words of the body: from the first line of twelve words or more that reads as running text
+    (audit.prose_lines) to the last line after it that does, however short; page furniture, headlines and bullets are
+    neither. Without such lines, the first and last lines of twelve words or more."""
+    prose = [text[s:e] for s, e in prose_lines(text)]
+    long = [line for line in prose if len(line.split()) >= 12] or [line.strip() for line in text.splitlines() if len(line.split()) >= 12]
+    if not long:
         return None, None
-    return _unique_words(text, paragraphs[0].split(" "), False), _unique_words(text, paragraphs[-1].split(" "), True)
+    begins = text.find(long[0])
+    closing = [line for line in prose if text.rfind(line) >= begins] or [long[-1]]
+    return _unique_words(text, long[0].split(" "), False), _unique_words(text, closing[-1].split(" "), True)
+
+
+def _bounds_review(text: str, first: str | None, last: str | None) -> list[str]:
+    """REVIEW comments showing the body's first and last sentences as guessed, and the running text left outside it."""
+    if not first or not last:
+        return ["  # REVIEW: no body found; set body.first and body.last to the first and last words of the article"]
+    start, end = text.find(first), text.find(last) + len(last)
+    lines = [
+        "  # REVIEW the body's bounds: the coverage audit asks only about the numbers and names between them.",
+        f"  #   first sentence: {_q(sentence(text, start, start + len(first)))}",
+        f"  #   last sentence:  {_q(sentence(text, end - len(last), end))}",
+    ]
+    left = [text[s:e] for s, e in prose_lines(text) if e <= start or s >= end]
+    lines += [f"  #   running text outside the body (the audit reports its numbers and names): {_q(line)}" for line in left]
+    after = " ".join(text[end:].split())
+    shown = _q(after[:160] + ("…" if len(after) > 160 else "")) if after else "nothing, the text ends there"
+    lines.append(f"  #   after the body: {shown}")
+    return lines
 
 
 def _sentence(text: str, item: Item) -> str:
-    start = max(text.rfind(". ", 0, item.start) + 2, text.rfind("\n", 0, item.start) + 1, 0)
-    ends = [e for e in (text.find(". ", item.end), text.find("\n", item.end)) if e != -1]
-    end = min(ends) + 1 if ends else len(text)
-    return " ".join(text[start:end].split())
+    return sentence(text, item.start, item.end)
 
 
 def _template(section: str) -> list[str]:
@@ -134,6 +154,7 @@ def scaffold(root: Path, text: Path, *, source_id: str | None = None) -> Scaffol
         f"  reference_basis: {_q(f'The printed date {printed!r}.' if printed else TODO)}" + ("  # REVIEW" if printed else ""),
         "  language: en",
         f"  body: {{first: {_q(first or TODO)}, last: {_q(last or TODO)}}}  # REVIEW: the first and last words of the article body",
+        *_bounds_review(content, first, last),
     ]
     body = (content.find(first) if first else 0, content.find(last) + len(last) if last else len(content))
     found = items(content, *body) if body[1] > body[0] else []

@@ -19,41 +19,71 @@ def _rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"), newline="")))
 
 
-def _record(root: Path, table: Table, row: dict[str, str], load_yaml_positions: Callable[[Path], tuple[Any, Any]]) -> str:
-    """`curation/<source>.yaml:<line>:<column> (<record>)` for the curation record a row comes from, or the file alone."""
+Parse = Callable[[Path], tuple[Any, Any]]
+
+
+def _find(root: Path, table: Table, row: dict[str, str], load_yaml_positions: Parse) -> tuple[str, tuple[Any, ...] | None, Any, str]:
+    """The curation record a row comes from: (the file as shown, the record's path in it or None, the file's positions, the
+    record's label). The file alone when the record cannot be told."""
     source_id = row.get("source_id") or ""
     registry = root / "curation" / f"{table.name}.yaml"  # a table kept in a registry of its own (places)
     if not source_id and registry.is_file():
         try:
             _, found_at = load_yaml_positions(registry)
         except CurationError:
-            return f"curation/{registry.name}"
-        where = found_at.values.get((row.get(table.primary_key[0]) or "",))
-        return f"curation/{registry.name}:{where[0]}:{where[1]}" if where else f"curation/{registry.name}"
+            return f"curation/{registry.name}", None, None, ""
+        key = row.get(table.primary_key[0]) or ""
+        return f"curation/{registry.name}", ((key,) if (key,) in found_at.values else None), found_at, ""
     path = root / "curation" / f"{source_id}.yaml"
     if not source_id or not path.is_file():
-        return "curation/*.yaml"
+        return "curation/*.yaml", None, None, ""
     shown = f"curation/{path.name}"
     try:
         data, positions = load_yaml_positions(path)
     except CurationError:
-        return shown
+        return shown, None, None, ""
     if table.name == "sources":
-        found: tuple[Any, ...] = ("source",)
-        label = "source"
-    else:
-        # The record whose values hold every primary-key part, read without the source prefix.
-        parts = [v.removeprefix(f"{source_id}.") for k in table.primary_key if (v := row.get(k, "")) and v != source_id]
-        section = data.get(table.name) if isinstance(data, dict) else None
-        matches = [
-            index for index, record in enumerate(section if isinstance(section, list) else [])
-            if isinstance(record, dict) and all(any(str(value) == part for value in record.values()) for part in parts)
-        ]
-        if len(matches) != 1:
-            return shown
-        found, label = (table.name, matches[0]), f"{table.name}[{matches[0] + 1}]"
-    where = positions.values.get(found)
-    return f"{shown}:{where[0]}:{where[1]} ({label})" if where else shown
+        return shown, ("source",), positions, "source"
+    # The record whose values hold every primary-key part, read without the source prefix.
+    parts = [v.removeprefix(f"{source_id}.") for k in table.primary_key if (v := str(row.get(k) or "")) and v != source_id]
+    section = data.get(table.name) if isinstance(data, dict) else None
+    matches = [
+        index for index, record in enumerate(section if isinstance(section, list) else [])
+        if isinstance(record, dict) and all(any(str(value) == part for value in record.values()) for part in parts)
+    ]
+    if len(matches) != 1:
+        return shown, None, positions, ""
+    return shown, (table.name, matches[0]), positions, f"{table.name}[{matches[0] + 1}]"
+
+
+def _record(root: Path, table: Table, row: dict[str, str], load_yaml_positions: Parse) -> str:
+    """`curation/<source>.yaml:<line>:<column> (<record>)` for the curation record a row comes from, or the file alone."""
+    shown, found, positions, label = _find(root, table, row, load_yaml_positions)
+    where = positions.values.get(found) if found is not None else None
+    if where is None:
+        return shown
+    return f"{shown}:{where[0]}:{where[1]}" + (f" ({label})" if label else "")
+
+
+def record_location(root: Path, table: Table, row: dict[str, str], column: str, load_yaml_positions: Parse) -> str:
+    """`curation/<file>.yaml:<line>:<column> (<record>), key <key>` for one cell: the key it is written from (its own line when
+    the record has it), else the record; the file alone when the record cannot be told."""
+    from .curation import column_key
+
+    shown, found, positions, label = _find(root, table, row, load_yaml_positions)
+    if found is None:
+        return shown
+    key = column_key(table.name, column) if column else None
+    at = positions.keys.get((*found, key)) if key else None
+    where = at or positions.values.get(found)
+    if where is None:
+        return shown
+    located = f"{shown}:{where[0]}:{where[1]}" + (f" ({label})" if label else "")
+    if key and at:
+        return f"{located}, key {key}"
+    if key:
+        return f"{located}, key {key} (not given: add it to the record)"
+    return located
 
 
 def stale_problems(root: Path, relative: str, published: bytes, fresh: bytes) -> list[Problem]:
