@@ -14,6 +14,7 @@ import pytest
 
 from cnkz.errors import ReleaseError
 from cnkz.release import build_wheel, release, wheel_name
+from cnkz.tables import MAJOR_VERSION
 
 from .conftest import ROOT, read_rows
 from .test_release import bump
@@ -116,7 +117,9 @@ def test_the_newest_wheel_validates_every_published_release(released: Path, tmp_
     result = subprocess.run([sys.executable, "-c", code, *archives], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     verdicts = [line for line in result.stdout.splitlines() if ": valid (" in line]
-    assert [v.split(": valid (rules of data model ")[1][0] for v in verdicts] == ["1", "2", "3"], verdicts
+    # Each release by its own data model; one newer than every model this code has (9.0.0 here) by today's, whose tables it has.
+    expected = [str(min(int(v.split(".")[0]), MAJOR_VERSION)) for v in sorted(index, key=lambda v: tuple(map(int, v.split("."))))]
+    assert [v.split(": valid (rules of data model ")[1][0] for v in verdicts] == expected, verdicts
 
 
 def test_frictionless_validates_the_unpacked_release_as_its_readme_says(unpacked: Path) -> None:
