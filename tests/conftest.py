@@ -42,6 +42,21 @@ def copy_repo(target: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:
     return target
 
 
+# The modules of end-to-end tests: whole releases and downloads, the fault table in both modes, the browser, R, fuzzing,
+# synthetic packages and commands run as a user runs them. `pytest -m "not slow"` runs the rest, the fast set.
+SLOW_MODULES = frozenset({
+    "test_faults", "test_tamperer", "test_release", "test_downloads", "test_cli", "test_fuzz", "test_curation", "test_site",
+    "test_r", "test_browser", "test_synthetic", "test_readme", "test_publish", "test_hostile_files", "test_hostile_fetch",
+    "test_figures", "test_diff", "test_new_document", "test_datamodel", "test_security_round3",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A copy of the repository's data, curation and published package."""

@@ -67,3 +67,10 @@ def test_validation_does_not_reach_up_and_loading_does_not_download() -> None:
     assert not edges["validate"] & {"build", "audit", "docs", "release", "cli"}
     assert "fetch" not in edges["load"]
     assert not {m for m, targets in edges.items() if "cli" in targets}, "the library never imports the CLI"
+
+
+def test_the_slow_modules_are_test_modules_here() -> None:
+    from .conftest import SLOW_MODULES
+
+    present = {path.stem for path in Path(__file__).parent.glob("test_*.py")}
+    assert present >= SLOW_MODULES, sorted(SLOW_MODULES - present)
