@@ -206,26 +206,28 @@ class _BoundedSocket:
         return getattr(self._sock, name)
 
 
-class _BoundedHTTPConnection(http.client.HTTPConnection):
+class _Bounded:
+    """What both connection classes add: connecting, then every read and send on the socket, within the session's time
+    (for HTTPS, super().connect() connects within the time left and does the TLS handshake within what is left)."""
+
+    sock: Any
+
     def __init__(self, session: _Session, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._session = session
         self._create_connection = functools.partial(_connect_within, session)
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         self.sock = _BoundedSocket(self.sock, self._session)
 
 
-class _BoundedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, session: _Session, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._session = session
-        self._create_connection = functools.partial(_connect_within, session)
+class _BoundedHTTPConnection(_Bounded, http.client.HTTPConnection):
+    pass
 
-    def connect(self) -> None:
-        super().connect()  # connects within the time left, then the TLS handshake within what is left after that
-        self.sock = _BoundedSocket(self.sock, self._session)
+
+class _BoundedHTTPSConnection(_Bounded, http.client.HTTPSConnection):
+    pass
 
 
 class _BoundedHTTPHandler(urllib.request.HTTPHandler):

@@ -502,10 +502,8 @@ PANDERA_CODES = {
 
 
 
-def _case_code(table: Table, check: str, column: str, rule: bool) -> tuple[str, str]:
+def _case_code(check: str) -> tuple[str, str]:
     """A pandera failure's check code and what was expected."""
-    if rule:
-        return CHECK_CODES[check], check
     if check in CHECK_CODES:
         return CHECK_CODES[check], check
     if check.split("(")[0] in PANDERA_CODES:
@@ -516,18 +514,16 @@ def _case_code(table: Table, check: str, column: str, rule: bool) -> tuple[str, 
 
 
 def _pandera_problems(table: Table, frame: pd.DataFrame, cases: pd.DataFrame, codes: Encoded | None, report: Report | None = None) -> list[Problem]:
-    cases = cases.assign(
-        column=[c if isinstance(c, str) and c != table.name else "" for c in cases["column"]],
-        rule=[context == "DataFrameSchema" and str(check) in CHECK_CODES for context, check in zip(cases["schema_context"], cases["check"])],
-    )
-    # A row rule: pandera lists every column of a failing row; one problem per row is enough.
-    cases = cases.assign(column=[RULE_COLUMNS.get(str(check), "") if rule else column
-                                 for check, column, rule in zip(cases["check"], cases["column"], cases["rule"])])
+    rules = [context == "DataFrameSchema" and str(check) in CHECK_CODES for context, check in zip(cases["schema_context"], cases["check"])]
+    # A row rule: pandera lists every column of a failing row; one problem per row, named by the rule's column, is enough.
+    columns = [RULE_COLUMNS.get(str(check), "") if rule else (column if isinstance(column, str) and column != table.name else "")
+               for check, column, rule in zip(cases["check"], cases["column"], rules)]
+    cases = cases.assign(column=columns, rule=rules)
     cases = cases.drop_duplicates(subset=["check", "column", "index", "rule"]) if len(cases) else cases
     problems = []
     for (check, column_key, rule), group in cases.groupby(["check", "column", "rule"], sort=False, dropna=False):
         column = str(column_key)
-        code, expected = _case_code(table, str(check), column, bool(rule))
+        code, expected = _case_code(str(check))
         rows = capped(report, code, table.name, column, list(zip(group["index"], group["failure_case"])))
         for index, failure in rows:
             if rule:
