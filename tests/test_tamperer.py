@@ -7,7 +7,6 @@ but the rule itself can then see the fault: no CSV-vs-Parquet difference, no has
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from cnkz.tables import TABLES
 from cnkz.validate import LAYERS, validate
 
 from .conftest import ROOT, rehash
-from .faults import FAULTS, Fault
+from .faults import FAULTS, Fault, write_checksums
 from .test_faults import expected_layer, located
 
 # Faults of the file itself, which a tamperer either cannot make consistent (a cell that is not of its type, a column
@@ -54,18 +53,12 @@ def parquet_like_csv(package: Path) -> None:
         pq.write_table(typed.cast(schema), package / "resources" / f"{table.name}.parquet", **PARQUET_OPTIONS)
 
 
-def checksums(package: Path) -> None:
-    files = sorted(p for p in package.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(package).as_posix()}" for p in files]
-    (package / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def tampered(target: Path, fault: Fault) -> tuple[Path, int | None]:
     package = downloaded(target)
     row = fault.inject(package)
     parquet_like_csv(package)
     rehash(package)
-    checksums(package)
+    write_checksums(package)  # the package has no SHA256SUMS until this one, which lists every file
     return package, row
 
 

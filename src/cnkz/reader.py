@@ -74,12 +74,9 @@ def too_large(size: int) -> str:
 
 def decoded_bytes(column: pa.Array) -> int:
     """The bytes `column` takes once decoded, found without decoding it: a dictionary's values counted once per use."""
-    if not pa.types.is_dictionary(column.type):
+    if not pa.types.is_dictionary(column.type) or not pa.types.is_string(column.dictionary.type):
         return int(column.nbytes)
-    lengths = pc.binary_length(column.dictionary) if pa.types.is_string(column.dictionary.type) else None
-    if lengths is None:
-        return int(column.nbytes)
-    used = pc.sum(pc.take(lengths, column.indices)).as_py() or 0
+    used = pc.sum(pc.take(pc.binary_length(column.dictionary), column.indices)).as_py() or 0
     return int(used) + 4 * len(column)
 
 
@@ -153,10 +150,10 @@ class TableReader:
     def _parquet_batches(self) -> Iterator[Batch]:
         assert self._parquet is not None
         schema = target_schema(self.table)
-        offset, decoded = 0, 0
+        offset, decoded, cap = 0, 0, current().member_bytes
         for record in self._parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
             decoded += sum(decoded_bytes(column) for column in record.columns)
-            if decoded > current().member_bytes:
+            if decoded > cap:
                 raise DecodedTooLarge(too_large(decoded))
             arrays = [
                 pa.nulls(record.num_rows, f.type) if f.name in self.untyped else record.column(f.name).cast(f.type)
