@@ -24,28 +24,27 @@ from .tables import Table
 
 
 def rules(model: DataModel, table: Table) -> list[Rule]:
-    """Every row rule `model` applies to `table`."""
-    return schemas.rules(table) if model.current else schemas.derived_rules(table)
+    """Every row rule `model` applies to `table` in pandas: those not yet declared for the engines (cnkz.validation)."""
+    from .validation.registry import rules_for
 
-
-def batch_schema(model: DataModel, table: Table) -> pa.DataFrameSchema:
-    """The schema of a batch of whole rows: types, columns and their checks, and the rules of one row."""
-    return schemas.batch_schema(table) if model.current else _frozen_batch_schema(table)
+    ported = {r.code for r in rules_for(model, table)}
+    return [r for r in (schemas.rules(table) if model.current else schemas.derived_rules(table)) if r.code not in ported]
 
 
 @functools.cache
-def _frozen_batch_schema(table: Table) -> pa.DataFrameSchema:
+def batch_schema(model: DataModel, table: Table) -> pa.DataFrameSchema:
+    """The schema of a batch of whole rows: types, columns and their checks, and the rules of one row."""
     columns = {
         f.name: pa.Column(DTYPES[f.type], checks=schemas.column_checks(f), nullable=not f.required, required=True)
         for f in table.fields
     }
-    local = [r for r in schemas.derived_rules(table) if r.needs is None]
+    local = [r for r in rules(model, table) if r.needs is None]
     return pa.DataFrameSchema(columns, checks=schemas._checks(local, {}), strict=True, ordered=True, name=table.name)
 
 
 def key_columns(model: DataModel, table: Table) -> list[str]:
     """The columns of `table` kept for the whole-table pass: keys, unique columns, and what `model`'s rules read of it."""
-    return schemas.key_columns(table) if model.current else list(_frozen_key_columns(model, table))
+    return list(_frozen_key_columns(model, table))
 
 
 @functools.cache
@@ -67,11 +66,8 @@ def kept_parts(model: DataModel, table: Table) -> dict[str, Callable[[pa_arrow.A
 
 def key_schema(model: DataModel, table: Table, frames: Frames, coded: set[str]) -> pa.DataFrameSchema:
     """The schema of a table's key columns: uniqueness, the primary key, and `model`'s rules across rows and tables."""
-    if model.current:
-        return schemas.table_schema(table, frames, coded)
     kept = key_columns(model, table)
-    columns = {f.name: pa.Column(CODE if f.name in coded else DTYPES[f.type], nullable=True, unique=f.unique, required=True)
+    columns = {f.name: pa.Column(CODE if f.name in coded else DTYPES[f.type], nullable=True, required=True)
                for f in table.fields if f.name in kept}
     whole = [r for r in rules(model, table) if r.needs is not None and all(t in frames for t in r.needs)]
-    return pa.DataFrameSchema(columns, checks=schemas._checks(whole, frames), unique=list(table.primary_key), report_duplicates="all",
-                              name=table.name)
+    return pa.DataFrameSchema(columns, checks=schemas._checks(whole, frames), name=table.name)

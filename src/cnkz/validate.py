@@ -36,7 +36,7 @@ from .descriptor import PACKAGE_NAME, project_version
 from .errors import CnkzError, Problem
 from .files import ARROW_TYPES, PANDAS_TYPES, is_package_path
 from .keys import Domain, Encoded, KeyEncoder
-from .reader import Batch, TableReader
+from .reader import Batch, TableReader, target_schema
 from .safety import read_regular, regular_file_problem
 from .schemas import CHECK_CODES, RULE_COLUMNS, Frames
 from .seedfiles import Confined, Seed, read_seeds
@@ -50,6 +50,15 @@ LISTED = 200  # problems listed per check, table and column; the rest are counte
 CHUNK = 1 << 20  # bytes read at a time when hashing and scanning files
 SEED_THREADS = 4
 SEED_READERS = ThreadPoolExecutor(max_workers=SEED_THREADS, thread_name_prefix="cnkz-seeds")
+
+
+def _default_engine() -> Any:
+    from .validation.engine import Settings
+
+    return Settings()
+
+
+ENGINE: Any = None  # the engine settings check_rows runs the rules with (cnkz.validation.engine.Settings); set by the CLI
 
 
 @dataclass
@@ -603,7 +612,8 @@ def _keep(record: pa.RecordBatch, partly: dict[str, Callable[[pa.Array], pa.Arra
     return record
 
 
-def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder, model: DataModel | None = None) -> None:
+def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, encoder: KeyEncoder, model: DataModel | None = None,
+               engine: Any = None) -> None:
     """One pass over a table's CSV, in batches, with its Parquet twin alongside; returns its key columns."""
     resources_dir = package.root / "resources"
     readers = {}
@@ -625,6 +635,8 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
     parts: list[pa.RecordBatch] = []
     differences: list[Problem] = []  # CSV against Parquet, reported unless the row counts differ
     rows = 0
+    if engine is not None:
+        engine.start(table.name, target_schema(table))
     try:
         for batch in csv.batches():
             frame = to_frame(batch.record, batch.offset)
@@ -645,6 +657,8 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
                 if other is not None and len(differences) <= LISTED * len(table.fields):
                     differences += compare_formats(table, batch.record, other, frame, parquet.untyped if parquet else set())
             parts.append(encoder.batch(table.name, _keep(batch.record.select(kept), partly)))
+            if engine is not None:
+                engine.add(table.name, batch.record)
     except (pa.ArrowException, OSError) as exc:  # a damaged Parquet page raises OSError
         report.add([_p("unreadable", table.name, None, "", "a readable csv file", f"{type(exc).__name__}: {exc}")])
         return
@@ -659,6 +673,8 @@ def scan_table(package: Package, table: Table, report: Report, seeds: Seeds, enc
             report.add([_p("csv_parquet", table.name, None, "", f"{rows} rows in Parquet as in CSV", stored)])
         else:
             report.add(differences)
+    if engine is not None:
+        engine.end(table.name)
     encoder.table(table.name, parts, pa.schema([pa.field(c, ARROW_TYPES[table.field(c).type]) for c in kept]))
     del parts
     if table.name == "sources":
@@ -671,13 +687,20 @@ def check_rows(package: Package) -> list[Problem]:
     model = data_model(package)
     if model is None:
         return []  # no definitions to read the rows with: check_descriptor_content says to upgrade cnkz
+    from .validation.engine import Engine
+    from .validation.registry import rules_for
+    from .validation.runner import run
+
     report = Report()
     seeds = Seeds(package.root)
     encoder = KeyEncoder(model.tables)
-    # sources first: the quotes of every other table are looked up in its texts. The rest in definition order,
-    # where a referenced table comes before the tables that refer to it, so their ids are encoded as they stream.
-    for table in sorted(model.tables, key=lambda t: t.name != "sources"):
-        scan_table(package, table, report, seeds, encoder, model)
+    settings = ENGINE or _default_engine()
+    with Engine(settings) as engine:
+        # sources first: the quotes of every other table are looked up in its texts. The rest in definition order,
+        # where a referenced table comes before the tables that refer to it, so their ids are encoded as they stream.
+        for table in sorted(model.tables, key=lambda t: t.name != "sources"):
+            scan_table(package, table, report, seeds, encoder, model, engine)
+        run([r for table in model.tables for r in rules_for(model, table)], engine.tables, report, primary_key, settings.engine)
     codes = encoder.finish(_TO_PANDAS.get)
     keys: Frames = codes.frames
     for table in model.tables:

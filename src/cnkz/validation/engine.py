@@ -1,0 +1,144 @@
+"""The engines the rules run on: an Ibis backend holding the package's tables.
+
+DuckDB is the default: embedded, multi-threaded, and bounded by a memory limit past which it spills to a private folder.
+Spark (`--engine spark`) runs the very same rule expressions on a Spark session (local[2] unless one is running).
+Tables are loaded from the typed record batches the row pass reads anyway, each with its 0-based file row as `_row`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..errors import CnkzError
+from .expr import ROW
+
+ENGINES = ("duckdb", "spark")
+MEMORY_LIMIT = os.environ.get("CNKZ_MEMORY_LIMIT", "1GB")  # DuckDB's memory_limit; past it, it spills to the spill folder
+
+
+class EngineError(CnkzError):
+    """An engine could not be started or used: which one, and what to install or set."""
+
+
+@dataclass
+class Settings:
+    """How to run the engine: which one, its memory limit and where it may spill (a private folder by default)."""
+
+    engine: str = "duckdb"
+    memory_limit: str = MEMORY_LIMIT
+    spill: Path | None = None
+    threads: int | None = None
+
+
+@dataclass
+class Engine:
+    """An Ibis connection and the tables loaded into it."""
+
+    settings: Settings = field(default_factory=Settings)
+    connection: Any = None
+    tables: dict[str, Any] = field(default_factory=dict)
+    _scratch: str | None = None
+    _pending: dict[str, list[pa.RecordBatch]] = field(default_factory=dict)
+    _schemas: dict[str, pa.Schema] = field(default_factory=dict)
+    _offsets: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.settings.engine not in ENGINES:
+            raise EngineError(f"unknown engine {self.settings.engine!r}: use one of {', '.join(ENGINES)}")
+        if self.settings.engine == "duckdb":
+            self._connect_duckdb()
+        else:
+            self._connect_spark()
+
+    def _connect_duckdb(self) -> None:
+        import duckdb
+        import ibis
+
+        spill = self.settings.spill
+        if spill is None:
+            self._scratch = tempfile.mkdtemp(prefix="cnkz-spill-")
+            spill = Path(self._scratch)
+        try:
+            # The tables arrive from Python; the rules need no file, extension or network, so DuckDB is allowed none.
+            raw = duckdb.connect(config={
+                "memory_limit": self.settings.memory_limit, "temp_directory": str(spill), "threads": self.settings.threads or os.cpu_count() or 1,
+                "preserve_insertion_order": False, "autoload_known_extensions": False,
+            })
+            raw.execute("SET enable_external_access = false")  # after temp_directory: DuckDB refuses to set that one later
+            self.connection = ibis.duckdb.from_connection(raw)
+        except Exception as exc:  # duckdb raises its own error types for a bad limit or folder
+            raise EngineError(f"DuckDB could not start with memory limit {self.settings.memory_limit!r} and spill folder {spill}: {exc}") from exc
+
+    def _connect_spark(self) -> None:
+        try:
+            import ibis
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise EngineError("--engine spark needs pyspark and Java: pip install 'ibis-framework[pyspark]' and apt-get install default-jre-headless") from exc
+        session = SparkSession.getActiveSession() or (
+            SparkSession.builder.master(os.environ.get("CNKZ_SPARK_MASTER", "local[2]"))
+            .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true").config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate()
+        )
+        self.connection = ibis.pyspark.connect(session)
+
+    def start(self, name: str, schema: pa.Schema) -> None:
+        """Begin loading table `name` of Arrow `schema`; its rows follow in file order through `add`."""
+        self._schemas[name] = schema.insert(0, pa.field(ROW, pa.int64()))
+        self._offsets[name] = 0
+        if self.settings.engine == "duckdb":
+            raw = self.connection.con
+            raw.register("__empty", pa.Table.from_batches([], self._schemas[name]))
+            raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __empty')
+            raw.unregister("__empty")
+        else:
+            self._pending[name] = []
+
+    def add(self, name: str, batch: pa.RecordBatch) -> None:
+        """Append a batch of typed rows (numbered in `_row` after the rows before it)."""
+        offset = self._offsets[name]
+        numbered = batch.add_column(0, pa.field(ROW, pa.int64()), pa.array(range(offset, offset + batch.num_rows), pa.int64()))
+        self._offsets[name] = offset + batch.num_rows
+        if self.settings.engine == "duckdb":
+            raw = self.connection.con
+            raw.register("__batch", numbered)
+            raw.execute(f'INSERT INTO "{name}" SELECT * FROM __batch')
+            raw.unregister("__batch")
+        else:
+            self._pending[name].append(numbered)
+
+    def end(self, name: str) -> None:
+        """The table is whole: make it available to the rules."""
+        if self.settings.engine == "spark":
+            whole = pa.Table.from_batches(self._pending.pop(name), self._schemas[name])
+            self.connection._session.createDataFrame(whole).createOrReplaceTempView(name)
+        self.tables[name] = self.connection.table(name)
+
+    def load(self, name: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> None:
+        """Load a whole table from typed record batches (in file order)."""
+        self.start(name, schema)
+        for batch in batches:
+            self.add(name, batch)
+        self.end(name)
+
+    def close(self) -> None:
+        if self.settings.engine == "duckdb" and self.connection is not None:
+            self.connection.disconnect()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -1,0 +1,3 @@
+"""Rules of the participants table (current data model)."""
+
+from __future__ import annotations
