@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from .validation.catalogue import CODES
+
 
 class CnkzError(Exception):
     """Base class: a problem the user can fix, located in a file, record or field."""
@@ -59,14 +61,6 @@ class LoadError(CnkzError):
     """The dataset could not be found or read, or a file is not what its descriptor says (cnkz.load.LoadError)."""
 
 
-# Checks whose `column` names a property of a resource in datapackage.json, not a table column.
-PROPERTY_CHECKS = frozenset({
-    "hash_mismatch", "bytes_mismatch", "unsafe_path", "file_missing", "descriptor_name", "version_mismatch",
-    "resource_path", "schema_drift", "resource_property", "unexpected_resource", "missing_resource", "profile", "frictionless_guard",
-    "data_model", "version_stated",
-})
-
-
 @dataclass(frozen=True, order=True)
 class Problem:
     """One validation finding, with a stable check code.
@@ -90,7 +84,8 @@ class Problem:
         if self.row:
             location += f" row {self.row}"
         if self.column:
-            location += f" {'property' if self.check in PROPERTY_CHECKS else 'column'} {self.column}"
+            known = CODES.get(self.check)
+            location += f" {'property' if known is not None and known.on_property else 'column'} {self.column}"
         return location
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from .datamodel import major_of, model_for, rules_summary
 from .errors import CnkzError, Problem
 from .tables import TABLES
+from .validation.catalogue import CODES
 
 JSON_FORMAT = "cnkz-validation-report/1"
 DESCRIPTOR = "datapackage.json"
@@ -37,16 +38,8 @@ REBUILD_LAYERS = (
 
 
 def _rank(problem: Problem) -> int:
-    """0 for a finding of its own; higher for what an earlier finding already explains."""
-    if problem.check == "frictionless":
-        return 1 if problem.row else 4
-    if problem.check == "stale":  # a row differing from curation: a hand edit, or a build not run
-        return 2 if problem.row else 4
-    if problem.check == "csv_parquet":
-        return 3
-    if problem.check in ("hash_mismatch", "bytes_mismatch", "stale_docs"):
-        return 4  # stale_docs: documents generated from the tables (codebook, croissant.json) follow a table change
-    return 0
+    """0 for a finding of its own; higher for what an earlier finding already explains (the catalogue's rank)."""
+    return CODES[problem.check].rank_of(bool(problem.row)) if problem.check in CODES else 0
 
 
 def _subject(problem: Problem) -> str:
