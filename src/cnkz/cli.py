@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .errors import CnkzError, ValidationFailed
+from .validation.settings import ENGINES, MEMORY_LIMIT
 
 if TYPE_CHECKING:
     from .limits import Limits
@@ -92,7 +93,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .progress import Progress
 
     chosen = layers if args.no_rebuild or not directory.is_dir() else repository_layers(directory, layers)
-    problems = validate(directory, chosen, progress=Progress.for_terminal(args.quiet))
+    from .validation.settings import Settings
+
+    engine = Settings(args.engine, args.memory_limit, Path(args.spill) if args.spill else None, args.threads)
+    problems = validate(directory, chosen, progress=Progress.for_terminal(args.quiet), engine=engine)
     elapsed = time.perf_counter() - started
     if args.format == "json":
         print(json.dumps(to_json(problems, directory, rebuild and (directory / "curation").is_dir(), elapsed, args.frictionless),
@@ -315,6 +319,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--short", action="store_true", help="shorten values longer than 80 characters and count consequences instead of listing them")
     v.add_argument("--frictionless", action="store_true", help="also run Frictionless's own validation (slow on large tables: row by row)")
     v.add_argument("--quiet", action="store_true", help="no progress on the terminal")
+    v.add_argument("--engine", choices=ENGINES, default="duckdb",
+                   help="where the cross-field and cross-table rules run: embedded DuckDB (default) or Spark (needs pyspark and Java)")
+    v.add_argument("--memory-limit", default=MEMORY_LIMIT, metavar="SIZE",
+                   help=f"DuckDB's memory limit, past which it spills to disk (default {MEMORY_LIMIT}; CNKZ_MEMORY_LIMIT sets the default)")
+    v.add_argument("--spill", metavar="FOLDER", help="where DuckDB spills past its memory limit (default: a private temporary folder)")
+    v.add_argument("--threads", type=int, metavar="N", help="DuckDB's threads (default: one per core)")
     v.set_defaults(func=cmd_validate)
     d = _command(
         sub, "docs", "regenerate the codebook and the generated parts of CURATION.md",

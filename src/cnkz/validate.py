@@ -52,21 +52,13 @@ SEED_THREADS = 4
 SEED_READERS = ThreadPoolExecutor(max_workers=SEED_THREADS, thread_name_prefix="cnkz-seeds")
 
 
-def _default_engine() -> Any:
-    from .validation.engine import Settings
-
-    return Settings()
-
-
-ENGINE: Any = None  # the engine settings check_rows runs the rules with (cnkz.validation.engine.Settings); set by the CLI
-
-
 @dataclass
 class Package:
     """The one object every layer is a function of: the package folder and its parsed descriptor."""
 
     root: Path
     descriptor: dict[str, Any]
+    engine: Any = None  # where the rules run (cnkz.validation.engine.Settings); None: embedded DuckDB with the default limits
 
 
 Layer = Callable[[Package], list[Problem]]
@@ -690,11 +682,12 @@ def check_rows(package: Package) -> list[Problem]:
     from .validation.engine import Engine
     from .validation.registry import rules_for
     from .validation.runner import run
+    from .validation.settings import Settings
 
     report = Report()
     seeds = Seeds(package.root)
     encoder = KeyEncoder(model.tables)
-    settings = ENGINE or _default_engine()
+    settings = package.engine or Settings()
     with Engine(settings) as engine:
         # sources first: the quotes of every other table are looked up in its texts. The rest in definition order,
         # where a referenced table comes before the tables that refer to it, so their ids are encoded as they stream.
@@ -835,16 +828,17 @@ LAYERS: list[Layer] = [check_profile, check_descriptor_content, check_local_only
 WITH_FRICTIONLESS: list[Layer] = [*LAYERS, check_frictionless]
 
 
-def validate(package_dir: Path, layers: Sequence[Layer] = LAYERS, progress: Any = None) -> list[Problem]:
+def validate(package_dir: Path, layers: Sequence[Layer] = LAYERS, progress: Any = None, engine: Any = None) -> list[Problem]:
     """All problems of the package in `package_dir` (a folder, or a release .zip checked in a private unpacked copy), found by
-    each of `layers` (default: every layer of our own). `progress` (a cnkz.progress.Progress) names each layer as it starts."""
+    each of `layers` (default: every layer of our own). `progress` (a cnkz.progress.Progress) names each layer as it starts;
+    `engine` (cnkz.validation.engine.Settings) says where the rules run (default: embedded DuckDB)."""
     package_dir = Path(package_dir)
     if package_dir.is_file():
-        return _validate_archive(package_dir, layers, progress)
+        return _validate_archive(package_dir, layers, progress, engine)
     descriptor, problems = load_descriptor(package_dir)
     if descriptor is None:
         return problems
-    package = Package(package_dir, descriptor)
+    package = Package(package_dir, descriptor, engine)
     for layer in layers:
         if progress is not None:
             progress.step(f"validating: {layer.__name__.removeprefix('check_').replace('_', ' ')}")
@@ -854,7 +848,7 @@ def validate(package_dir: Path, layers: Sequence[Layer] = LAYERS, progress: Any 
     return sorted(set(problems))
 
 
-def _validate_archive(archive: Path, layers: Sequence[Layer], progress: Any) -> list[Problem]:
+def _validate_archive(archive: Path, layers: Sequence[Layer], progress: Any, engine: Any) -> list[Problem]:
     """A release archive: its members unpacked (within the caps, names confined) into a private folder, then validated there."""
     import tempfile
 
@@ -863,7 +857,7 @@ def _validate_archive(archive: Path, layers: Sequence[Layer], progress: Any) -> 
     try:
         with open_zip(archive, str(archive)) as zipped, tempfile.TemporaryDirectory(prefix="cnkz-validate-") as tmp:
             unpack(zipped, Path(tmp), str(archive))
-            return validate(Path(tmp), layers, progress)
+            return validate(Path(tmp), layers, progress, engine)
     except (CnkzError, OSError) as exc:
         message = exc.message if isinstance(exc, CnkzError) else f"{type(exc).__name__}: {exc}"
         return [_p("archive", archive.name, None, "", "a release archive that unpacks safely", message)]

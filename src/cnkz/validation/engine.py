@@ -19,23 +19,11 @@ import pyarrow as pa
 
 from ..errors import CnkzError
 from .expr import ROW
-
-ENGINES = ("duckdb", "spark")
-MEMORY_LIMIT = os.environ.get("CNKZ_MEMORY_LIMIT", "1GB")  # DuckDB's memory_limit; past it, it spills to the spill folder
+from .settings import ENGINES, Settings
 
 
 class EngineError(CnkzError):
     """An engine could not be started or used: which one, and what to install or set."""
-
-
-@dataclass
-class Settings:
-    """How to run the engine: which one, its memory limit and where it may spill (a private folder by default)."""
-
-    engine: str = "duckdb"
-    memory_limit: str = MEMORY_LIMIT
-    spill: Path | None = None
-    threads: int | None = None
 
 
 @dataclass
@@ -75,7 +63,10 @@ class Engine:
             raw.execute("SET enable_external_access = false")  # after temp_directory: DuckDB refuses to set that one later
             self.connection = ibis.duckdb.from_connection(raw)
         except Exception as exc:  # duckdb raises its own error types for a bad limit or folder
-            raise EngineError(f"DuckDB could not start with memory limit {self.settings.memory_limit!r} and spill folder {spill}: {exc}") from exc
+            self.close()
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise EngineError(f"DuckDB could not start with memory limit {self.settings.memory_limit!r} and spill folder {spill}: {first}; "
+                              "give --memory-limit a size such as 1GB or 512MB, and --spill a folder you can write to") from None
 
     def _connect_spark(self) -> None:
         try:
@@ -86,9 +77,11 @@ class Engine:
         session = SparkSession.getActiveSession() or (
             SparkSession.builder.master(os.environ.get("CNKZ_SPARK_MASTER", "local[2]"))
             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true").config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.showConsoleProgress", "false").config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.sql.shuffle.partitions", os.environ.get("CNKZ_SPARK_PARTITIONS", "2"))
             .getOrCreate()
         )
+        session.sparkContext.setLogLevel("ERROR")
         self.connection = ibis.pyspark.connect(session)
 
     def start(self, name: str, schema: pa.Schema) -> None:

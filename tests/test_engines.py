@@ -1,0 +1,90 @@
+"""The engines: DuckDB runs the rules under the limits it is given, a rule it cannot run is reported, and bad settings are
+one line from the command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from cnkz.validate import Report, check_rows, validate
+from cnkz.validation.engine import Engine, EngineError
+from cnkz.validation.registry import Rule
+from cnkz.validation.runner import run
+from cnkz.validation.settings import Settings
+
+from .conftest import ROOT
+
+ROWS = pa.record_batch({"id": ["a", "b", "c"], "day": ["2024-01-02", "not a day", "2024-01-03"]})
+
+
+def _engine_with_rows() -> Engine:
+    engine = Engine(Settings(threads=1))
+    engine.load("t", [ROWS], ROWS.schema)
+    return engine
+
+
+def test_a_rule_the_engine_cannot_run_is_reported_not_skipped() -> None:
+    # A cast DuckDB refuses at run time ('not a day' is no date): the rule cannot be decided, so the report says so.
+    broken = Rule("dates_together", "t", "day", "a day", lambda t, _: t["day"].cast("date") > ibis.date(2000, 1, 1))
+    fine = Rule("body_order", "t", "id", "an id other than b", lambda t, _: t["id"] != "b")
+    report = Report()
+    with _engine_with_rows() as engine:
+        run([broken, fine], engine.tables, report, lambda _: ("id",), "duckdb")
+    problems = report.finish()
+    assert [(p.check, p.table, p.column) for p in problems] == [("engine", "t", "day"), ("body_order", "t", "id")]
+    assert problems[0].expected == "rule dates_together run by duckdb"
+    assert "Conversion Error" in problems[0].found
+    assert problems[1].row == "3 (b)" and problems[1].found == "b"
+
+
+def test_failures_past_the_cap_are_counted_in_the_engine_not_listed() -> None:
+    many = pa.record_batch({"id": [f"r{i}" for i in range(1000)]})
+    report = Report()
+    with Engine(Settings(threads=1)) as engine:
+        engine.load("t", [many], many.schema)
+        run([Rule("body_order", "t", "id", "none", lambda t, _: t["id"] == "")], engine.tables, report, lambda _: ("id",), "duckdb")
+    problems = report.finish()
+    listed = [p for p in problems if p.row]
+    assert len(listed) == 200 and [p.row for p in listed[:2]] == ["2 (r0)", "3 (r1)"]
+    assert [p.found for p in problems if not p.row] == ["800 more not listed"]
+
+
+def test_the_engine_keeps_to_its_memory_limit_and_spill_folder(tmp_path: Path) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with Engine(Settings(memory_limit="64MB", spill=spill, threads=1)) as engine:
+        settings = dict(engine.connection.con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'temp_directory', 'enable_external_access')").fetchall())
+    assert settings["memory_limit"] in {"61.0 MiB", "64.0 MB", "61.0MiB"}, settings
+    assert Path(settings["temp_directory"]) == spill
+    assert settings["enable_external_access"] == "false"
+    assert spill.is_dir()  # a folder the user gave is theirs: never removed
+
+
+def test_the_private_spill_folder_is_removed_afterwards() -> None:
+    engine = Engine(Settings(threads=1))
+    scratch = Path(engine._scratch or "")
+    assert scratch.is_dir()
+    engine.close()
+    assert not scratch.exists()
+
+
+def test_an_unknown_engine_or_a_bad_memory_limit_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="unknown engine 'sqlite': use one of duckdb, spark"):
+        Engine(Settings(engine="sqlite"))
+    cnkz = Path(sys.executable).parent / "cnkz"
+    result = subprocess.run([cnkz, "validate", "--no-rebuild", "--quiet", "--memory-limit", "lots", "--spill", tmp_path, ROOT],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"cnkz: error: DuckDB could not start with memory limit 'lots' and spill folder {tmp_path}: Parser Error: Memory must have a number "
+        "(e.g. 1GB); give --memory-limit a size such as 1GB or 512MB, and --spill a folder you can write to"]
+
+
+def test_the_published_package_is_valid_under_a_small_memory_limit() -> None:
+    assert validate(ROOT, [check_rows], engine=Settings(memory_limit="100MB", threads=1)) == []
