@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .conftest import read_rows, set_cell, write_rows
+from .conftest import NEXT_MAJOR, read_rows, set_cell, write_rows
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,9 @@ def parquet_retype(package: Path) -> None:
     pq.write_table(table.set_column(index, pa.field("char_end", pa.string()), table.column("char_end").cast(pa.string())), path)
 
 
-def csv_bytes(transform: Callable[[bytes], bytes]) -> Callable[[Path], int | None]:
+def csv_bytes(transform: Callable[[bytes], bytes], table: str = "participants") -> Callable[[Path], int | None]:
     def inject(package: Path) -> None:
-        path = package / "resources" / "participants.csv"
+        path = package / "resources" / f"{table}.csv"
         path.write_bytes(transform(path.read_bytes()))
     return inject
 
@@ -281,6 +281,99 @@ def one_letter_quote(package: Path) -> int:
     return 0
 
 
+def swap(table: str, key: str, first: str, second: str) -> Callable[[Path], int | None]:
+    """Two cells of the row whose first column is `key` typed into each other's place; return that row."""
+    def inject(package: Path) -> int:
+        rows = rows_of(package, table)
+        a, b = rows[0].index(first), rows[0].index(second)
+        row = next(i for i, r in enumerate(rows[1:]) if r[0] == key)
+        rows[row + 1][a], rows[row + 1][b] = rows[row + 1][b], rows[row + 1][a]
+        write_rows(package / "resources" / f"{table}.csv", rows)
+        return row
+    return inject
+
+
+def place_under_former_name(package: Path) -> int:
+    """A city entered again under its former name: one GeoNames id under two place_ids (the new row is returned)."""
+    rows = rows_of(package, "places")
+    again = list(next(r for r in rows[1:] if r[0] == "astana"))
+    again[0], again[rows[0].index("name")] = "nur-sultan", "Nur-Sultan"
+    write_rows(package / "resources" / "places.csv", [*rows, again])
+    return len(rows) - 1
+
+
+def source_row(package: Path, source_id: str) -> tuple[int, Path]:
+    """The data row of a source in `sources` and its text file."""
+    row = first_row_where(package, "sources", "source_id", lambda v: v == source_id)
+    rows = rows_of(package, "sources")
+    return row, package / rows[row + 1][rows[0].index("path")]
+
+
+def size_in_characters(package: Path) -> int:
+    """A text's size counted in characters, not bytes (len of the decoded text): short by its multi-byte characters."""
+    row, seed = source_row(package, JIA)
+    set_cell(package, "sources", row, "bytes", str(len(seed.read_text(encoding="utf-8"))))
+    return row
+
+
+def seed_saved_as_cp1252(package: Path) -> int:
+    """A text saved again in Windows-1252, its sources row's sha256 and bytes updated to the new file."""
+    row, seed = source_row(package, HU)
+    data = seed.read_text(encoding="utf-8").encode("cp1252")
+    seed.write_bytes(data)
+    set_cell(package, "sources", row, "sha256", hashlib.sha256(data).hexdigest())
+    set_cell(package, "sources", row, "bytes", str(len(data)))
+    return row
+
+
+def stray_comma(package: Path) -> None:
+    """A second country typed after a comma into an unquoted cell: one row of events has a field more than the header."""
+    rows = rows_of(package, "events")
+    index = rows[0].index("country")
+    rows[1].insert(index + 1, "CHN")
+    write_rows(package / "resources" / "events.csv", rows)
+
+
+def uppercase_checksums(package: Path) -> None:
+    """SHA256SUMS as Windows' Get-FileHash prints digests: in upper-case hex."""
+    write_checksums(package)
+    path = package / "SHA256SUMS"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line[:64].upper() + line[64:] for line in lines), encoding="utf-8")
+
+
+def newer_data_model(package: Path) -> None:
+    """A package of the next major version, whose data model has a column this cnkz does not know."""
+    def edit(descriptor: dict) -> None:
+        descriptor["version"] = NEXT_MAJOR
+        resource(descriptor, "events")["schema"]["fields"].append({"name": "duration_days", "type": "integer"})
+    descriptor_edit(edit)(package)
+
+
+def own_table_added(package: Path) -> None:
+    """A table of one's own added beside the published ones, and listed in the descriptor: the visits, out of events."""
+    rows = rows_of(package, "events")
+    index = rows[0].index("event_type")
+    write_rows(package / "resources" / "visits.csv", [rows[0], *(r for r in rows[1:] if r[index] == "visit")])
+    descriptor_edit(lambda d: d["resources"].append({**resource(d, "events"), "name": "visits", "path": "resources/visits.csv"}))(package)
+
+
+def table_moved(package: Path) -> None:
+    """A table's CSV moved to another folder, the descriptor's path following it."""
+    (package / "data").mkdir()
+    (package / "resources" / "places.csv").rename(package / "data" / "places.csv")
+    descriptor_edit(lambda d: resource(d, "places").update(path="data/places.csv"))(package)
+
+
+def misquoted_curation(package: Path) -> None:
+    """A quote in curation/ typed with a word its text does not have: the build finds it nowhere."""
+    path = package / "curation" / f"{JIA}.yaml"
+    text = path.read_text(encoding="utf-8")
+    changed = text.replace("arrived in Astana on Tuesday afternoon for", "arrived in Astana on Tuesday evening for", 1)
+    assert changed != text, "the quote to misspell is no longer in the curation file"
+    path.write_text(changed, encoding="utf-8")
+
+
 FAULTS: list[Fault] = [
     Fault("duplicate primary key", duplicate_key, "primary_key", "pledges", "pledge_id", 2),
     Fault("dangling foreign key: participants.event_id", cell("participants", "event_id", "2010-jia-qinglin-astana.gala"), "foreign_key", "participants", "event_id", 2),
@@ -400,4 +493,35 @@ FAULTS: list[Fault] = [
     Fault("NUL in a resource path", descriptor_edit(lambda d: resource(d, "events").update(path="resources/events\x00.csv")), "unsafe_path", "events", "path"),
     Fault("descriptor nested 100,000 deep", deep_descriptor, "descriptor_json", "datapackage.json", rehash=False),
     Fault("one-letter quote", one_letter_quote, "quote_length", "events", "quote", 2),
+    # every code of the catalogue (cnkz.validation.catalogue) has its fault
+    Fault("descriptor missing", remove_file("datapackage.json"), "descriptor_missing", "datapackage.json", rehash=False),
+    Fault("package renamed", descriptor_edit(lambda d: d.update(name="china-kazakhstan-engagements-fork")), "descriptor_name", "datapackage.json", "name"),
+    Fault("package of a data model this cnkz does not know", newer_data_model, "data_model", "datapackage.json", "version"),
+    Fault("a table of one's own listed in the descriptor", own_table_added, "unexpected_resource", "datapackage.json", "resources/visits"),
+    Fault("a Parquet resource left out of the descriptor", descriptor_edit(lambda d: d["resources"].remove(resource(d, "figures-parquet"))),
+          "missing_resource", "datapackage.json", "resources/figures-parquet"),
+    Fault("table moved to another folder", table_moved, "resource_path", "datapackage.json", "resources/places/path"),
+    Fault("resource encoding not the file's", descriptor_edit(lambda d: resource(d, "figures").update(encoding="latin-1")),
+          "resource_property", "datapackage.json", "resources/figures/encoding"),
+    Fault("CSV without a final newline", csv_bytes(lambda b: b.rstrip(b"\n"), "events"), "final_newline", "events"),
+    Fault("SHA256SUMS in upper-case hex", uppercase_checksums, "checksums", "SHA256SUMS"),
+    Fault("file listed in SHA256SUMS deleted", checksummed_then(remove_file("LICENSE-DATA")), "checksum_file_missing", "SHA256SUMS", "LICENSE-DATA"),
+    Fault("CSV row with a field more than the header", stray_comma, "unreadable", "events"),
+    Fault("one city under two place_ids", place_under_former_name, "unique", "places", "geonames_id"),
+    Fault("latitude and longitude swapped", swap("places", "xian", "latitude", "longitude"), "maximum", "places", "latitude"),
+    Fault("quote offsets swapped", swap("figures", f"{WANG}.trade-2023", "char_start", "char_end"), "offsets_order", "figures", "char_end"),
+    Fault("article body offsets swapped", swap("sources", WANG, "body_start", "body_end"), "body_order", "sources", "body_end"),
+    Fault("pledge made at an event of another document", set_cells("pledges", f"{WANG}.flood-reconstruction", event_id=f"{XI}.press"),
+          "same_source", "pledges", "event_id"),
+    Fault("undated event given a precision", set_cells("events", f"{WU}.sco-astana-summit", date_precision="day"), "dates_with_precision", "events", "date_precision"),
+    Fault("event with a start_date and no end_date", set_cells("events", f"{JIA}.meeting", end_date=""), "dates_together", "events", "end_date"),
+    Fault("one person_id with two spellings of the name", set_where("participants", "person_id", lambda v: v == "xi-jinping", "name", "Xi Jingping"),
+          "person_id_names", "participants", "person_id"),
+    Fault("status reported by the pledge's own document", set_cells("pledges", f"{HU}.all-round-partnership", status_source_id=HU, status_as_of="2011-06-14"),
+          "status_later_source", "pledges", "status_source_id"),
+    Fault("target figure a zero short of its pledge's target", set_cells("figures", f"{WU}.trade-target", value="4000000000"),
+          "target_matches_pledge", "figures", "pledge_id"),
+    Fault("text size counted in characters", size_in_characters, "seed_bytes", "sources", "bytes"),
+    Fault("text saved as Windows-1252", seed_saved_as_cp1252, "seed_encoding", "sources", "path"),
+    Fault("quote in curation/ not in its text", misquoted_curation, "rebuild", "curation"),
 ]

@@ -73,7 +73,7 @@ CODES: dict[str, Code] = {code.code: code for code in [
         ("encoding", "a CSV is not UTF-8"),
         ("line_endings", "a CSV has carriage returns"),
         ("final_newline", "a CSV does not end with a newline"),
-        ("checksums", "SHA256SUMS is not a list of '<sha256>  <path>' lines"),
+        ("checksums", "the SHA256SUMS file is not a list of '<sha256>  <path>' lines"),
         ("checksum_file_missing", "a file SHA256SUMS lists is missing or not a regular file"),
         ("checksum_mismatch", "a file's sha256 differs from SHA256SUMS"),
         ("checksum_unlisted", "a file of the package is not in SHA256SUMS"),
