@@ -162,7 +162,7 @@ CODES: dict[str, Code] = {code.code: code for code in [
     ),
     *_codes(
         "frictionless",
-        ("frictionless", "Frictionless reports a problem", {"rank": 1, "file_rank": 4}),
+        ("frictionless", "a problem Frictionless reports", {"rank": 1, "file_rank": 4}),
         ("frictionless_guard", "a descriptor key Frictionless is not shown", PROPERTY),
     ),
     *_codes(
