@@ -76,10 +76,3 @@ def bench(session: nox.Session) -> None:
     """Benchmark the whole `cnkz validate` on synthetic packages against a bare pyarrow read and frictionless (options after --)."""
     install(session)
     session.run("python", "scripts/bench.py", *session.posargs)
-
-
-@nox.session(default=False)
-def bench_backends(session: nox.Session) -> None:
-    """pandera's pandas backend against its Polars backend on the column checks (docs/backends.md; options after --)."""
-    install(session, "bench")
-    session.run("python", "scripts/bench_backends.py", *session.posargs)

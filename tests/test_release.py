@@ -355,7 +355,7 @@ class Killed(BaseException):
 def _kill_when_writing(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     import cnkz.release as release_module
 
-    for writer in ("_write_new", "_write_atomically"):
+    for writer in ("_write_new", "write_atomically"):
         real = getattr(release_module, writer)
 
         def dying(path: Path, data: bytes, real=real) -> None:  # type: ignore[no-untyped-def]

@@ -11,13 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 import cnkz
-from cnkz import validate as validate_module
 from cnkz.cli import main
 from cnkz.curation import curate
 from cnkz.errors import CurationError
@@ -25,7 +23,13 @@ from cnkz.files import PARQUET_OPTIONS, is_package_path
 from cnkz.limits import Limits, using
 from cnkz.load import LoadError
 from cnkz.release import package_members
-from cnkz.validate import check_profile, check_rows, quotes_differ, validate
+from cnkz.validate import check_profile, check_rows, validate
+from cnkz.validation import problems as validate_module
+from cnkz.validation import rows as rows_module
+from cnkz.validation import runner as runner_module
+from cnkz.validation.engine import Engine
+from cnkz.validation.provenance import quote_at_offsets
+from cnkz.validation.settings import Settings
 
 from .conftest import RELEASE_DATE, ROOT, VERSION, find, rehash, set_cell
 from .test_hostile_files import archive_of, edit_descriptor
@@ -94,19 +98,16 @@ def test_14_a_seeds_folder_that_is_a_link_is_refused(repo: Path, tmp_path: Path)
     assert len(find(validate(repo), "seed_missing")) == 5  # a linked seeds/ is not the package's: every text is missing
 
 
-# 9. A quote check sliced each row's text from char_start to char_end: a far end copied the whole text per row.
+# 9. A quote check sliced each row's text from char_start to char_end: a far end copied the whole text per row. The engine
+# now slices in SQL, and only up to one character past the quote's length.
 def test_9_quote_slices_are_bounded_by_the_quote_not_the_offsets() -> None:
-    text = "x" * (8 << 20)
-    rows = np.zeros(50, dtype=np.int64)
-    quotes = pa.array(["x" * 40] * 50, pa.string())
-    tracemalloc.start()
-    try:
-        differ = quotes_differ(rows, {0: text}, pa.array([0] * 50, pa.int64()), pa.array([999_999_999] * 50, pa.int64()), quotes)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert differ.tolist() == [True] * 50
-    assert peak < 1 << 20, peak  # 50 slices of 8 MiB each before
+    texts = pa.record_batch({"source_id": ["s"], "text": ["x" * (8 << 20)]})
+    quotes = pa.record_batch({"source_id": ["s"] * 50, "quote": ["x" * 39 + "y"] * 50, "char_start": [0] * 50, "char_end": [999_999_999] * 50})
+    with Engine(Settings(memory_limit="64MB", threads=1)) as engine:
+        engine.load("texts", [texts], texts.schema)
+        engine.load("q", [quotes], quotes.schema)
+        compared = quote_at_offsets(engine.tables["q"], engine.tables["texts"]).to_pyarrow()
+    assert compared.column("found").to_pylist() == ["x" * 41] * 50  # 50 slices of 8 MiB each before
 
 
 def test_9_a_far_quote_end_is_reported_in_a_few_hundred_characters(repo: Path) -> None:
@@ -132,7 +133,8 @@ def _same_in_parquet(repo: Path, table: str, column: str, row: int, value: objec
                    **PARQUET_OPTIONS)
 
 
-# 10. Every failing cell became a Problem (its row key read back from pandas) before the per-check cap applied.
+# 10. Every failing cell became a Problem (its row key read back from pandas) before the per-check cap applied. The engine now
+# counts failures in a query and fetches only the rows it lists.
 def test_10_failures_past_the_cap_are_counted_not_converted(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = repo / "resources" / "figures.csv"
     header = path.read_text(encoding="utf-8").splitlines()[0]
@@ -140,14 +142,17 @@ def test_10_failures_past_the_cap_are_counted_not_converted(repo: Path, monkeypa
     path.write_text(path.read_text(encoding="utf-8") + ("x" + "," * header.count(",") + "\n") * rows, encoding="utf-8")
     rehash(repo)
     calls = 0
-    real_row_key = validate_module.row_key
 
-    def counting_row_key(*args: object, **kwargs: object) -> str:
-        nonlocal calls
-        calls += 1
-        return real_row_key(*args, **kwargs)  # type: ignore[arg-type]
+    def counting(real: Any) -> Any:
+        def count(*args: object, **kwargs: object) -> str:
+            nonlocal calls
+            calls += 1
+            return real(*args, **kwargs)
+        return count
 
-    monkeypatch.setattr(validate_module, "row_key", counting_row_key)
+    # Every listed problem's row is located by one of these: a rule's or a column check's, or a cell's type.
+    monkeypatch.setattr(runner_module, "listed_key", counting(runner_module.listed_key))
+    monkeypatch.setattr(rows_module, "row_key", counting(rows_module.row_key))
     problems = validate(repo)
     required = find(problems, "required", "figures", "value")
     assert len(required) == validate_module.LISTED + 1
@@ -188,7 +193,7 @@ def test_12_a_parquet_dictionary_bomb_is_refused_before_it_is_decoded(repo: Path
     with using(Limits(member_bytes=16 << 20)):
         tracemalloc.start()
         try:
-            problems = find(validate(repo, [check_rows]), "unreadable", "events")
+            problems = find(validate(repo, [check_rows]), "unreadable", "events-parquet")  # the Parquet file, not the CSV
             with pytest.raises(LoadError, match=r"rows decode to at least \d+ bytes, over the cap of 16777216 for one file"):
                 cnkz.load(repo, format="parquet")
             peak = tracemalloc.get_traced_memory()[1]

@@ -1,19 +1,22 @@
-"""Checks written a column at a time (for speed at scale) agree with their row-by-row definitions on any input."""
+"""Checks written a column at a time (in Arrow, or as engine expressions) agree with their row-by-row definitions on any input."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnkz.files import STRING
-from cnkz.schemas import CONTROL_CHARACTERS, _without_controls
 from cnkz.statements import supported, unsupported_words
-from cnkz.validate import quotes_differ
+from cnkz.tables import Field
+from cnkz.validation.columns import CONTROL_CHARACTERS, field_checks
+from cnkz.validation.engine import Engine
+from cnkz.validation.expr import ROW
+from cnkz.validation.provenance import quote_at_offsets
+from cnkz.validation.settings import Settings
 
 # Letters, the characters inside words, separators, and a few non-ASCII letters and spaces.
 ALPHABET = st.sampled_from([*list("aAbcdeiklnorstyz'’- .,;\n\té中"), "ing", "ed", "s", "ies", "ation", "China", "centre", "the", "'s"])
@@ -34,38 +37,67 @@ def test_a_word_the_quote_lacks_fails_and_an_inflection_of_a_quote_word_holds() 
     assert supported(statements, quotes).tolist() == [True, True, False]
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab é中\t\n\r\x00\x01\x1f\x7f\x0b\x80", max_size=5)), max_size=20), st.integers(0, 5))
-def test_control_bytes_agree_with_the_control_character_pattern(values: list[str | None], skip: int) -> None:
-    column = pd.Series(values, dtype=STRING).iloc[skip:]  # a slice: the Arrow data starts at an offset
-    expected = [v is None or not re.search(CONTROL_CHARACTERS, v) for v in values[skip:]]
-    assert _without_controls(column).tolist() == expected
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    with Engine(Settings(threads=1)) as running:
+        yield running
+
+
+def _column_check(engine: Engine, code: str, values: list[str | None]) -> list[bool | None]:
+    """What the engine's column check `code` (of a text field) says of each value, in order."""
+    [check] = [c for c in field_checks(Field("t", "string", "a text")) if c.code == code]
+    batch = pa.record_batch({"t": pa.array(values, pa.string())})
+    engine.load("cells", [batch], batch.schema)
+    t = engine.tables["cells"]
+    return t.select(ROW, good=check.good(t["t"])).order_by(ROW).to_pyarrow().column("good").to_pylist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab é中\t\n\r\x00\x01\x1f\x7f\x0b\x80", max_size=5)), max_size=20))
+def test_the_engine_s_control_characters_are_python_s(engine: Engine, values: list[str | None]) -> None:
+    expected = [None if v is None else not re.search(CONTROL_CHARACTERS, v) for v in values]
+    assert _column_check(engine, "control_character", values) == expected
+
+
+# Unicode's White_Space property: what the whitespace check means by a space at either end.
+WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab é中\u200b" + WHITE_SPACE, max_size=5)), max_size=20))
+def test_the_engine_s_whitespace_is_unicode_s(engine: Engine, values: list[str | None]) -> None:
+    expected = [None if v is None else not (v[:1] in set(WHITE_SPACE) or v[-1:] in set(WHITE_SPACE)) or v == "" for v in values]
+    assert _column_check(engine, "whitespace", values) == expected
 
 
 @st.composite
-def quoted_rows(draw: st.DrawFn) -> tuple[np.ndarray, dict[int, str | None], list[int | None], list[int | None], list[str | None]]:
-    """Texts (ASCII or not, some missing) and rows citing them, most with the right quote, some off by anything."""
-    texts = {r: draw(st.one_of(st.none(), st.text(alphabet="ab c.é’", max_size=12))) for r in range(draw(st.integers(0, 4)))}
-    rows, starts, ends, quotes = [], [], [], []
+def quoted_rows(draw: st.DrawFn) -> tuple[dict[str, str | None], list[tuple[str, int | None, int | None, str | None]]]:
+    """Texts (ASCII or not, some unreadable) and rows citing them, most with the right quote, some off by anything."""
+    texts = {f"s{i}": draw(st.one_of(st.none(), st.text(alphabet="ab c.é’", max_size=12))) for i in range(draw(st.integers(0, 4)))}
+    rows = []
     for _ in range(draw(st.integers(0, 10))):
-        row = draw(st.integers(-1, len(texts)))  # -1: no source; len(texts): a source whose text was not read
-        text = texts.get(row) or ""
-        start = draw(st.one_of(st.none(), st.integers(-2, len(text) + 2)))
+        source = f"s{draw(st.integers(0, len(texts)))}"  # s<len>: a source with no text
+        text = texts.get(source) or ""
+        start = draw(st.one_of(st.none(), st.integers(0, len(text) + 2)))
         end = draw(st.one_of(st.none(), st.integers(-2, len(text) + 2)))
         right = text[start:end] if start is not None and end is not None else None
-        rows.append(row)
-        starts.append(start)
-        ends.append(end)
-        quotes.append(draw(st.one_of(st.just(right), st.none(), st.text(alphabet="ab c.é", max_size=5))))
-    return np.array(rows, dtype=np.int64), texts, starts, ends, quotes
+        rows.append((source, start, end, draw(st.one_of(st.just(right), st.none(), st.text(alphabet="ab c.é", max_size=5)))))
+    return texts, rows
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(quoted_rows())
-def test_quotes_compared_in_arrow_agree_with_slicing_the_text(case: tuple[np.ndarray, dict[int, str | None], list, list, list]) -> None:
-    rows, texts, starts, ends, quotes = case
-    expected = [row in texts and texts[row] is not None and s is not None and e is not None and texts[row][s:e] != q
-                for row, s, e, q in zip(rows.tolist(), starts, ends, quotes)]
-    got = quotes_differ(rows, {r: t for r, t in texts.items() if r in set(rows.tolist())}, pa.array(starts, pa.int64()),
-                        pa.array(ends, pa.int64()), pa.array(quotes, pa.string()))
-    assert got.tolist() == expected
+def test_quotes_compared_in_the_engine_agree_with_slicing_the_text(engine: Engine, case: tuple[dict[str, str | None], list]) -> None:
+    """A row is compared when its source has a text and it has a start and an end (a negative offset is the minimum check's,
+    not counted from the end); it differs when Python's slice of the text is not its quote."""
+    texts, rows = case
+    expected = [i for i, (source, s, e, q) in enumerate(rows) if texts.get(source) is not None and s is not None and e is not None
+                and e >= 0 and texts[source][s:e] != q]
+    text_batch = pa.record_batch({"source_id": pa.array(list(texts), pa.string()), "text": pa.array(list(texts.values()), pa.string())})
+    quote_batch = pa.record_batch({name: pa.array([row[i] for row in rows], kind) for i, (name, kind) in
+                                   enumerate([("source_id", pa.string()), ("char_start", pa.int64()), ("char_end", pa.int64()), ("quote", pa.string())])})
+    engine.load("texts", [text_batch], text_batch.schema)
+    engine.load("q", [quote_batch], quote_batch.schema)
+    compared = quote_at_offsets(engine.tables["q"], engine.tables["texts"])
+    differ = compared.filter(compared["quote"].isnull() | (compared["found"] != compared["quote"]))
+    assert sorted(differ.to_pyarrow().column(ROW).to_pylist()) == expected

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from .audit import check_coverage
@@ -15,7 +14,7 @@ from .descriptor import changelog_date, dumps, package_descriptor, project_versi
 from .docs import check_docs
 from .errors import BuildError, CnkzError, Problem, ValidationFailed
 from .files import to_csv_bytes, to_parquet_bytes
-from .safety import clean_leftovers, locked, read_regular, staging
+from .safety import clean_leftovers, locked, read_regular, staging, write_atomically
 from .stale import stale_problems
 from .tables import TABLES, TABLES_BY_NAME
 from .validate import LAYERS, Layer, Package, validate
@@ -120,7 +119,7 @@ def publish(staging: Path, root: Path) -> None:
     The journal is written (and synced) before the first rename and removed after the last; the renames
     are idempotent steps that `recover` repeats from whatever state a crash left.
     """
-    _write_synced(root / JOURNAL, json.dumps({"staging": staging.name}).encode("utf-8"))
+    write_atomically(root / JOURNAL, json.dumps({"staging": staging.name}).encode("utf-8"))
     _finish(root, staging)
 
 
@@ -167,14 +166,6 @@ def _cleanup(root: Path, staged: Path | None) -> None:
         shutil.rmtree(root / PREVIOUS)
     if staged is not None:
         shutil.rmtree(staged, ignore_errors=True)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)
 
 
 def check_rebuild(root: Path, curated: tuple[Rows, list[Document]] | None = None) -> list[Problem]:

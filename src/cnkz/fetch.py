@@ -20,7 +20,6 @@ import re
 import shutil
 import socket
 import ssl
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -30,10 +29,11 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .errors import CnkzError
+from .files import is_package_path
 from .limits import Limits, current, parse_json, using
-from .load import CHECKSUMS, DESCRIPTOR, LoadError, open_package, safe_path, sha256_hex
+from .load import CHECKSUMS, DESCRIPTOR, LoadError, open_package, sha256_hex
 from .progress import Progress
-from .safety import clean_leftovers, locked, read_regular, staging
+from .safety import clean_leftovers, locked, read_regular, staging, write_atomically
 
 URLS = "urls.json"
 LOCK = ".lock"
@@ -407,14 +407,7 @@ def _record(root: Path, url: str, path: Path, version: str, digest: str) -> None
     """Add one URL to urls.json; called with the cache lock held, so parallel fetches lose no entry."""
     entries = _read_urls(root)
     entries[url] = {"path": path.relative_to(root).as_posix(), "version": version, "sha256": digest}
-    _write_atomically(root / URLS, (json.dumps(entries, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(data)
-    os.replace(handle.name, path)
+    write_atomically(root / URLS, (json.dumps(entries, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _intact(path: Path, digest: str) -> bool:
@@ -432,7 +425,7 @@ def _intact(path: Path, digest: str) -> bool:
 def _cached(root: Path, url: str) -> Fetched | None:
     """The cache's copy of what url gave before, if it is still intact."""
     entry = _read_urls(root).get(url)
-    if not isinstance(entry, dict) or not safe_path(entry.get("path")) or not _SHA256.match(str(entry.get("sha256"))):
+    if not isinstance(entry, dict) or not is_package_path(entry.get("path")) or not _SHA256.match(str(entry.get("sha256"))):
         return None
     path = root / entry["path"]
     if not _intact(path, entry["sha256"]):
@@ -537,7 +530,7 @@ def _resource_paths(descriptor: dict[str, Any], url: str) -> list[tuple[str, Any
     found: list[tuple[str, Any]] = []
     for resource in resources if isinstance(resources, list) else []:
         path = resource.get("path") if isinstance(resource, dict) else None
-        if not safe_path(path):
+        if not is_package_path(path):
             raise FetchError(f"a resource has path {path!r}, which leads outside the package; refusing it", file=url)
         assert isinstance(path, str) and isinstance(resource, dict)
         found.append((path, resource.get("hash")))
@@ -613,7 +606,7 @@ def _fetch_descriptor(url: str, root: Path, expected: str | None, offline: bool,
                              "nothing was cached. Try again, and report it to the publisher if it persists", file=urljoin(url, path), field="hash")
         files[path] = body
     seeds = [(p, h) for p, h in _seed_files(files, descriptor) if p not in files]
-    if not all(safe_path(p) for p, _ in seeds):
+    if not all(is_package_path(p) for p, _ in seeds):
         raise FetchError("the sources table cites a text outside the package; refusing the package", file=url)
     _check_layout([p for p in files if p != DESCRIPTOR] + [p for p, _ in seeds], url)
     for path, digest in seeds:

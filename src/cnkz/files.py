@@ -9,16 +9,13 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .tables import Field, Table
+from .tables import Table
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -127,73 +124,3 @@ DATE = pd.ArrowDtype(pa.date32())
 PANDAS_TYPES: dict[str, object] = {
     "string": STRING, "integer": pd.Int64Dtype(), "number": pd.Float64Dtype(), "boolean": pd.BooleanDtype(), "date": DATE,
 }
-
-
-def _convert(text: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
-    """The typed column, and a mask of cells that did not parse (they become missing)."""
-    if field.type == "date":
-        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        typed = pd.Series(pa.array(parsed.to_numpy(dtype="datetime64[s]"), mask=parsed.isna().to_numpy()).cast(pa.date32()),
-                          index=text.index, dtype=DATE)
-        return typed, text.notna() & parsed.isna()
-    if field.type == "boolean":
-        mapped = text.map({"true": True, "false": False}).astype("boolean")
-        return mapped, text.notna() & mapped.isna()
-    if field.type in ("integer", "number"):
-        numeric = pd.to_numeric(text.astype(object), errors="coerce")
-        bad = text.notna() & numeric.isna()
-        if field.type == "integer":
-            fractional = numeric.notna() & (numeric % 1 != 0)
-            numeric = numeric.where(~fractional)
-            bad |= fractional
-        dtype: pd.api.extensions.ExtensionDtype = pd.Int64Dtype() if field.type == "integer" else pd.Float64Dtype()
-        return numeric.astype(dtype), bad
-    return text, pd.Series(False, index=text.index)
-
-
-@dataclass(frozen=True)
-class CellError:
-    row: int  # 0-based data row
-    column: str
-    value: str
-    expected: str
-
-
-def read_csv(path: Path, table: Table) -> tuple[pd.DataFrame, list[CellError]]:
-    """Read a published CSV with the definition's types; unparsable cells are reported, not fatal."""
-    raw = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(encoding="utf8"),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(_header(path), pa.string()), strings_can_be_null=True, null_values=[""],
-            quoted_strings_can_be_null=True,
-        ),
-    )
-    frame = raw.to_pandas(types_mapper={pa.string(): STRING}.get)
-    errors: list[CellError] = []
-    for name in frame.columns:
-        if name not in table.columns:
-            continue
-        field = table.field(name)
-        text = frame[name]
-        frame[name], bad = _convert(text, field)
-        if bad.any():
-            errors += [CellError(int(i), name, str(text[i]), f"a value of type {field.type}") for i in text.index[bad.to_numpy(dtype=bool)]]
-    return frame, errors
-
-
-def _header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return next(csv.reader(handle), [])
-
-
-def read_parquet(path: Path, table: Table) -> pd.DataFrame:
-    """Read a published Parquet file into the same pandas types as read_csv."""
-    mapping = {
-        pa.string(): STRING, pa.large_string(): STRING, pa.int64(): pd.Int64Dtype(),
-        pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.date32(): DATE,
-    }
-    arrow = pq.read_table(path)
-    # Without the stored pandas metadata, so the mapping above alone decides the types.
-    return arrow.replace_schema_metadata(None).to_pandas(types_mapper=mapping.get)

@@ -24,8 +24,7 @@ import pyarrow as pa
 from .datamodel import descriptor_tables, is_model_table, model_for
 from .descriptor import PACKAGE_NAME
 from .errors import CnkzError, LoadError
-from .files import ARROW_TYPES, PANDAS_TYPES
-from .files import is_package_path as safe_path
+from .files import ARROW_TYPES, PANDAS_TYPES, is_package_path
 from .limits import check_size, parse_json
 from .reader import CellError, FileProblem, read_all
 from .safety import UnsafeInput, archive_members, inside, open_zip, read_member, read_regular
@@ -93,7 +92,7 @@ class Package:
     def data(self, resource: dict[str, Any]) -> bytes:
         """A resource's bytes, checked against the descriptor's hash and bytes and against SHA256SUMS."""
         path = resource.get("path")
-        if not safe_path(path):
+        if not is_package_path(path):
             raise LoadError(f"resource {resource.get('name')} has path {path!r}, which leads outside the package; refusing to read it",
                             file=self._where(DESCRIPTOR))
         assert isinstance(path, str)
@@ -140,7 +139,7 @@ def _parse_checksums(data: bytes, where: str) -> dict[str, str]:
     sums: dict[str, str] = {}
     for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
         match = _CHECKSUM_LINE.match(line)
-        if not match or not safe_path(match.group(2)):
+        if not match or not is_package_path(match.group(2)):
             raise LoadError(f"line {number} is not '<sha256>  <relative path>'; download the dataset again", file=where)
         if match.group(2) in sums:
             raise LoadError(f"line {number} lists {match.group(2)} a second time; download the dataset again", file=where)

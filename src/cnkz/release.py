@@ -19,7 +19,7 @@ from .diff import LEVELS, Diff, bump_level, diff, load_snapshot
 from .errors import BuildError, ReleaseError, ValidationFailed
 from .limits import parse_json
 from .metadata import write_metadata
-from .safety import locked, read_regular
+from .safety import locked, read_regular, write_atomically
 from .tables import TABLES
 from .validate import check_frictionless, validate
 
@@ -311,14 +311,6 @@ def _write_new(path: Path, data: bytes) -> None:
         os.unlink(handle.name)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(data)
-    os.chmod(handle.name, 0o644)  # temporary files are created private; a published file is not
-    os.replace(handle.name, path)
-
-
 def release(root: Path, dist: Path | None = None) -> Release:
     """Build, validate, and publish the archive for the version in pyproject.toml, or refuse."""
 
@@ -399,12 +391,12 @@ def _publish_release(root: Path, dist: Path, version: str, date: str, top: str) 
     wheel = None if published or layout < 2 else build_wheel(root, date)
     if wheel is not None:
         check_wheel_unpublished(root, wheel_name(version), wheel)
-    _write_atomically(target, data)
+    write_atomically(target, data)
     if not published:
         files = {f"{top}.zip": data}
         index[version] = {"archive": f"{top}.zip", "sha256": digest, "date": date}
         if wheel is not None:
-            _write_atomically(dist / wheel_name(version), wheel)
+            write_atomically(dist / wheel_name(version), wheel)
             files[wheel_name(version)] = wheel
             index[version] |= {"layout": str(layout), "wheel": wheel_name(version), "wheel_sha256": hashlib.sha256(wheel).hexdigest()}
         ordered = dict(sorted(index.items(), key=lambda item: _key(item[0])))
@@ -416,10 +408,10 @@ def publish_files(root: Path, files: dict[str, bytes], index: dict[str, dict[str
     """Add `files` to releases/ and then the index that lists them, through the journal: whatever point a crash stops this
     at, the next release finishes it (every file there) or undoes it (the files that arrived removed: nothing listed them)."""
     journal = {"files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}, "index": index}
-    _write_atomically(root / RELEASES / JOURNAL, (json.dumps(journal, indent=2) + "\n").encode("utf-8"))
+    write_atomically(root / RELEASES / JOURNAL, (json.dumps(journal, indent=2) + "\n").encode("utf-8"))
     for name, data in files.items():
         _write_new(root / RELEASES / name, data)
-    _write_atomically(root / RELEASES / INDEX, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
+    write_atomically(root / RELEASES / INDEX, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
     (root / RELEASES / JOURNAL).unlink()
 
 
@@ -446,7 +438,7 @@ def recover_release(root: Path) -> str | None:
                                    "restore releases/ from version control", file=f"{RELEASES}/{name}")
             arrived[name] = file
     if len(arrived) == len(files):
-        _write_atomically(root / RELEASES / INDEX, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
+        write_atomically(root / RELEASES / INDEX, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
         read_index(root)  # the journal's index is checked as any index is
         outcome = f"finished the interrupted release of {', '.join(sorted(files))}"
     else:

@@ -276,3 +276,15 @@ def clean_leftovers(parent: Path, prefix: str, *, spare: set[str] | None = None,
         finally:
             os.close(fd)
     return removed
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all: the bytes go to a private file beside it, reach the disk, and then take its name in
+    one step, readable by all as a published file is (a crash leaves the old file or the new one, never a part)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(handle.name, 0o644)  # temporary files are created private
+    os.replace(handle.name, path)

@@ -84,7 +84,6 @@ CODES: dict[str, Code] = {code.code: code for code in [
         ("columns", "a table's columns are not the data model's, in its order"),
         ("parquet_type", "a Parquet column of another type than the data model's"),
         ("type", "a cell that is not of its column's type"),
-        ("schema", "a check of the schema failed in a way no other code names"),
         ("required", "a required cell is empty"),
         ("unique", "a value repeated in a column of unique values"),
         ("primary_key", "a repeated primary key"),

@@ -33,6 +33,7 @@ class Engine:
     settings: Settings = field(default_factory=Settings)
     connection: Any = None
     tables: dict[str, Any] = field(default_factory=dict)
+    untyped: dict[str, set[str]] = field(default_factory=dict)  # columns of a loaded table that came as nulls (a retyped Parquet column)
     _scratch: str | None = None
     _pending: dict[str, list[pa.RecordBatch]] = field(default_factory=dict)
     _schemas: dict[str, pa.Schema] = field(default_factory=dict)

@@ -13,68 +13,93 @@ import ibis.expr.types as ir
 
 from ..errors import Problem
 from .expr import ROW
+from .locate import listed_key
+from .problems import problem, show
 from .registry import Rule, Tables
 
 if TYPE_CHECKING:
-    from ..validate import Report
+    from .problems import Report
 
 
-def failing(rule: Rule, tables: Tables) -> ir.Table:
-    """The distinct rows where `rule` fails (its `ok` is False), as a one-column table of `_row`."""
+def result(rule: Rule, tables: Tables) -> ir.BooleanColumn | ir.Table:
+    """What the rule's check returns: a boolean column of its table (a rule of one row), or a table of `_row` and `ok`."""
     t = tables[rule.table]
     out = rule.check(t, tables)
-    result = out if isinstance(out, ir.Table) else t.select(ROW, ok=out)
-    return result.filter(result["ok"] == ibis.literal(False)).select(ROW).distinct()
+    return out if isinstance(out, ir.Table | ir.BooleanColumn) else t.select(ROW, ok=out)
 
 
-def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int, str]]:
-    """How many rows fail each rule (by its index in `rules`), in one query when the engine runs them all; the rules it could
-    not run, with why."""
+def failing(t: ir.Table, out: ir.BooleanColumn | ir.Table) -> ir.Table:
+    """The distinct rows where a rule's result `out` is False, as a one-column table of `_row`."""
+    if isinstance(out, ir.BooleanColumn):
+        return t.filter(out == ibis.literal(False)).select(ROW)
+    return out.filter(out["ok"] == ibis.literal(False)).select(ROW).distinct()
+
+
+def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int, str], dict[int, ir.Table]]:
+    """How many rows fail each rule (by its index in `rules`), the rules the engine could not run with why, and each rule's
+    failing rows (built once: a rule may have run a query to build them). The rules of one row are counted in one pass over
+    each table; the others in one query together."""
+    local: dict[str, dict[int, ir.BooleanColumn]] = {}
     built: dict[int, ir.Table] = {}
+    joined: list[int] = []
     errors: dict[int, str] = {}
     for index, rule in enumerate(rules):
         try:
-            built[index] = failing(rule, tables)
+            out = result(rule, tables)
+            built[index] = failing(tables[rule.table], out)
+            if isinstance(out, ir.BooleanColumn):
+                local.setdefault(rule.table, {})[index] = out
+            else:
+                joined.append(index)
         except Exception as exc:  # an expression this backend cannot build: reported, not skipped
             errors[index] = _why(exc)
-    if not built:
-        return {}, errors
-    parts = [f.aggregate(n=ibis._.count()).mutate(i=ibis.literal(index, "int64")) for index, f in built.items()]
+    found: dict[int, int] = {}
+    for table, checks in local.items():
+        # Each check as a 0/1 column first (a check may use a window function, which no aggregate may hold), then summed.
+        failed = tables[table].select(**{f"c{index}": (check == ibis.literal(False)).fill_null(False).cast("int64") for index, check in checks.items()})
+        try:
+            row = failed.aggregate(**{name: failed[name].sum().fill_null(0) for name in failed.columns}).to_pyarrow().to_pylist()[0]
+            found.update({int(name[1:]): n for name, n in row.items()})
+        except Exception:  # one check the engine cannot run spoils the pass: count them one by one to name it
+            for index in checks:
+                _count_alone(index, built[index], found, errors)
+    parts = [built[index].aggregate(n=ibis._.count()).mutate(i=ibis.literal(index, "int64")) for index in joined]
     try:
-        found = ibis.union(*parts).to_pyarrow().to_pylist() if len(parts) > 1 else parts[0].to_pyarrow().to_pylist()
-        return {row["i"]: row["n"] for row in found}, errors
+        rows = ibis.union(*parts).to_pyarrow().to_pylist() if len(parts) > 1 else parts[0].to_pyarrow().to_pylist() if parts else []
+        found.update({row["i"]: row["n"] for row in rows})
     except Exception:  # one rule the engine cannot run spoils the union: count them one by one to name it
-        result: dict[int, int] = {}
-        for index, part in zip(built, parts):
-            try:
-                result[index] = part.to_pyarrow().to_pylist()[0]["n"]
-            except Exception as exc:
-                errors[index] = _why(exc)
-        return result, errors
+        for index in joined:
+            _count_alone(index, built[index], found, errors)
+    return found, errors, built
+
+
+def _count_alone(index: int, failing_rows: ir.Table, found: dict[int, int], errors: dict[int, str]) -> None:
+    try:
+        found[index] = failing_rows.count().to_pyarrow().as_py()
+    except Exception as exc:
+        errors[index] = _why(exc)
 
 
 def _why(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
 
 
-def listed(rule: Rule, tables: Tables, limit: int, key: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The first `limit` failing rows of `rule` in file order, with their key and the rule's column."""
+def listed(rule: Rule, failing_rows: ir.Table, tables: Tables, limit: int, key: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The first `limit` of a rule's failing rows in file order, with their key and the rule's column."""
     t = tables[rule.table]
     columns = list(dict.fromkeys([*key, rule.column]))
-    first = failing(rule, tables).order_by(ROW).limit(limit)
+    first = failing_rows.order_by(ROW).limit(limit)
     rows = first.join(t.select(ROW, *[t[c].name(f"__{c}") for c in columns]), ROW)
     return sorted(rows.to_pyarrow().to_pylist(), key=lambda row: row[ROW])
 
 
 def run(rules: list[Rule], tables: Tables, report: Report, primary_key: Any, engine: str) -> None:
     """Every rule of `rules` whose tables are loaded, on the engine they are bound to; problems go to `report`."""
-    from ..validate import _p, _show
-
     applied = [r for r in rules if r.table in tables and all(t in tables for t in r.reads)]
-    found, errors = counts(applied, tables)
+    found, errors, built = counts(applied, tables)
     for index, why in errors.items():
         rule = applied[index]
-        report.add([_p("engine", rule.table, None, rule.column, f"rule {rule.code} run by {engine}", why)])
+        report.add([problem("engine", rule.table, None, rule.column, f"rule {rule.code} run by {engine}", why)])
     for index, n in found.items():
         rule = applied[index]
         room = report.room(rule.code, rule.table, rule.column, n)
@@ -82,8 +107,7 @@ def run(rules: list[Rule], tables: Tables, report: Report, primary_key: Any, eng
             continue
         key = primary_key(rule.table)
         problems: list[Problem] = []
-        for row in listed(rule, tables, room, key):
-            values = "/".join(str(row[f"__{k}"]) for k in key)
-            problems.append(_p(rule.code, rule.table, f"{row[ROW] + 2} ({values})", rule.column, rule.expected, _show(row[f"__{rule.column}"])))
+        for row in listed(rule, built[index], tables, room, key):
+            problems.append(problem(rule.code, rule.table, listed_key(row, key), rule.column, rule.expected, show(row[f"__{rule.column}"])))
         report.problems.extend(problems)
         report.listed[(rule.code, rule.table, rule.column)] = report.listed.get((rule.code, rule.table, rule.column), 0) + len(problems)

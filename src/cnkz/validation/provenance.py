@@ -1,0 +1,134 @@
+"""Provenance: each source text read once (its sha256, size and encoding checked as the `sources` rows stream, its text
+handed to the engine), then every quote compared with its text at its offsets, and its length, by engine queries.
+
+Seeds are hashed in a few Python threads over each batch of `sources` rows: measured, that is an order of magnitude faster
+than an engine reading many small files (../shared/NOTES.md). The quotes are a join of each evidence table with the texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pyarrow as pa
+
+from ..errors import Problem
+from ..seedfiles import Confined
+from ..sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
+from .expr import ROW, first_by
+from .locate import listed_key, row_key
+from .problems import problem, shown
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from .problems import Report
+
+TEXTS = "__texts"  # the engine's table of source texts: _row (of sources), source_id, text (null when unreadable or not UTF-8)
+TEXTS_SCHEMA = pa.schema([pa.field("source_id", pa.string()), pa.field("text", pa.string())])
+SEED_THREADS = 4
+SEED_READERS = ThreadPoolExecutor(max_workers=SEED_THREADS, thread_name_prefix="cnkz-seeds")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What was read of one source text: its sha256 and size, and its text (None when it is not UTF-8)."""
+
+    sha256: str
+    size: int
+    text: str | None
+
+
+class Seeds:
+    """The source texts of one package, read confined to it and within the cap on one file."""
+
+    def __init__(self, root: Path) -> None:
+        from ..limits import current
+
+        self.confined, self.cap = Confined(root), current().member_bytes
+
+    def read(self, paths: list[Any]) -> list[Seed | None]:
+        """Each path's seed (None when it cannot be read); opening and reading release the GIL, so a few threads, each over
+        a share of the batch, overlap the system calls."""
+        files = [self.confined.path(p) for p in paths]
+        share = -(-len(files) // SEED_THREADS) or 1
+        parts = [files[i : i + share] for i in range(0, len(files), share)]
+        return [seed for part in SEED_READERS.map(self._read_all, parts) for seed in part]
+
+    def _read_all(self, files: list[str | None]) -> list[Seed | None]:
+        out: list[Seed | None] = []
+        for file in files:
+            data = self.confined.read(file, self.cap)
+            if data is None:
+                out.append(None)
+                continue
+            try:
+                text: str | None = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            out.append(Seed(hashlib.sha256(data).hexdigest(), len(data), text))
+        return out
+
+
+def check_sources(seeds: Seeds, record: pa.RecordBatch, offset: int, key: tuple[str, ...]) -> tuple[list[Problem], pa.RecordBatch]:
+    """Each seed of a batch of `sources` rows exists and matches its sha256 and size; and the batch's texts, for the engine."""
+    paths, found = record.column("path").to_pylist(), seeds.read(record.column("path").to_pylist())
+    problems = []
+    for i, (path, sha256, size, seed) in enumerate(zip(paths, record.column("sha256").to_pylist(), record.column("bytes").to_pylist(), found)):
+        where = row_key(record, offset, i, key)
+        if seed is None:
+            problems.append(problem("seed_missing", "sources", where, "path", "the source text in the package", path))
+            continue
+        if seed.sha256 != sha256:
+            problems.append(problem("seed_hash", "sources", where, "sha256", f"{sha256} (the sources row)", f"{seed.sha256} (the text file)"))
+        if seed.size != size:
+            problems.append(problem("seed_bytes", "sources", where, "bytes", f"{size} (the sources row)", f"{seed.size} (the text file)"))
+        if seed.text is None:
+            problems.append(problem("seed_encoding", "sources", where, "path", "a UTF-8 text", "undecodable bytes"))
+    texts = pa.record_batch([record.column("source_id"), pa.array([None if s is None else s.text for s in found], pa.string())], schema=TEXTS_SCHEMA)
+    return problems, texts
+
+
+def quote_at_offsets(t: ir.Table, texts: ir.Table) -> ir.Table:
+    """Each row's text at its offsets next to its quote, where both can be compared (a row with a start, an end and a
+    readable text of its source; a negative offset is the minimum check's, not counted from the end as Python would). The slice stops one character past the quote's
+    length, so a row whose end is far past its start costs the quote's length, not the text's."""
+    text = first_by(texts, "source_id")
+    text = text.select(__source=text["source_id"], __text=text["text"])
+    j = t.join(text, t["source_id"] == text["__source"])
+    start, end, quote = j["char_start"], j["char_end"], j["quote"]
+    stop = ibis.least(end, start + quote.length().fill_null(0) + 1)
+    found = ibis.cases((stop <= start, ibis.literal("")), else_=j["__text"].substr(start, stop - start))
+    comparable = start.notnull() & end.notnull() & j["__text"].notnull() & (start >= 0) & (end >= 0)
+    return j.filter(comparable).select(ROW, "char_start", "char_end", "quote", found=found)
+
+
+def check_quotes(table: str, tables: dict[str, Any], report: Report, key: tuple[str, ...]) -> list[Problem]:
+    """Every quote of `table` is the text of its source at its offsets (counted in the engine, the first ones listed)."""
+    compared = quote_at_offsets(tables[table], tables[TEXTS])
+    differ = compared.filter(compared["quote"].isnull() | (compared["found"] != compared["quote"]))
+    room = report.room("quote_offsets", table, "quote", differ.count().to_pyarrow().as_py())
+    if not room:
+        return []
+    t = tables[table]
+    listed = differ.order_by(ROW).limit(room)
+    listed = listed.join(t.select(ROW, *[t[k].name(f"__{k}") for k in key]), ROW).order_by(ROW).to_pyarrow().to_pylist()
+    return [problem("quote_offsets", table, listed_key(row, key), "quote", f"the text at [{row['char_start']}, {row['char_end']})",
+               f"{shown(row['found'])!r} vs quote {shown(row['quote'] or '')!r}") for row in listed]
+
+
+def check_quote_lengths(table: str, tables: dict[str, Any], report: Report) -> list[Problem]:
+    """Evidence is a phrase or sentences: a quote of QUOTE_MIN_CHARS to QUOTE_MAX_CHARS characters."""
+    t = tables[table]
+    length = t["quote"].length()
+    bad = t.filter((length < QUOTE_MIN_CHARS) | (length > QUOTE_MAX_CHARS))
+    room = report.room("quote_length", table, "quote", bad.count().to_pyarrow().as_py())
+    if not room:
+        return []
+    rows = bad.select(ROW, n=length).order_by(ROW).limit(room).to_pyarrow().to_pylist()
+    return [problem("quote_length", table, row[ROW] + 2, "quote", f"a quote of {QUOTE_MIN_CHARS} to {QUOTE_MAX_CHARS} characters", f"{row['n']} characters")
+            for row in rows]

@@ -1,0 +1,150 @@
+"""The row layer on an engine: each table read once and loaded into it, then every check of the rows run there.
+
+The CSV is parsed and typed by Arrow as it streams (a cell that is not of its type is a `type` problem and becomes empty);
+its batches go to the engine, and so do its Parquet twin's and the source texts. Then the engine runs, table by table, the
+column checks (cnkz.validation.columns), the rules (cnkz.validation.registry), the quotes against their texts
+(cnkz.validation.provenance) and the CSV against the Parquet file: counted in a few queries, the first failures listed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ..datamodel import model_for, primary_key
+from ..errors import Problem
+from ..reader import TableReader, target_schema
+from ..safety import regular_file_problem
+from ..tables import Table
+from .columns import column_rules
+from .engine import Engine
+from .expr import ROW
+from .locate import listed_key, row_key
+from .numbers import non_finite_cells
+from .problems import Report, by_column, capped, problem, safe_path, show
+from .provenance import TEXTS, TEXTS_SCHEMA, Seeds, check_quote_lengths, check_quotes, check_sources
+from .registry import rules_for
+from .runner import run
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from ..validate import Package
+
+PARQUET = "__parquet"  # the engine's name of a table's Parquet twin is the table's name and this
+
+
+def check_rows(package: Package) -> list[Problem]:
+    """Typed reads of CSV and Parquet, column checks, rules, provenance, and CSV against Parquet, on the package's engine."""
+    model = model_for(package.descriptor)
+    if model is None:
+        return []  # no definitions to read the rows with: check_descriptor_content says to upgrade cnkz
+    report = Report()
+    settings = package.engine or Settings()
+    with Engine(settings) as engine:
+        seeds = Seeds(package.root)
+        loaded: dict[str, int] = {}  # rows of each CSV loaded whole
+        # sources first: their texts are loaded beside them, for the quotes of every other table.
+        for table in sorted(model.tables, key=lambda t: t.name != "sources"):
+            rows = load_table(package, table, report, engine, seeds)
+            if rows is not None:
+                loaded[table.name] = rows
+        tables = {name: engine.tables[name] for name in loaded}
+        rules = [r for table in model.tables if table.name in loaded for r in [*column_rules(table), *rules_for(model, table)]]
+        run(rules, tables, report, primary_key, settings.engine)
+        for table in model.tables:
+            if table.name not in loaded:
+                continue
+            key = primary_key(table.name)
+            if "quote" in table.columns:
+                report.add(check_quote_lengths(table.name, tables, report))
+                if TEXTS in engine.tables:
+                    report.add(check_quotes(table.name, {**tables, TEXTS: engine.tables[TEXTS]}, report, key))
+            if table.name + PARQUET in engine.tables:
+                report.add(compare_formats(table, engine, loaded[table.name], report, key))
+    return report.finish()
+
+
+def _readers(package: Package, table: Table, report: Report) -> dict[str, TableReader]:
+    readers = {}
+    for fmt, name in (("csv", table.name), ("parquet", f"{table.name}-parquet")):
+        path = package.root / "resources" / f"{table.name}.{fmt}"
+        if regular_file_problem(path) is not None or safe_path(package.root, f"resources/{table.name}.{fmt}") is None:
+            continue  # reported by check_files: no FIFO, device or link out of the package is opened
+        reader = TableReader(path, table, fmt)
+        report.add([problem(p.check, name, None, p.column, p.expected, p.found) for p in reader.problems])
+        readers[fmt] = reader
+    return readers
+
+
+def load_table(package: Package, table: Table, report: Report, engine: Engine, seeds: Seeds) -> int | None:
+    """Stream a table's CSV into the engine (type problems and, for `sources`, the seeds checked on the way), and its Parquet
+    twin beside it; the CSV's row count, or None when the CSV could not be read whole."""
+    readers = _readers(package, table, report)
+    csv = readers.get("csv")
+    if csv is None or not csv.readable:
+        return None
+    key, rows = primary_key(table.name), 0
+    engine.start(table.name, target_schema(table))
+    if table.name == "sources":
+        engine.start(TEXTS, TEXTS_SCHEMA)
+    try:
+        for batch in csv.batches():
+            rows += batch.record.num_rows
+            report.add(type_problems(table, batch.record, batch.offset, batch.errors, report, key))
+            if table.name == "sources":
+                problems, texts = check_sources(seeds, batch.record, batch.offset, key)
+                report.add(problems)
+                engine.add(TEXTS, texts)
+            engine.add(table.name, batch.record)
+    except (pa.ArrowException, OSError) as exc:  # a damaged file part-way
+        report.add([problem("unreadable", table.name, None, "", "a readable csv file", f"{type(exc).__name__}: {exc}")])
+        return None
+    engine.end(table.name)
+    if table.name == "sources":
+        engine.end(TEXTS)
+    parquet = readers.get("parquet")
+    if parquet is not None and parquet.readable:
+        engine.start(table.name + PARQUET, target_schema(table))
+        try:
+            for batch in parquet.batches():
+                engine.add(table.name + PARQUET, batch.record)
+            engine.end(table.name + PARQUET)
+            engine.untyped[table.name + PARQUET] = set(parquet.untyped)
+        except (pa.ArrowException, OSError) as exc:  # a damaged Parquet page raises OSError
+            report.add([problem("unreadable", f"{table.name}-parquet", None, "", "a readable parquet file", f"{type(exc).__name__}: {exc}")])
+    return rows
+
+
+def type_problems(table: Table, record: pa.RecordBatch, offset: int, errors: list[Any], report: Report, key: tuple[str, ...]) -> list[Problem]:
+    """The cells of a batch that are not of their column's type (as many as the report still lists), and which of them are
+    an infinity or NaN written in a number column (the reader refuses them as numbers; this names why)."""
+    problems = []
+    for column, found in by_column(errors).items():
+        for e in capped(report, "type", table.name, column, found):
+            problems.append(problem("type", table.name, row_key(record, offset, e.row - offset, key), column, e.expected, e.value))
+    return problems + non_finite_cells(table, errors, report)
+
+
+def compare_formats(table: Table, engine: Engine, rows: int, report: Report, key: tuple[str, ...]) -> list[Problem]:
+    """The Parquet file holds the CSV's rows, value for value (a retyped Parquet column is reported by the reader)."""
+    name = table.name
+    csv, parquet = engine.tables[name], engine.tables[name + PARQUET]
+    stored = parquet.count().to_pyarrow().as_py()
+    if stored != rows:
+        return [problem("csv_parquet", name, None, "", f"{rows} rows in Parquet as in CSV", stored)]
+    columns = [f.name for f in table.fields if f.name not in engine.untyped.get(name + PARQUET, set())]
+    twin = parquet.select(__p_row=parquet[ROW], **{f"__p_{c}": parquet[c] for c in columns})
+    joined = csv.join(twin, csv[ROW] == twin["__p_row"])
+    differ = {c: ~joined[c].identical_to(joined[f"__p_{c}"]) for c in columns}
+    counts = joined.aggregate(**{f"n_{c}": d.cast("int64").sum().fill_null(0) for c, d in differ.items()}).to_pyarrow().to_pylist()[0] if columns else {}
+    problems = []
+    for c in columns:
+        room = report.room("csv_parquet", name, c, counts[f"n_{c}"])
+        if not room:
+            continue
+        listed = joined.filter(differ[c]).select(ROW, c, f"__p_{c}", *[joined[k].name(f"__{k}") for k in key])
+        for row in listed.order_by(ROW).limit(room).to_pyarrow().to_pylist():
+            problems.append(problem("csv_parquet", name, listed_key(row, key), c, f"{show(row[c])} (the CSV value)", f"{show(row[f'__p_{c}'])} (in Parquet)"))
+    return problems
+
