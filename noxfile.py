@@ -76,3 +76,11 @@ def bench(session: nox.Session) -> None:
     """Benchmark the whole `cnkz validate` on synthetic packages against a bare pyarrow read and frictionless (options after --)."""
     install(session)
     session.run("python", "scripts/bench.py", *session.posargs)
+
+
+@nox.session(default=False)
+def spark(session: nox.Session) -> None:
+    """The rules on a local Spark (local[2]; Java from Debian's default-jre-headless): each kind of semantic fault gives the
+    problems DuckDB gives (pytest options after --)."""
+    install(session, "test", "spark")
+    session.run("pytest", "tests/test_spark.py", "-p", "no:xdist", *session.posargs, env={"CNKZ_SPARK": "1"})

@@ -117,6 +117,10 @@ class Engine:
             self.connection._session.createDataFrame(whole).createOrReplaceTempView(name)
         self.tables[name] = self.connection.table(name)
 
+    def rows(self, name: str) -> int:
+        """How many rows were loaded into table `name` (counted as they came: no query)."""
+        return self._offsets[name]
+
     def load(self, name: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> None:
         """Load a whole table from typed record batches (in file order)."""
         self.start(name, schema)

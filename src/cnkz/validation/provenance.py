@@ -19,9 +19,11 @@ import pyarrow as pa
 from ..errors import Problem
 from ..seedfiles import Confined
 from ..sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
+from ..tables import Table
 from .expr import ROW, first_by
 from .locate import listed_key, row_key
 from .problems import problem, shown
+from .registry import Rule
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -95,8 +97,9 @@ def check_sources(seeds: Seeds, record: pa.RecordBatch, offset: int, key: tuple[
 
 def quote_at_offsets(t: ir.Table, texts: ir.Table) -> ir.Table:
     """Each row's text at its offsets next to its quote, where both can be compared (a row with a start, an end and a
-    readable text of its source; a negative offset is the minimum check's, not counted from the end as Python would). The slice stops one character past the quote's
-    length, so a row whose end is far past its start costs the quote's length, not the text's."""
+    readable text of its source; a negative offset is the minimum check's, not counted from the end as Python would). The
+    slice stops one character past the quote's length, so a row whose end is far past its start costs the quote's length,
+    not the text's."""
     text = first_by(texts, "source_id")
     text = text.select(__source=text["source_id"], __text=text["text"])
     j = t.join(text, t["source_id"] == text["__source"])
@@ -121,14 +124,15 @@ def check_quotes(table: str, tables: dict[str, Any], report: Report, key: tuple[
                f"{shown(row['found'])!r} vs quote {shown(row['quote'] or '')!r}") for row in listed]
 
 
-def check_quote_lengths(table: str, tables: dict[str, Any], report: Report) -> list[Problem]:
-    """Evidence is a phrase or sentences: a quote of QUOTE_MIN_CHARS to QUOTE_MAX_CHARS characters."""
-    t = tables[table]
+def _quote_length(t: ir.Table, _: Any) -> ir.BooleanValue:
     length = t["quote"].length()
-    bad = t.filter((length < QUOTE_MIN_CHARS) | (length > QUOTE_MAX_CHARS))
-    room = report.room("quote_length", table, "quote", bad.count().to_pyarrow().as_py())
-    if not room:
+    return (length >= QUOTE_MIN_CHARS) & (length <= QUOTE_MAX_CHARS)
+
+
+def quote_rules(table: Table) -> list[Rule]:
+    """The rule of the evidence itself, for a table with quotes: a phrase or sentences, of QUOTE_MIN_CHARS to QUOTE_MAX_CHARS
+    characters (counted with the column checks, in one pass)."""
+    if "quote" not in table.columns:
         return []
-    rows = bad.select(ROW, n=length).order_by(ROW).limit(room).to_pyarrow().to_pylist()
-    return [problem("quote_length", table, row[ROW] + 2, "quote", f"a quote of {QUOTE_MIN_CHARS} to {QUOTE_MAX_CHARS} characters", f"{row['n']} characters")
-            for row in rows]
+    return [Rule("quote_length", table.name, "quote", f"a quote of {QUOTE_MIN_CHARS} to {QUOTE_MAX_CHARS} characters", _quote_length,
+                 found=lambda quote: f"{len(quote)} characters")]

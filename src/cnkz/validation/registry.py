@@ -31,6 +31,8 @@ class Rule:
     check: Check
     # Tables other than its own the rule reads: it is applied only when the package has them all.
     reads: tuple[str, ...] = ()
+    # How a failing row's value of `column` is shown (default: in full).
+    found: Callable[[Any], str] | None = None
 
 
 HAND: dict[str, list[Rule]] = {}

@@ -23,7 +23,7 @@ from .expr import ROW
 from .locate import listed_key, row_key
 from .numbers import non_finite_cells
 from .problems import Report, by_column, capped, problem, safe_path, show
-from .provenance import TEXTS, TEXTS_SCHEMA, Seeds, check_quote_lengths, check_quotes, check_sources
+from .provenance import TEXTS, TEXTS_SCHEMA, Seeds, check_quotes, check_sources, quote_rules
 from .registry import rules_for
 from .runner import run
 from .settings import Settings
@@ -50,16 +50,14 @@ def check_rows(package: Package) -> list[Problem]:
             if rows is not None:
                 loaded[table.name] = rows
         tables = {name: engine.tables[name] for name in loaded}
-        rules = [r for table in model.tables if table.name in loaded for r in [*column_rules(table), *rules_for(model, table)]]
+        rules = [r for table in model.tables if table.name in loaded for r in [*column_rules(table), *quote_rules(table), *rules_for(model, table)]]
         run(rules, tables, report, primary_key, settings.engine)
         for table in model.tables:
             if table.name not in loaded:
                 continue
             key = primary_key(table.name)
-            if "quote" in table.columns:
-                report.add(check_quote_lengths(table.name, tables, report))
-                if TEXTS in engine.tables:
-                    report.add(check_quotes(table.name, {**tables, TEXTS: engine.tables[TEXTS]}, report, key))
+            if "quote" in table.columns and TEXTS in engine.tables:
+                report.add(check_quotes(table.name, {**tables, TEXTS: engine.tables[TEXTS]}, report, key))
             if table.name + PARQUET in engine.tables:
                 report.add(compare_formats(table, engine, loaded[table.name], report, key))
     return report.finish()
@@ -130,7 +128,7 @@ def compare_formats(table: Table, engine: Engine, rows: int, report: Report, key
     """The Parquet file holds the CSV's rows, value for value (a retyped Parquet column is reported by the reader)."""
     name = table.name
     csv, parquet = engine.tables[name], engine.tables[name + PARQUET]
-    stored = parquet.count().to_pyarrow().as_py()
+    stored = engine.rows(name + PARQUET)
     if stored != rows:
         return [problem("csv_parquet", name, None, "", f"{rows} rows in Parquet as in CSV", stored)]
     columns = [f.name for f in table.fields if f.name not in engine.untyped.get(name + PARQUET, set())]

@@ -28,11 +28,17 @@ def result(rule: Rule, tables: Tables) -> ir.BooleanColumn | ir.Table:
     return out if isinstance(out, ir.Table | ir.BooleanColumn) else t.select(ROW, ok=out)
 
 
+def fails(ok: ir.BooleanValue) -> ir.BooleanValue:
+    """True where a rule's `ok` is False (null: the rule does not apply). Written as NOT COALESCE(ok, TRUE), never `ok = FALSE`:
+    Ibis' Spark SQL would leave `x RLIKE 'p' = FALSE` unbracketed, which Spark reads as `x RLIKE ('p' = FALSE)`."""
+    return ~ok.fill_null(True)
+
+
 def failing(t: ir.Table, out: ir.BooleanColumn | ir.Table) -> ir.Table:
     """The distinct rows where a rule's result `out` is False, as a one-column table of `_row`."""
     if isinstance(out, ir.BooleanColumn):
-        return t.filter(out == ibis.literal(False)).select(ROW)
-    return out.filter(out["ok"] == ibis.literal(False)).select(ROW).distinct()
+        return t.filter(fails(out)).select(ROW)
+    return out.filter(fails(out["ok"])).select(ROW).distinct()
 
 
 def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int, str], dict[int, ir.Table]]:
@@ -56,7 +62,7 @@ def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int,
     found: dict[int, int] = {}
     for table, checks in local.items():
         # Each check as a 0/1 column first (a check may use a window function, which no aggregate may hold), then summed.
-        failed = tables[table].select(**{f"c{index}": (check == ibis.literal(False)).fill_null(False).cast("int64") for index, check in checks.items()})
+        failed = tables[table].select(**{f"c{index}": fails(check).cast("int64") for index, check in checks.items()})
         try:
             row = failed.aggregate(**{name: failed[name].sum().fill_null(0) for name in failed.columns}).to_pyarrow().to_pylist()[0]
             found.update({int(name[1:]): n for name, n in row.items()})
@@ -108,6 +114,7 @@ def run(rules: list[Rule], tables: Tables, report: Report, primary_key: Any, eng
         key = primary_key(rule.table)
         problems: list[Problem] = []
         for row in listed(rule, built[index], tables, room, key):
-            problems.append(problem(rule.code, rule.table, listed_key(row, key), rule.column, rule.expected, show(row[f"__{rule.column}"])))
+            problems.append(problem(rule.code, rule.table, listed_key(row, key), rule.column, rule.expected,
+                                   (rule.found or show)(row[f"__{rule.column}"])))
         report.problems.extend(problems)
         report.listed[(rule.code, rule.table, rule.column)] = report.listed.get((rule.code, rule.table, rule.column), 0) + len(problems)

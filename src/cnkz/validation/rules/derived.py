@@ -11,16 +11,25 @@ from ..expr import ROW, holds, lookup
 from ..registry import Check, Rule, Tables
 
 
+def _repeated(t: ir.Table, columns: tuple[str, ...], nulls_repeat: bool) -> ir.Table:
+    """`ok` False for each row whose values of `columns` another row has too: a group-by joined back (a window in a filter
+    is not something every engine compiles). With `nulls_repeat`, two rows with an empty key repeat each other."""
+    groups = t.group_by([t[c].name(f"__k{i}") for i, c in enumerate(columns)]).aggregate(__n=t.count())
+    repeated = groups.filter(groups["__n"] > 1)
+    match = [t[c].identical_to(repeated[f"__k{i}"]) if nulls_repeat else t[c] == repeated[f"__k{i}"] for i, c in enumerate(columns)]
+    j = t.left_join(repeated, match)
+    return j.select(ROW, ok=j["__n"].isnull())
+
+
 def _unique(column: str) -> Check:
-    def check(t: ir.Table, _: Tables) -> ir.BooleanValue:
-        # A null is no value: it repeats no other (pandera's unique ignores nulls too).
-        return t[column].isnull() | (t[ROW].count().over(ibis.window(group_by=t[column])) <= 1)
+    def check(t: ir.Table, _: Tables) -> ir.Table:
+        return _repeated(t, (column,), nulls_repeat=False)  # a null is no value: it repeats no other (as pandera's unique)
     return check
 
 
 def _primary_key(columns: tuple[str, ...]) -> Check:
-    def check(t: ir.Table, _: Tables) -> ir.BooleanValue:
-        return t[ROW].count().over(ibis.window(group_by=[t[c] for c in columns])) <= 1
+    def check(t: ir.Table, _: Tables) -> ir.Table:
+        return _repeated(t, columns, nulls_repeat=True)
     return check
 
 

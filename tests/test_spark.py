@@ -1,0 +1,42 @@
+"""The same rules on Spark: every kind of semantic fault, planted as a careful tamperer would, gives Spark exactly the problems
+it gives DuckDB. Run by `nox -s spark` (pyspark and Java; local[2]); skipped elsewhere unless CNKZ_SPARK=1 demands it."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+from cnkz.validate import check_rows, validate
+from cnkz.validation.settings import Settings
+
+from .conftest import ROOT
+from .test_tamperer import SEMANTIC, tampered
+
+REQUIRED = os.environ.get("CNKZ_SPARK") == "1"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not REQUIRED and importlib.util.find_spec("pyspark") is None, reason="needs pyspark and Java: run `nox -s spark`"),
+]
+# One fault per check code: a code's rules compile the same way whichever fault plants it.
+ONE_PER_CODE = list({f.check: f for f in SEMANTIC}.values())
+
+
+def _both(package: Path) -> tuple[list[str], list[str]]:
+    duckdb = [str(p) for p in validate(package, [check_rows])]
+    spark = [str(p) for p in validate(package, [check_rows], engine=Settings(engine="spark"))]
+    return duckdb, spark
+
+
+def test_the_published_package_is_valid_on_spark() -> None:
+    assert _both(ROOT) == ([], [])
+
+
+@pytest.mark.parametrize("fault", ONE_PER_CODE, ids=[f.check for f in ONE_PER_CODE])
+def test_spark_finds_what_duckdb_finds(tmp_path: Path, fault: object) -> None:
+    package, _ = tampered(tmp_path / "package", fault)  # type: ignore[arg-type]
+    duckdb, spark = _both(package)
+    assert any(f"[{fault.check}]" in p for p in duckdb)  # type: ignore[attr-defined]
+    assert spark == duckdb
