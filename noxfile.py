@@ -83,4 +83,4 @@ def spark(session: nox.Session) -> None:
     """The rules on a local Spark (local[2]; Java from Debian's default-jre-headless): each kind of semantic fault gives the
     problems DuckDB gives (pytest options after --)."""
     install(session, "test", "spark")
-    session.run("pytest", "tests/test_spark.py", "-p", "no:xdist", *session.posargs, env={"CNKZ_SPARK": "1"})
+    session.run("pytest", "tests/test_spark.py", "-n", "0", *session.posargs, env={"CNKZ_SPARK": "1"})
