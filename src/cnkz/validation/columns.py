@@ -88,6 +88,7 @@ def field_checks(f: Field) -> list[ColumnCheck]:
     return checks
 
 
+@functools.cache  # the same Rule objects each time: the runner compiles a table's one-row rules once per process
 def column_rules(table: Table) -> list[Rule]:
     """Every column check of `table` as a rule of the runner (a boolean column of the table: the runner counts them in one
     pass). A null result passes, so an empty cell fails only `required`."""

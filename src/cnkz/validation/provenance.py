@@ -7,6 +7,7 @@ than an engine reading many small files (../shared/NOTES.md). The quotes are a j
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -129,6 +130,7 @@ def _quote_length(t: ir.Table, _: Any) -> ir.BooleanValue:
     return (length >= QUOTE_MIN_CHARS) & (length <= QUOTE_MAX_CHARS)
 
 
+@functools.cache  # the same Rule objects each time: the runner compiles a table's one-row rules once per process
 def quote_rules(table: Table) -> list[Rule]:
     """The rule of the evidence itself, for a table with quotes: a phrase or sentences, of QUOTE_MIN_CHARS to QUOTE_MAX_CHARS
     characters (counted with the column checks, in one pass)."""

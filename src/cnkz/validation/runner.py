@@ -41,47 +41,94 @@ def failing(t: ir.Table, out: ir.BooleanColumn | ir.Table) -> ir.Table:
     return out.filter(fails(out["ok"])).select(ROW).distinct()
 
 
-def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int, str], dict[int, ir.Table]]:
-    """How many rows fail each rule (by its index in `rules`), the rules the engine could not run with why, and each rule's
-    failing rows (built once: a rule may have run a query to build them). The rules of one row are counted in one pass over
-    each table; the others in one query together."""
-    local: dict[str, dict[int, ir.BooleanColumn]] = {}
-    built: dict[int, ir.Table] = {}
-    joined: list[int] = []
+# The SQL that counts a table's one-row rules, by backend, table, schema and rules: it depends on nothing else, so a process
+# that validates many packages (a release, the tests) builds and compiles those few hundred expressions once.
+_ONE_PASS: dict[tuple[Any, ...], tuple[str, tuple[int, ...]]] = {}
+
+
+class Built:
+    """Each rule's result, built when first needed (building may run a query) and kept."""
+
+    def __init__(self, rules: list[Rule], tables: Tables) -> None:
+        self.rules, self.tables = rules, tables
+        self.outs: dict[int, ir.BooleanColumn | ir.Table] = {}
+
+    def out(self, index: int) -> ir.BooleanColumn | ir.Table:
+        if index not in self.outs:
+            self.outs[index] = result(self.rules[index], self.tables)
+        return self.outs[index]
+
+    def failing(self, index: int) -> ir.Table:
+        return failing(self.tables[self.rules[index].table], self.out(index))
+
+
+def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int, str], Built]:
+    """How many rows fail each rule (by its index in `rules`), the rules the engine could not run with why, and the rules'
+    results. The rules of one row are counted in one pass over each table; the others in one query together."""
+    built = Built(rules, tables)
+    found: dict[int, int] = {}
     errors: dict[int, str] = {}
+    joined: list[int] = []
+    by_table: dict[str, list[int]] = {}
     for index, rule in enumerate(rules):
+        by_table.setdefault(rule.table, []).append(index)
+    for table, group in by_table.items():
+        t = tables[table]
+        key = (t._find_backend().name, table, str(t.schema()), tuple(rules[i] for i in group))
+        if key in _ONE_PASS:
+            sql, local = _ONE_PASS[key]
+            joined += [i for p, i in enumerate(group) if p not in local]
+        else:
+            local_checks: dict[int, ir.BooleanColumn] = {}
+            for position, index in enumerate(group):
+                try:
+                    out = built.out(index)
+                except Exception as exc:  # an expression this backend cannot build: reported, not skipped
+                    errors[index] = _why(exc)
+                    continue
+                if isinstance(out, ir.BooleanColumn):
+                    local_checks[position] = out
+                else:
+                    joined.append(index)
+            if not local_checks:
+                continue
+            # Each check as a 0/1 column first (a check may use a window function, which no aggregate may hold), then summed.
+            failed = t.select(**{f"c{position}": fails(check).cast("int64") for position, check in local_checks.items()})
+            sql, local = ibis.to_sql(failed.aggregate(**{name: failed[name].sum().fill_null(0) for name in failed.columns})), tuple(local_checks)
         try:
-            out = result(rule, tables)
-            built[index] = failing(tables[rule.table], out)
-            if isinstance(out, ir.BooleanColumn):
-                local.setdefault(rule.table, {})[index] = out
-            else:
-                joined.append(index)
+            row = _one_row(t._find_backend(), sql)
+            found.update({group[int(name[1:])]: n for name, n in row.items()})
+            _ONE_PASS[key] = (sql, local)
+        except Exception:  # one check the engine cannot run spoils the pass: count them one by one to name it
+            for position in local:
+                _count_alone(group[position], built, found, errors)
+    parts = []
+    for index in joined:
+        try:
+            parts.append(built.failing(index).aggregate(n=ibis._.count()).mutate(i=ibis.literal(index, "int64")))
         except Exception as exc:  # an expression this backend cannot build: reported, not skipped
             errors[index] = _why(exc)
-    found: dict[int, int] = {}
-    for table, checks in local.items():
-        # Each check as a 0/1 column first (a check may use a window function, which no aggregate may hold), then summed.
-        failed = tables[table].select(**{f"c{index}": fails(check).cast("int64") for index, check in checks.items()})
-        try:
-            row = failed.aggregate(**{name: failed[name].sum().fill_null(0) for name in failed.columns}).to_pyarrow().to_pylist()[0]
-            found.update({int(name[1:]): n for name, n in row.items()})
-        except Exception:  # one check the engine cannot run spoils the pass: count them one by one to name it
-            for index in checks:
-                _count_alone(index, built[index], found, errors)
-    parts = [built[index].aggregate(n=ibis._.count()).mutate(i=ibis.literal(index, "int64")) for index in joined]
     try:
         rows = ibis.union(*parts).to_pyarrow().to_pylist() if len(parts) > 1 else parts[0].to_pyarrow().to_pylist() if parts else []
         found.update({row["i"]: row["n"] for row in rows})
     except Exception:  # one rule the engine cannot run spoils the union: count them one by one to name it
         for index in joined:
-            _count_alone(index, built[index], found, errors)
+            if index not in errors:
+                _count_alone(index, built, found, errors)
     return found, errors, built
 
 
-def _count_alone(index: int, failing_rows: ir.Table, found: dict[int, int], errors: dict[int, str]) -> None:
+def _one_row(backend: Any, sql: str) -> dict[str, Any]:
+    """The one row a compiled query gives, run as SQL on the backend (Ibis' own `sql()` leaves DuckDB 2's cursor open)."""
+    if backend.name == "duckdb":
+        relation = backend.con.sql(sql)
+        return dict(zip(relation.columns, relation.fetchall()[0]))
+    return backend._session.sql(sql).collect()[0].asDict()
+
+
+def _count_alone(index: int, built: Built, found: dict[int, int], errors: dict[int, str]) -> None:
     try:
-        found[index] = failing_rows.count().to_pyarrow().as_py()
+        found[index] = built.failing(index).count().to_pyarrow().as_py()
     except Exception as exc:
         errors[index] = _why(exc)
 
@@ -113,7 +160,7 @@ def run(rules: list[Rule], tables: Tables, report: Report, primary_key: Any, eng
             continue
         key = primary_key(rule.table)
         problems: list[Problem] = []
-        for row in listed(rule, built[index], tables, room, key):
+        for row in listed(rule, built.failing(index), tables, room, key):
             problems.append(problem(rule.code, rule.table, listed_key(row, key), rule.column, rule.expected,
                                    (rule.found or show)(row[f"__{rule.column}"])))
         report.problems.extend(problems)

@@ -3,6 +3,8 @@ prefixes and evidence offsets."""
 
 from __future__ import annotations
 
+import functools
+
 import ibis
 import ibis.expr.types as ir
 
@@ -65,6 +67,7 @@ def _same_source(column: str) -> Check:
     return check
 
 
+@functools.cache  # the same Rule objects each time: the runner compiles a table's one-row rules once per process
 def derived_rules(table: Table) -> list[Rule]:
     """Rules that follow from the table definition itself: keys, unique columns, foreign keys, evidence offsets."""
     rules: list[Rule] = []

@@ -10,7 +10,6 @@ from ..expr import ROW, holds, lookup, true
 from ..registry import Tables, rule
 from .common import sentence_supported
 
-# Rows handed to Python at a time (by their _row: expr.rows reads through to_pyarrow_batches, which Ibis 12 cannot run on DuckDB 2).
 RELATIONS_METRICS = ("diplomatic_relations_years", "relations_anniversary")
 
 
