@@ -18,6 +18,9 @@ from .test_tamperer import SEMANTIC, tampered
 REQUIRED = os.environ.get("CNKZ_SPARK") == "1"
 pytestmark = [
     pytest.mark.slow,
+    # py4j, which PySpark talks to its JVM through, leaves sockets to the garbage collector (upstream).
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
     pytest.mark.skipif(not REQUIRED and importlib.util.find_spec("pyspark") is None, reason="needs pyspark and Java: run `nox -s spark`"),
 ]
 # One fault per check code: a code's rules compile the same way whichever fault plants it.
