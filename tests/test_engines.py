@@ -88,3 +88,30 @@ def test_an_unknown_engine_or_a_bad_memory_limit_is_one_line(tmp_path: Path) -> 
 
 def test_the_published_package_is_valid_under_a_small_memory_limit() -> None:
     assert validate(ROOT, [check_rows], engine=Settings(memory_limit="100MB", threads=1)) == []
+
+
+def test_the_column_checks_are_a_pandera_schema_that_finds_what_the_engine_finds() -> None:
+    import pandera.errors
+    import pyarrow.parquet as pq
+
+    from cnkz.tables import TABLES_BY_NAME
+    from cnkz.validation.columns import column_rules, column_schema, field_checks
+
+    events = pq.read_table(ROOT / "resources" / "events.parquet")
+    types, summaries = events.column("event_type").to_pylist(), events.column("summary").to_pylist()
+    types[0], summaries[1] = "banquet", "=HYPERLINK(1)"
+    events = events.set_column(events.schema.get_field_index("event_type"), "event_type", pa.array(types))
+    events = events.set_column(events.schema.get_field_index("summary"), "summary", pa.array(summaries))
+    table = TABLES_BY_NAME["events"]
+    report = Report()
+    with Engine(Settings(threads=1)) as engine:
+        engine.load("events", events.to_batches(), events.schema)
+        with pytest.raises(pandera.errors.SchemaErrors) as caught:
+            column_schema(table).validate(engine.connection.table("events").drop("_row"), lazy=True)
+        run(column_rules(table), engine.tables, report, lambda _: ("event_id",), "duckdb")
+    cases = caught.value.failure_cases
+    code_of = {check.expected: check.code for f in table.fields for check in field_checks(f)}  # pandera names a check by its error
+    # pandera.ibis 0.35 names the column in each failure case's dict ({column: value}), its `column` field says "failure_case".
+    by_pandera = {(code_of[check], next(iter(case))) for check, case in zip(cases["check"], cases["failure_case"])}
+    by_engine = {(p.check, p.column) for p in report.finish()}
+    assert by_pandera == by_engine == {("vocabulary", "event_type"), ("formula_injection", "summary")}
