@@ -15,8 +15,8 @@ rule("pledge_updates", "summary_supported", "summary",
 
 @rule("pledge_updates", "update_later", "pledge_id", "a pledge of an earlier document", reads=("pledges", "sources"))
 def update_later(t: ir.Table, tables: Tables) -> ir.Table:
-    """A missing date on either side fails the comparison (the pandas rule compares Python objects there), a missing pledge
-    source does not fail the other document test."""
+    """Later is shown only by two known dates: an update whose pledge or document is unknown or undated fails here too (the
+    foreign key or required check names the cause); a pledge whose source is unknown does not fail the other-document test."""
     sources = tables["sources"]
     j = lookup(t, tables["pledges"], "pledge_id", "pledge_id", __pledge_source="source_id")
     j = lookup(j, sources, "source_id", "source_id", __reported="reference_date")
