@@ -47,6 +47,7 @@ def check_rows(package: Package) -> list[Problem]:
         # sources first: their texts are loaded beside them, for the quotes of every other table.
         for table in sorted(model.tables, key=lambda t: t.name != "sources"):
             rows = load_table(package, table, report, engine, seeds)
+            pa.default_memory_pool().release_unused()  # hand the batches' memory back before the next table
             if rows is not None:
                 loaded[table.name] = rows
         tables = {name: engine.tables[name] for name in loaded}
