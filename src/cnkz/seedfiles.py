@@ -9,13 +9,21 @@ import errno
 import hashlib
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .files import is_package_path
 from .safety import READ_FLAGS, read_within
 
-Seed = tuple[str, int, bool] | None  # sha256, size, UTF-8; None when the file cannot be read
+
+@dataclass(frozen=True)
+class Seed:
+    """What was read of one source text: its sha256 and size, and its text (None when it is not UTF-8)."""
+
+    sha256: str
+    size: int
+    text: str | None
 
 
 class Confined:
@@ -62,20 +70,17 @@ class Confined:
         return data if len(data) <= cap else None
 
 
-def read_seeds(confined: Confined, files: list[str | None], cap: int) -> list[Seed]:
-    """Each seed's sha256, size and whether it is UTF-8; None when it cannot be read."""
-    out: list[Seed] = []
+def read_seeds(confined: Confined, files: list[str | None], cap: int) -> list[Seed | None]:
+    """Each seed's sha256, size and text (the text None when it is not UTF-8); None when it cannot be read."""
+    out: list[Seed | None] = []
     for file in files:
         data = confined.read(file, cap)
         if data is None:
             out.append(None)
             continue
-        utf8 = data.isascii()
-        if not utf8:
-            try:
-                data.decode("utf-8")
-                utf8 = True
-            except UnicodeDecodeError:
-                pass
-        out.append((hashlib.sha256(data).hexdigest(), len(data), utf8))
+        try:
+            text: str | None = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        out.append(Seed(hashlib.sha256(data).hexdigest(), len(data), text))
     return out

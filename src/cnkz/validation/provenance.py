@@ -8,9 +8,7 @@ than an engine reading many small files (../shared/NOTES.md). The quotes are a j
 from __future__ import annotations
 
 import functools
-import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +16,7 @@ import ibis
 import pyarrow as pa
 
 from ..errors import Problem
-from ..seedfiles import Confined
+from ..seedfiles import Confined, Seed, read_seeds
 from ..sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
 from ..tables import Table
 from .expr import ROW, first_by
@@ -37,15 +35,6 @@ SEED_THREADS = 4
 SEED_READERS = ThreadPoolExecutor(max_workers=SEED_THREADS, thread_name_prefix="cnkz-seeds")
 
 
-@dataclass(frozen=True)
-class Seed:
-    """What was read of one source text: its sha256 and size, and its text (None when it is not UTF-8)."""
-
-    sha256: str
-    size: int
-    text: str | None
-
-
 class Seeds:
     """The source texts of one package, read confined to it and within the cap on one file."""
 
@@ -60,21 +49,7 @@ class Seeds:
         files = [self.confined.path(p) for p in paths]
         share = -(-len(files) // SEED_THREADS) or 1
         parts = [files[i : i + share] for i in range(0, len(files), share)]
-        return [seed for part in SEED_READERS.map(self._read_all, parts) for seed in part]
-
-    def _read_all(self, files: list[str | None]) -> list[Seed | None]:
-        out: list[Seed | None] = []
-        for file in files:
-            data = self.confined.read(file, self.cap)
-            if data is None:
-                out.append(None)
-                continue
-            try:
-                text: str | None = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-            out.append(Seed(hashlib.sha256(data).hexdigest(), len(data), text))
-        return out
+        return [seed for part in SEED_READERS.map(lambda part: read_seeds(self.confined, part, self.cap), parts) for seed in part]
 
 
 def check_sources(seeds: Seeds, record: pa.RecordBatch, offset: int, key: tuple[str, ...]) -> tuple[list[Problem], pa.RecordBatch]:

@@ -163,5 +163,4 @@ def run(rules: list[Rule], tables: Tables, report: Report, primary_key: Any, eng
         for row in listed(rule, built.failing(index), tables, room, key):
             problems.append(problem(rule.code, rule.table, listed_key(row, key), rule.column, rule.expected,
                                    (rule.found or show)(row[f"__{rule.column}"])))
-        report.problems.extend(problems)
-        report.listed[(rule.code, rule.table, rule.column)] = report.listed.get((rule.code, rule.table, rule.column), 0) + len(problems)
+        report.add(problems)
