@@ -115,3 +115,14 @@ def test_the_column_checks_are_a_pandera_schema_that_finds_what_the_engine_finds
     by_pandera = {(code_of[check], next(iter(case))) for check, case in zip(cases["check"], cases["failure_case"])}
     by_engine = {(p.check, p.column) for p in report.finish()}
     assert by_pandera == by_engine == {("vocabulary", "event_type"), ("formula_injection", "summary")}
+
+
+def test_a_spill_folder_that_is_a_file_or_threads_below_one_is_refused_in_one_line(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(EngineError, match=f"--spill {afile} is not a folder; give a folder DuckDB may write to"):
+        Engine(Settings(spill=afile))
+    cnkz = Path(sys.executable).parent / "cnkz"
+    result = subprocess.run([cnkz, "validate", "--no-rebuild", "--threads", "-1", ROOT], capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("argument --threads: '-1' is not a whole number of at least 1")

@@ -79,6 +79,17 @@ def package_to_validate(args: argparse.Namespace) -> Path:
     raise CnkzError(f"{path} is not a folder or a release archive; pass a package folder (holding datapackage.json) or a .zip")
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for argparse (its error names the option and the value)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return number
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     import json
 
@@ -324,7 +335,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--memory-limit", default=MEMORY_LIMIT, metavar="SIZE",
                    help=f"DuckDB's memory limit, past which it spills to disk (default {MEMORY_LIMIT}; CNKZ_MEMORY_LIMIT sets the default)")
     v.add_argument("--spill", metavar="FOLDER", help="where DuckDB spills past its memory limit (default: a private temporary folder)")
-    v.add_argument("--threads", type=int, metavar="N", help="DuckDB's threads (default: one per core)")
+    v.add_argument("--threads", type=_positive, metavar="N", help="DuckDB's threads (default: one per core)")
     v.set_defaults(func=cmd_validate)
     d = _command(
         sub, "docs", "regenerate the codebook and the generated parts of CURATION.md",

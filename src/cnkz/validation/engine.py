@@ -52,6 +52,8 @@ class Engine:
         import ibis
 
         spill = self.settings.spill
+        if spill is not None and (spill.exists() or spill.is_symlink()) and not spill.is_dir():
+            raise EngineError(f"--spill {spill} is not a folder; give a folder DuckDB may write to past its memory limit (it is made if missing)")
         if spill is None:
             self._scratch = tempfile.mkdtemp(prefix="cnkz-spill-")
             spill = Path(self._scratch)
