@@ -17,6 +17,10 @@ def install(session: nox.Session, *groups: str) -> None:
     session.install("-e", ".")
     for group in groups:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
+    # uv installs no bytecode, and PYTHONDONTWRITEBYTECODE (set on some machines) stops Python writing any: then every process
+    # a session starts (each `cnkz` the tests run) compiles pandas, Ibis and cnkz from source again, about 1.5 s each.
+    session.run("python", "-c", "import compileall, sysconfig; compileall.compile_dir(sysconfig.get_paths()['purelib'], quiet=2, workers=0); "
+                "compileall.compile_dir('src', quiet=2)", silent=True)
 
 
 @nox.session

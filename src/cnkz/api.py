@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .fetch import fetch
 from .limits import Limits, using
 from .load import DESCRIPTOR, FORMATS, LoadError, find_package, open_package, read_table, sha256_hex
 from .safety import read_regular
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 

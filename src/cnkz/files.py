@@ -11,7 +11,6 @@ import re
 import unicodedata
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -116,11 +115,3 @@ def path_key(path: str) -> str:
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-
-# One pandas type per table type, shared by the CSV and Parquet readers so the two compare
-# cell for cell. Dates are Arrow date32: a real date type, vectorised.
-STRING = pd.StringDtype("pyarrow")
-DATE = pd.ArrowDtype(pa.date32())
-PANDAS_TYPES: dict[str, object] = {
-    "string": STRING, "integer": pd.Int64Dtype(), "number": pd.Float64Dtype(), "boolean": pd.BooleanDtype(), "date": DATE,
-}

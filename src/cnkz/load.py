@@ -10,38 +10,52 @@ file order. Reading CSV or Parquet gives identical frames.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 
 from .datamodel import descriptor_tables, is_model_table, model_for
 from .descriptor import PACKAGE_NAME
 from .errors import CnkzError, LoadError
-from .files import ARROW_TYPES, PANDAS_TYPES, is_package_path
+from .files import ARROW_TYPES, is_package_path
 from .limits import check_size, parse_json
 from .reader import CellError, FileProblem, read_all
 from .safety import UnsafeInput, archive_members, inside, open_zip, read_member, read_regular
 from .tables import Field, Table
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 DESCRIPTOR = "datapackage.json"
 CHECKSUMS = "SHA256SUMS"
 FORMATS = ("parquet", "csv")
-_ARROW_TO_PANDAS = {ARROW_TYPES[t]: PANDAS_TYPES[t] for t in ARROW_TYPES}
 _CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+
+
+@functools.cache
+def pandas_types() -> dict[str, Any]:
+    """One pandas type per table type, shared by the CSV and Parquet readers so the two compare cell for cell. Dates are
+    Arrow date32: a real date type, vectorised. (pandas is imported here, not with the module: `cnkz validate` needs none.)"""
+    import pandas as pd
+
+    return {"string": pd.StringDtype("pyarrow"), "integer": pd.Int64Dtype(), "number": pd.Float64Dtype(), "boolean": pd.BooleanDtype(),
+            "date": pd.ArrowDtype(pa.date32())}
 
 
 def pandas_dtype(field: Field) -> Any:
     """The pandas dtype a field loads as."""
     if field.vocabulary is not None:
+        import pandas as pd
+
         return pd.CategoricalDtype(field.vocabulary.codes, ordered=False)
-    return PANDAS_TYPES[field.type]
+    return pandas_types()[field.type]
 
 
 def sha256_hex(data: bytes) -> str:
@@ -260,7 +274,7 @@ def _raise_first(problems: list[FileProblem], cells: list[CellError], table: Tab
 
 
 def _to_pandas(arrow: pa.Table, table: Table, where: str) -> pd.DataFrame:
-    frame = arrow.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+    frame = arrow.to_pandas(types_mapper={ARROW_TYPES[t]: pandas_types()[t] for t in ARROW_TYPES}.get)
     for field in table.fields:
         if field.vocabulary is None:
             continue

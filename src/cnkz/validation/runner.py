@@ -6,12 +6,14 @@ naming the rule, never skipped in silence.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 
 from ..errors import Problem
+from .compiled import Plan, remembered
 from .expr import ROW
 from .locate import listed_key
 from .problems import problem, show
@@ -41,96 +43,155 @@ def failing(t: ir.Table, out: ir.BooleanColumn | ir.Table) -> ir.Table:
     return out.filter(fails(out["ok"])).select(ROW).distinct()
 
 
-# The SQL that counts a table's one-row rules, by backend, table, schema and rules: it depends on nothing else, so a process
-# that validates many packages (a release, the tests) builds and compiles those few hundred expressions once.
-_ONE_PASS: dict[tuple[Any, ...], tuple[str, tuple[int, ...]]] = {}
-
-
 class Built:
-    """Each rule's result, built when first needed (building may run a query) and kept."""
+    """Each rule's result, built when first needed (building may run a query) and kept; and why a rule could not be built."""
 
     def __init__(self, rules: list[Rule], tables: Tables) -> None:
         self.rules, self.tables = rules, tables
         self.outs: dict[int, ir.BooleanColumn | ir.Table] = {}
+        self.errors: dict[int, str] = {}
 
-    def out(self, index: int) -> ir.BooleanColumn | ir.Table:
-        if index not in self.outs:
-            self.outs[index] = result(self.rules[index], self.tables)
-        return self.outs[index]
+    def out(self, index: int) -> ir.BooleanColumn | ir.Table | None:
+        """The rule's result, or None when this backend cannot build it (why is in `errors`: reported, not skipped)."""
+        if index not in self.outs and index not in self.errors:
+            try:
+                self.outs[index] = result(self.rules[index], self.tables)
+            except Exception as exc:  # an expression this backend cannot build
+                self.errors[index] = _why(exc)
+        return self.outs.get(index)
 
     def failing(self, index: int) -> ir.Table:
-        return failing(self.tables[self.rules[index].table], self.out(index))
+        out = self.out(index)
+        if out is None:
+            raise RuntimeError(self.errors[index])
+        return failing(self.tables[self.rules[index].table], out)
+
+
+def engine_of(t: ir.Table) -> tuple[Any, list[str]]:
+    """The backend a table is bound to, and its name and version as a plan's key names them."""
+    backend = t._find_backend()
+    module = sys.modules.get("duckdb" if backend.name == "duckdb" else "pyspark")
+    return backend, [backend.name, getattr(module, "__version__", "")]
+
+
+def _identity(rules: list[Rule], indexes: list[int]) -> list[list[str]]:
+    return [[rules[i].code, rules[i].table, rules[i].column] for i in indexes]
+
+
+def _one_pass(built: Built, group: list[int], t: ir.Table) -> Plan:
+    """The SQL that counts the failures of a table's one-row rules in one pass (`c<position>` for each), which positions of
+    `group` it counts, and which are rules of more than one row (counted with the joined rules)."""
+    local: dict[int, ir.BooleanColumn] = {}
+    joined = []
+    for position, index in enumerate(group):
+        out = built.out(index)
+        if isinstance(out, ir.BooleanColumn):
+            local[position] = out
+        elif out is not None:
+            joined.append(position)
+    sql = None
+    if local:
+        # Each check as a 0/1 column first (a check may use a window function, which no aggregate may hold), then summed.
+        failed = t.select(**{f"c{position}": fails(check).cast("int64") for position, check in local.items()})
+        sql = ibis.to_sql(failed.aggregate(**{name: failed[name].sum().fill_null(0) for name in failed.columns}))
+    return {"sql": sql, "local": list(local), "joined": joined}
+
+
+def _count_parts(built: Built, joined: list[int], positions: list[int]) -> ir.Table | None:
+    """One query counting the failing rows of the rules at `positions` of `joined`: a row `i`, `n` for each position."""
+    parts = []
+    for position in positions:
+        try:
+            parts.append(built.failing(joined[position]).aggregate(n=ibis._.count()).mutate(i=ibis.literal(position, "int64")))
+        except Exception as exc:  # an expression this backend cannot build: reported, not skipped
+            built.errors[joined[position]] = _why(exc)
+    return (ibis.union(*parts) if len(parts) > 1 else parts[0]) if parts else None
+
+
+def _in_memory(out: ir.BooleanColumn | ir.Table) -> bool:
+    """Whether a rule's result holds values fetched from the data (a table made in memory): its SQL is this package's only."""
+    import ibis.expr.operations as ops
+
+    return bool(out.op().find(ops.InMemoryTable))
+
+
+def _joined(built: Built, joined: list[int]) -> Plan:
+    """The SQL that counts the failing rows of every rule of more than one row whose SQL is the same for any package (one
+    query, a row `i`, `n` for each position `i` of `joined`), and those positions."""
+    pure = [p for p, index in enumerate(joined) if (out := built.out(index)) is not None and not _in_memory(out)]
+    query = _count_parts(built, joined, pure)
+    return {"sql": None if query is None else ibis.to_sql(query), "pure": [p for p in pure if joined[p] not in built.errors]}
 
 
 def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int, str], Built]:
     """How many rows fail each rule (by its index in `rules`), the rules the engine could not run with why, and the rules'
-    results. The rules of one row are counted in one pass over each table; the others in one query together."""
+    results. The rules of one row are counted in one pass over each table; the others in one query together; the SQL of both
+    is compiled once (cnkz.validation.compiled)."""
     built = Built(rules, tables)
     found: dict[int, int] = {}
-    errors: dict[int, str] = {}
     joined: list[int] = []
     by_table: dict[str, list[int]] = {}
     for index, rule in enumerate(rules):
         by_table.setdefault(rule.table, []).append(index)
     for table, group in by_table.items():
         t = tables[table]
-        key = (t._find_backend().name, table, str(t.schema()), tuple(rules[i] for i in group))
-        if key in _ONE_PASS:
-            sql, local = _ONE_PASS[key]
-            joined += [i for p, i in enumerate(group) if p not in local]
-        else:
-            local_checks: dict[int, ir.BooleanColumn] = {}
-            for position, index in enumerate(group):
-                try:
-                    out = built.out(index)
-                except Exception as exc:  # an expression this backend cannot build: reported, not skipped
-                    errors[index] = _why(exc)
-                    continue
-                if isinstance(out, ir.BooleanColumn):
-                    local_checks[position] = out
-                else:
-                    joined.append(index)
-            if not local_checks:
-                continue
-            # Each check as a 0/1 column first (a check may use a window function, which no aggregate may hold), then summed.
-            failed = t.select(**{f"c{position}": fails(check).cast("int64") for position, check in local_checks.items()})
-            sql, local = ibis.to_sql(failed.aggregate(**{name: failed[name].sum().fill_null(0) for name in failed.columns})), tuple(local_checks)
+        backend, engine = engine_of(t)
+        plan = remembered(("one pass", engine, table, str(t.schema()), _identity(rules, group)), lambda: _one_pass(built, group, t))
+        local = [group[p] for p in plan["local"]]
+        joined += [group[p] for p in plan["joined"]]
+        for index in set(group) - set(local) - set(joined):  # not buildable when the plan was made: built (and reported) again
+            out = built.out(index)
+            if isinstance(out, ir.BooleanColumn):
+                _count_alone(index, built, found)
+            elif out is not None:
+                joined.append(index)
+        if plan["sql"] is None:
+            continue
         try:
-            row = _one_row(t._find_backend(), sql)
+            row = rows_of(backend, plan["sql"])[0]
             found.update({group[int(name[1:])]: n for name, n in row.items()})
-            _ONE_PASS[key] = (sql, local)
         except Exception:  # one check the engine cannot run spoils the pass: count them one by one to name it
-            for position in local:
-                _count_alone(group[position], built, found, errors)
-    parts = []
-    for index in joined:
+            for index in local:
+                _count_alone(index, built, found)
+    if joined:
+        backend, engine = engine_of(tables[rules[joined[0]].table])
+        shapes = sorted([name, str(t.schema())] for name, t in tables.items())
+        plan = remembered(("joined", engine, shapes, _identity(rules, joined)), lambda: _joined(built, joined))
+        _count_joined(backend, plan, joined, built, found)
+    return found, built.errors, built
+
+
+def _count_joined(backend: Any, plan: Plan, joined: list[int], built: Built, found: dict[int, int]) -> None:
+    """Run the joined rules' plan, and the rules decided from this package's values in one query beside it."""
+    pure = set(plan["pure"])
+    queries = []
+    if plan["sql"] is not None:
+        queries.append((lambda: rows_of(backend, plan["sql"]), [joined[p] for p in pure]))
+    fresh = [p for p, index in enumerate(joined) if p not in pure and built.out(index) is not None]
+    query = _count_parts(built, joined, fresh)
+    if query is not None:
+        queries.append((lambda: query.to_pyarrow().to_pylist(), [joined[p] for p in fresh]))
+    for query, indexes in queries:
         try:
-            parts.append(built.failing(index).aggregate(n=ibis._.count()).mutate(i=ibis.literal(index, "int64")))
-        except Exception as exc:  # an expression this backend cannot build: reported, not skipped
-            errors[index] = _why(exc)
-    try:
-        rows = ibis.union(*parts).to_pyarrow().to_pylist() if len(parts) > 1 else parts[0].to_pyarrow().to_pylist() if parts else []
-        found.update({row["i"]: row["n"] for row in rows})
-    except Exception:  # one rule the engine cannot run spoils the union: count them one by one to name it
-        for index in joined:
-            if index not in errors:
-                _count_alone(index, built, found, errors)
-    return found, errors, built
+            found.update({joined[row["i"]]: row["n"] for row in query()})
+        except Exception:  # one rule the engine cannot run spoils the union: count them one by one to name it
+            for index in indexes:
+                _count_alone(index, built, found)
 
 
-def _one_row(backend: Any, sql: str) -> dict[str, Any]:
-    """The one row a compiled query gives, run as SQL on the backend (Ibis' own `sql()` leaves DuckDB 2's cursor open)."""
+def rows_of(backend: Any, sql: str) -> list[dict[str, Any]]:
+    """The rows a compiled query gives, run as SQL on the backend (Ibis' own `sql()` leaves DuckDB 2's cursor open)."""
     if backend.name == "duckdb":
         relation = backend.con.sql(sql)
-        return dict(zip(relation.columns, relation.fetchall()[0]))
-    return backend._session.sql(sql).collect()[0].asDict()
+        return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
+    return [row.asDict() for row in backend._session.sql(sql).collect()]
 
 
-def _count_alone(index: int, built: Built, found: dict[int, int], errors: dict[int, str]) -> None:
+def _count_alone(index: int, built: Built, found: dict[int, int]) -> None:
     try:
         found[index] = built.failing(index).count().to_pyarrow().as_py()
     except Exception as exc:
-        errors[index] = _why(exc)
+        built.errors[index] = _why(exc)
 
 
 def _why(exc: Exception) -> str:
