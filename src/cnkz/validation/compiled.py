@@ -11,6 +11,7 @@ an in-memory table and is built anew each time. A cache that cannot be read or w
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -26,14 +27,16 @@ _PLANS: dict[str, Plan] = {}
 _LARGEST = 4 << 20  # a plan is a few hundred kB at most; anything larger in its place is not one of ours
 
 
+PACKAGE = Path(__file__).resolve().parents[1]  # cnkz/
+
+
 @functools.cache
-def fingerprint() -> str:
-    """sha256 of every file of the cnkz package and of the versions of the libraries that compile the SQL."""
+def fingerprint(package: Path = PACKAGE) -> str:
+    """sha256 of every file of the cnkz package (bytecode aside) and of the versions of the libraries that compile the SQL."""
     import ibis
     import sqlglot
 
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
     for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     versions = {"ibis": ibis.__version__, "sqlglot": sqlglot.__version__, "python": sys.version}  # the engine's: in each key
@@ -44,7 +47,7 @@ def fingerprint() -> str:
 def _folder() -> Path:
     from ..fetch import default_cache_dir
 
-    return default_cache_dir() / "sql" / fingerprint()[:32]
+    return default_cache_dir() / "compiled-sql" / fingerprint()[:32]
 
 
 def remembered(key: tuple[Any, ...], make: Callable[[], Plan]) -> Plan:
@@ -79,7 +82,5 @@ def _read(path: Path, key: str) -> Plan | None:
 def _write(path: Path, key: str, plan: Plan) -> None:
     from ..safety import write_atomically
 
-    try:
+    with contextlib.suppress(OSError):  # a read-only or full cache folder: the plan is made again next time
         write_atomically(path, json.dumps({"key": key, "plan": plan}, sort_keys=True).encode())
-    except OSError:
-        pass  # a read-only or full cache folder: the plan is made again next time

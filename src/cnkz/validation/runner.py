@@ -6,6 +6,7 @@ naming the rule, never skipped in silence.
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -136,7 +137,7 @@ def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int,
     for table, group in by_table.items():
         t = tables[table]
         backend, engine = engine_of(t)
-        plan = remembered(("one pass", engine, table, str(t.schema()), _identity(rules, group)), lambda: _one_pass(built, group, t))
+        plan = remembered(("one pass", engine, table, str(t.schema()), _identity(rules, group)), functools.partial(_one_pass, built, group, t))
         local = [group[p] for p in plan["local"]]
         joined += [group[p] for p in plan["joined"]]
         for index in set(group) - set(local) - set(joined):  # not buildable when the plan was made: built (and reported) again
@@ -168,12 +169,12 @@ def _count_joined(backend: Any, plan: Plan, joined: list[int], built: Built, fou
     if plan["sql"] is not None:
         queries.append((lambda: rows_of(backend, plan["sql"]), [joined[p] for p in pure]))
     fresh = [p for p, index in enumerate(joined) if p not in pure and built.out(index) is not None]
-    query = _count_parts(built, joined, fresh)
-    if query is not None:
-        queries.append((lambda: query.to_pyarrow().to_pylist(), [joined[p] for p in fresh]))
-    for query, indexes in queries:
+    decided = _count_parts(built, joined, fresh)
+    if decided is not None:
+        queries.append((lambda: decided.to_pyarrow().to_pylist(), [joined[p] for p in fresh]))
+    for run_query, indexes in queries:
         try:
-            found.update({joined[row["i"]]: row["n"] for row in query()})
+            found.update({joined[row["i"]]: row["n"] for row in run_query()})
         except Exception:  # one rule the engine cannot run spoils the union: count them one by one to name it
             for index in indexes:
                 _count_alone(index, built, found)
