@@ -6,7 +6,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,19 @@ SLOW_MODULES = frozenset({
     "test_r", "test_browser", "test_synthetic", "test_readme", "test_publish", "test_hostile_files", "test_hostile_fetch",
     "test_figures", "test_diff", "test_new_document", "test_datamodel", "test_security_round3",
 })
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The run's own cache folder (downloads, compiled SQL), never the user's ~/.cache: made by the controlling process before
+    # the workers start, so that they and every command they run share it, and removed at the end.
+    if not hasattr(config, "workerinput") and "CNKZ_CACHE" not in os.environ:
+        os.environ["CNKZ_CACHE"] = config._cnkz_cache = tempfile.mkdtemp(prefix="cnkz-test-cache-")  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "_cnkz_cache"):
+        shutil.rmtree(config._cnkz_cache, ignore_errors=True)
+        del os.environ["CNKZ_CACHE"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

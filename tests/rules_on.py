@@ -7,7 +7,7 @@ import pyarrow as pa
 from cnkz.datamodel import current
 from cnkz.validation.engine import Engine
 from cnkz.validation.registry import rules_for
-from cnkz.validation.runner import failing, result
+from cnkz.validation.runner import Built
 from cnkz.validation.settings import Settings
 
 
@@ -21,7 +21,8 @@ def failing_rows(code: str, table: str, tables: dict[str, pa.Table]) -> list[int
         for name, data in tables.items():
             engine.load(name, data.to_batches() or [], data.schema)
         loaded = engine.tables
+        built = Built(rules, loaded)
         found: set[int] = set()
-        for rule in rules:
-            found |= set(failing(loaded[table], result(rule, loaded)).to_pyarrow().column("_row").to_pylist())
+        for index in range(len(rules)):
+            found |= set(built.failing(index).to_pyarrow().column("_row").to_pylist())
     return sorted(found)

@@ -1,16 +1,18 @@
 """Ibis building blocks the rules share: lookups in another table, and decisions taken once per distinct combination.
 
-Every function here builds an expression for any Ibis backend; only `decided` and `failing_rows` run a query (on the
-backend the tables are bound to), to hand a small set of values to Python and back as a table.
+Every function here builds an expression for any Ibis backend and runs nothing. A rule decided in Python returns a `Decided`
+(once per distinct combination of values) or a `Judged` (row by row): the runner fetches what they read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 ROW = "_row"  # every loaded table's 0-based data row in its file (the report's row number is ROW + 2)
 
@@ -44,30 +46,41 @@ def true(condition: ir.BooleanValue) -> ir.BooleanValue:
     return condition.fill_null(False)
 
 
-def rows(table: ir.Table, columns: Sequence[str], batch_rows: int = 65_536) -> Iterator[Any]:
-    """`columns` (and ROW) of `table` as Arrow tables of at most `batch_rows` rows, by ranges of ROW: for rules decided in
-    Python row by row. (Ibis' to_pyarrow_batches calls a cursor method DuckDB 2 no longer has, and leaves the connection
-    unusable; a range of rows is one small query on any backend.)"""
-    last = table[ROW].max().to_pyarrow().as_py()
-    for low in range(0, -1 if last is None else last + 1, batch_rows):
-        yield table.filter((table[ROW] >= low) & (table[ROW] < low + batch_rows)).select(ROW, *columns).to_pyarrow()
+@dataclass(frozen=True)
+class Decided:
+    """A verdict taken in Python once per distinct combination of `columns` of `rows` (a handful, where a rule reads codes):
+    `decide(**values)` is True for good, False for failing, None where the rule does not apply. The runner counts each
+    combination's rows in the engine, decides each once, and fetches failing rows only to list them."""
+
+    rows: ir.Table  # the rule's table (with ROW), or that table joined with what the rule reads
+    columns: tuple[str, ...]
+    decide: Callable[..., bool | None]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A verdict taken in Python for every row, a batch at a time: `judge(batch)` gives, for an Arrow batch of `columns`, one
+    flag per row, True where the row is good (the word check of curators' sentences)."""
+
+    rows: ir.Table
+    columns: tuple[str, ...]
+    judge: Callable[[pa.RecordBatch], Sequence[bool]]
+
+
+def decided(t: ir.Table, columns: Sequence[str], decide: Callable[..., bool | None]) -> Decided:
+    """`decide(**values)` of each row of `t`'s `columns`, taken once per distinct combination."""
+    return Decided(t, tuple(columns), decide)
+
+
+def failing_combinations(rule: Decided, bad: list[dict[str, Any]]) -> ir.Table:
+    """The rows of a decided rule whose combination of values is one of `bad`, as a one-column table of ROW."""
+    table = {column: [combo[column] for combo in bad] for column in rule.columns}
+    schema = {column: rule.rows.schema()[column] for column in rule.columns}
+    combos = ibis.memtable(table, schema=schema)
+    matched = rule.rows.join(combos, [rule.rows[c].identical_to(combos[c]) for c in rule.columns])
+    return matched.select(ROW)
 
 
 def failing_rows(bad: Iterable[int]) -> ir.Table:
-    """The rows a rule decided in Python to fail, as the table of `_row` and `ok` the runner reads."""
-    found = sorted(set(bad))
-    return ibis.memtable({ROW: found, "ok": [False] * len(found)}, schema={ROW: "int64", "ok": "boolean"})
-
-
-def decided(t: ir.Table, columns: Sequence[str], decide: Callable[..., bool | None]) -> ir.Table:
-    """`ok` for each row of `t` as `decide(**values)` gives it for the row's `columns`: called once per distinct combination
-    (a handful, where the rule reads codes), and joined back to the rows."""
-    combos = t.select(*columns).distinct().to_pyarrow().to_pylist()
-    if not combos:
-        return t.select(ROW, ok=ibis.literal(True))
-    table = {column: [combo[column] for combo in combos] for column in columns}
-    table["__ok"] = [decide(**combo) for combo in combos]
-    schema = {**{column: t.schema()[column] for column in columns}, "__ok": "boolean"}
-    decisions = ibis.memtable(table, schema=schema)
-    matched = t.left_join(decisions, [t[c].identical_to(decisions[c]) for c in columns])
-    return matched.select(ROW, ok=matched["__ok"])
+    """Rows given by number (a judged rule's failures), as a one-column table of ROW."""
+    return ibis.memtable({ROW: sorted(set(bad))}, schema={ROW: "int64"})

@@ -19,6 +19,7 @@ from ..errors import Problem
 from ..seedfiles import Confined, Seed, read_seeds
 from ..sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
 from ..tables import Table
+from .compiled import remembered
 from .expr import ROW, first_by
 from .locate import listed_key, row_key
 from .problems import problem, shown
@@ -88,13 +89,20 @@ def quote_at_offsets(t: ir.Table, texts: ir.Table) -> ir.Table:
 
 def check_quotes(table: str, tables: dict[str, Any], report: Report, key: tuple[str, ...]) -> list[Problem]:
     """Every quote of `table` is the text of its source at its offsets (counted in the engine, the first ones listed)."""
-    compared = quote_at_offsets(tables[table], tables[TEXTS])
-    differ = compared.filter(compared["quote"].isnull() | (compared["found"] != compared["quote"]))
-    room = report.room("quote_offsets", table, "quote", differ.count().to_pyarrow().as_py())
+    from .runner import engine_of, rows_of
+
+    t, texts = tables[table], tables[TEXTS]
+
+    def differ() -> ir.Table:
+        compared = quote_at_offsets(t, texts)
+        return compared.filter(compared["quote"].isnull() | (compared["found"] != compared["quote"]))
+
+    backend, engine = engine_of(t)
+    plan = remembered(("quotes", engine, table, str(t.schema()), str(texts.schema())), lambda: {"sql": ibis.to_sql(differ().aggregate(n=ibis._.count()))})
+    room = report.room("quote_offsets", table, "quote", rows_of(backend, plan["sql"])[0]["n"])
     if not room:
         return []
-    t = tables[table]
-    listed = differ.order_by(ROW).limit(room)
+    listed = differ().order_by(ROW).limit(room)
     listed = listed.join(t.select(ROW, *[t[k].name(f"__{k}") for k in key]), ROW).order_by(ROW).to_pyarrow().to_pylist()
     return [problem("quote_offsets", table, listed_key(row, key), "quote", f"the text at [{row['char_start']}, {row['char_end']})",
                f"{shown(row['found'])!r} vs quote {shown(row['quote'] or '')!r}") for row in listed]

@@ -2,9 +2,10 @@
 
 A rule is a function of the table it checks and of every table of the package (`Tables`); it returns a boolean column of
 that table (True where the row is good), or an Ibis table with the columns `_row` and `ok`. A missing (null) `ok` means the
-rule does not apply to the row: it never fails on it. A boolean column must be an expression of the table alone, never of
-values a query fetched: its SQL is compiled once per process and table (cnkz.validation.runner); a rule decided from fetched
-values returns a table (cnkz.validation.expr.decided, failing_rows). Rules written by hand for the current data model are registered with
+rule does not apply to the row: it never fails on it. Either must be an expression of the tables alone, never of values a
+query fetched: its SQL is compiled once (cnkz.validation.compiled). A rule decided in Python returns a
+cnkz.validation.expr.Decided (once per distinct combination of values) or Judged (row by row), and the runner fetches what it
+reads. Rules written by hand for the current data model are registered with
 `@rule` in the module of their table (cnkz.validation.rules); the rules that follow from any table definition (keys, foreign
 keys, evidence offsets) are made by `derived` for whichever data model a package has.
 """

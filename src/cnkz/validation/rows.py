@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import ibis
 import pyarrow as pa
 
 from ..datamodel import model_for, primary_key
@@ -18,6 +19,7 @@ from ..reader import TableReader, target_schema
 from ..safety import regular_file_problem
 from ..tables import Table
 from .columns import column_rules
+from .compiled import remembered
 from .engine import Engine
 from .expr import ROW
 from .locate import listed_key, row_key
@@ -25,7 +27,7 @@ from .numbers import non_finite_cells
 from .problems import Report, by_column, capped, problem, safe_path, show
 from .provenance import TEXTS, TEXTS_SCHEMA, Seeds, check_quotes, check_sources, quote_rules
 from .registry import rules_for
-from .runner import run
+from .runner import engine_of, rows_of, run
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -133,10 +135,15 @@ def compare_formats(table: Table, engine: Engine, rows: int, report: Report, key
     if stored != rows:
         return [problem("csv_parquet", name, None, "", f"{rows} rows in Parquet as in CSV", stored)]
     columns = [f.name for f in table.fields if f.name not in engine.untyped.get(name + PARQUET, set())]
+    if not columns:
+        return []
     twin = parquet.select(__p_row=parquet[ROW], **{f"__p_{c}": parquet[c] for c in columns})
     joined = csv.join(twin, csv[ROW] == twin["__p_row"])
     differ = {c: ~joined[c].identical_to(joined[f"__p_{c}"]) for c in columns}
-    counts = joined.aggregate(**{f"n_{c}": d.cast("int64").sum().fill_null(0) for c, d in differ.items()}).to_pyarrow().to_pylist()[0] if columns else {}
+    backend, on = engine_of(csv)
+    plan = remembered(("csv against parquet", on, name, str(csv.schema()), str(parquet.schema()), columns),
+                      lambda: {"sql": ibis.to_sql(joined.aggregate(**{f"n_{c}": d.cast("int64").sum().fill_null(0) for c, d in differ.items()}))})
+    counts = rows_of(backend, plan["sql"])[0]
     problems = []
     for c in columns:
         room = report.room("csv_parquet", name, c, counts[f"n_{c}"])

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from ..errors import Problem
 from .compiled import Plan, remembered
-from .expr import ROW
+from .expr import ROW, Decided, Judged, failing_combinations, failing_rows
 from .locate import listed_key
 from .problems import problem, show
 from .registry import Rule, Tables
@@ -24,11 +26,15 @@ if TYPE_CHECKING:
     from .problems import Report
 
 
-def result(rule: Rule, tables: Tables) -> ir.BooleanColumn | ir.Table:
-    """What the rule's check returns: a boolean column of its table (a rule of one row), or a table of `_row` and `ok`."""
+Out: TypeAlias = "ir.BooleanColumn | ir.Table | Decided | Judged"
+
+
+def result(rule: Rule, tables: Tables) -> Out:
+    """What the rule's check returns: a boolean column of its table (a rule of one row), a table of `_row` and `ok`, or a
+    verdict to take in Python (Decided, Judged)."""
     t = tables[rule.table]
     out = rule.check(t, tables)
-    return out if isinstance(out, ir.Table | ir.BooleanColumn) else t.select(ROW, ok=out)
+    return out if isinstance(out, ir.Table | ir.BooleanColumn | Decided | Judged) else t.select(ROW, ok=out)
 
 
 def fails(ok: ir.BooleanValue) -> ir.BooleanValue:
@@ -45,14 +51,17 @@ def failing(t: ir.Table, out: ir.BooleanColumn | ir.Table) -> ir.Table:
 
 
 class Built:
-    """Each rule's result, built when first needed (building may run a query) and kept; and why a rule could not be built."""
+    """Each rule's result, built when first needed and kept; why a rule could not be built; and the verdicts taken in Python
+    (how many rows fail, and which combinations of values or which rows)."""
 
     def __init__(self, rules: list[Rule], tables: Tables) -> None:
         self.rules, self.tables = rules, tables
-        self.outs: dict[int, ir.BooleanColumn | ir.Table] = {}
+        self.outs: dict[int, Out] = {}
         self.errors: dict[int, str] = {}
+        self.verdicts: dict[int, tuple[int, list[Any]]] = {}
+        self.shapes = sorted([name, str(t.schema())] for name, t in tables.items())
 
-    def out(self, index: int) -> ir.BooleanColumn | ir.Table | None:
+    def out(self, index: int) -> Out | None:
         """The rule's result, or None when this backend cannot build it (why is in `errors`: reported, not skipped)."""
         if index not in self.outs and index not in self.errors:
             try:
@@ -65,7 +74,45 @@ class Built:
         out = self.out(index)
         if out is None:
             raise RuntimeError(self.errors[index])
+        if isinstance(out, Decided):
+            return failing_combinations(out, self.verdict(index)[1])
+        if isinstance(out, Judged):
+            return failing_rows(self.verdict(index)[1])
         return failing(self.tables[self.rules[index].table], out)
+
+    def verdict(self, index: int) -> tuple[int, list[Any]]:
+        """How many rows a rule decided in Python fails, and its failing combinations (Decided) or rows (Judged)."""
+        if index not in self.verdicts:
+            out = self.out(index)
+            if not isinstance(out, Decided | Judged):
+                raise TypeError(f"rule {self.rules[index].code} is not decided in Python")
+            rule = self.rules[index]
+            key = [rule.code, rule.table, rule.column, list(out.columns), self.shapes]
+            self.verdicts[index] = _decide(out, key) if isinstance(out, Decided) else _judge(out, key)
+        return self.verdicts[index]
+
+
+def _decide(out: Decided, key: list[Any]) -> tuple[int, list[dict[str, Any]]]:
+    """Each distinct combination of the rule's values counted in the engine and decided once."""
+    backend, engine = engine_of(out.rows)
+    plan = remembered(("decided", engine, *key), lambda: {"sql": ibis.to_sql(out.rows.group_by(list(out.columns)).aggregate(__n=ibis._.count()))})
+    n, bad = 0, list[dict[str, Any]]()
+    for row in rows_of(backend, plan["sql"]):
+        rows = row.pop("__n")
+        if out.decide(**row) is False:
+            n, bad = n + rows, [*bad, row]
+    return n, bad
+
+
+def _judge(out: Judged, key: list[Any]) -> tuple[int, list[int]]:
+    """Every row's values streamed from the engine in batches and judged."""
+    backend, engine = engine_of(out.rows)
+    plan = remembered(("judged", engine, *key), lambda: {"sql": ibis.to_sql(out.rows.select(ROW, *out.columns))})
+    bad: list[int] = []
+    for batch in batches_of(backend, plan["sql"]):
+        good = out.judge(batch.select(list(out.columns)))
+        bad += [row for row, ok in zip(batch.column(ROW).to_pylist(), good) if not ok]
+    return len(bad), bad
 
 
 def engine_of(t: ir.Table) -> tuple[Any, list[str]]:
@@ -83,7 +130,7 @@ def _one_pass(built: Built, group: list[int], t: ir.Table) -> Plan:
     """The SQL that counts the failures of a table's one-row rules in one pass (`c<position>` for each), which positions of
     `group` it counts, and which are rules of more than one row (counted with the joined rules)."""
     local: dict[int, ir.BooleanColumn] = {}
-    joined = []
+    joined: list[int] = []
     for position, index in enumerate(group):
         out = built.out(index)
         if isinstance(out, ir.BooleanColumn):
@@ -109,7 +156,7 @@ def _count_parts(built: Built, joined: list[int], positions: list[int]) -> ir.Ta
     return (ibis.union(*parts) if len(parts) > 1 else parts[0]) if parts else None
 
 
-def _in_memory(out: ir.BooleanColumn | ir.Table) -> bool:
+def _in_memory(out: ir.Table) -> bool:
     """Whether a rule's result holds values fetched from the data (a table made in memory): its SQL is this package's only."""
     import ibis.expr.operations as ops
 
@@ -119,7 +166,7 @@ def _in_memory(out: ir.BooleanColumn | ir.Table) -> bool:
 def _joined(built: Built, joined: list[int]) -> Plan:
     """The SQL that counts the failing rows of every rule of more than one row whose SQL is the same for any package (one
     query, a row `i`, `n` for each position `i` of `joined`), and those positions."""
-    pure = [p for p, index in enumerate(joined) if (out := built.out(index)) is not None and not _in_memory(out)]
+    pure = [p for p, index in enumerate(joined) if isinstance(out := built.out(index), ir.Table) and not _in_memory(out)]
     query = _count_parts(built, joined, pure)
     return {"sql": None if query is None else ibis.to_sql(query), "pure": [p for p in pure if joined[p] not in built.errors]}
 
@@ -168,7 +215,16 @@ def _count_joined(backend: Any, plan: Plan, joined: list[int], built: Built, fou
     queries = []
     if plan["sql"] is not None:
         queries.append((lambda: rows_of(backend, plan["sql"]), [joined[p] for p in pure]))
-    fresh = [p for p, index in enumerate(joined) if p not in pure and built.out(index) is not None]
+    fresh: list[int] = []
+    for position, index in enumerate(joined):
+        out = None if position in pure else built.out(index)
+        if isinstance(out, Decided | Judged):
+            try:
+                found[index] = built.verdict(index)[0]
+            except Exception as exc:  # a query this backend cannot run: reported, not skipped
+                built.errors[index] = _why(exc)
+        elif out is not None:
+            fresh.append(position)
     decided = _count_parts(built, joined, fresh)
     if decided is not None:
         queries.append((lambda: decided.to_pyarrow().to_pylist(), [joined[p] for p in fresh]))
@@ -178,6 +234,14 @@ def _count_joined(backend: Any, plan: Plan, joined: list[int], built: Built, fou
         except Exception:  # one rule the engine cannot run spoils the union: count them one by one to name it
             for index in indexes:
                 _count_alone(index, built, found)
+
+
+def batches_of(backend: Any, sql: str, rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+    """The rows a compiled query gives, as Arrow batches streamed from the backend."""
+    if backend.name == "duckdb":
+        yield from backend.con.sql(sql).to_arrow_reader(rows)
+    else:
+        yield from backend._session.sql(sql).toArrow().to_batches(rows)
 
 
 def rows_of(backend: Any, sql: str) -> list[dict[str, Any]]:

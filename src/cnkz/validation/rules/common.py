@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from ...statements import FRAMES, supported
-from ..expr import ROW, failing_rows, rows
+from ..expr import Judged
 from ..registry import Check, Tables
 
 
 def sentence_supported(table: str, column: str) -> Check:
     """Every word of a curator's sentence (statement, summary, description) accounted for by the row's quote and the
-    column's frame (statements.FRAMES): decided in Python, a range of rows at a time."""
+    column's frame (statements.FRAMES): judged in Python, a batch of rows at a time."""
     frame = FRAMES[(table, column)]
 
-    def check(t: ir.Table, _: Tables) -> ir.Table:
-        bad: list[int] = []
-        for part in rows(t, (column, "quote")):
-            good = supported(part.column(column).combine_chunks(), part.column("quote").combine_chunks(), frame)
-            bad += [row for row, ok in zip(part.column(ROW).to_pylist(), good) if not ok]
-        return failing_rows(bad)
+    def judge(batch: pa.RecordBatch) -> Sequence[bool]:
+        return supported(batch.column(column), batch.column("quote"), frame).tolist()
+
+    def check(t: ir.Table, _: Tables) -> Judged:
+        return Judged(t, (column, "quote"), judge)
 
     return check

@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from ...tables import ACTOR_ROLES, CAMEO_BY_EVENT_TYPE, CAMEO_TO_PLOVER, EVENT_TYPE, RECIPIENT_ROLES, plover_parties
 from ...tables import plover_mode as crosswalk_mode
-from ..expr import ROW, decided, first_by, holds, lookup, true
+from ..expr import ROW, Decided, decided, first_by, holds, lookup, true
 from ..registry import Check, Tables, rule
 from .common import sentence_supported
 
@@ -72,7 +72,7 @@ def _plover_row(cameo_code: str | None, plover_category: str | None, plover_mode
 
 @rule("events", "plover_crosswalk", "plover_category",
       "plover_category, plover_mode and plover_context as the CAMEO-to-PLOVER crosswalk gives for cameo_code")
-def plover_crosswalk(t: ir.Table, _: Tables) -> ir.Table:
+def plover_crosswalk(t: ir.Table, _: Tables) -> Decided:
     """Decided once per distinct combination of the six columns (a handful), then spread to the rows."""
     return decided(t, PLOVER_COLUMNS, _plover_row)
 
@@ -150,7 +150,7 @@ def _party_from_roles(column: str) -> Check:
         wanted = plover_parties(row["event_type"], principals, hosts, row["country"] or None)[position]
         return ";".join(wanted) == (row[column] or "")
 
-    def check(t: ir.Table, tables: Tables) -> ir.Table:
+    def check(t: ir.Table, tables: Tables) -> Decided:
         principals = _countries(tables["participants"], ACTOR_ROLES, "__principals")
         hosts = _countries(tables["participants"], RECIPIENT_ROLES, "__hosts")
         j = t.left_join(principals, t["event_id"] == principals["__principals_event"])

