@@ -80,3 +80,16 @@ RULE_MODULES = sorted([*(ROOT / "src" / "cnkz" / "validation" / "rules").glob("*
 @pytest.mark.parametrize("path", RULE_MODULES, ids=[p.name for p in RULE_MODULES])
 def test_rules_never_import_an_engine(path: Path) -> None:
     assert not _imports(path) & ENGINES, f"{path.name} imports {sorted(_imports(path) & ENGINES)}: rules build Ibis expressions only"
+
+
+@pytest.mark.parametrize("major", [3, 2, 1])
+def test_each_rule_is_named_once_by_its_code_table_and_column(major: int) -> None:
+    # Compiled SQL is kept under a rule's code, table and column (cnkz.validation.compiled): two rules of one name would share it.
+    from cnkz.datamodel import frozen
+    from cnkz.validation.columns import column_rules
+    from cnkz.validation.provenance import quote_rules
+
+    model = current() if major == current().major else frozen(major)
+    names = [(r.code, r.table, r.column) for t in model.tables for r in [*column_rules(t), *quote_rules(t), *rules_for(model, t)]]
+    assert len(names) > 300
+    assert len(set(names)) == len(names), sorted({n for n in names if names.count(n) > 1})

@@ -19,7 +19,7 @@ from ..errors import Problem
 from .compiled import Plan, remembered
 from .expr import ROW, Decided, Judged, failing_combinations, failing_rows
 from .locate import listed_key
-from .problems import problem, show
+from .problems import LISTED, problem, show
 from .registry import Rule, Tables
 
 if TYPE_CHECKING:
@@ -263,13 +263,26 @@ def _why(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
 
 
-def listed(rule: Rule, failing_rows: ir.Table, tables: Tables, limit: int, key: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The first `limit` of a rule's failing rows in file order, with their key and the rule's column."""
-    t = tables[rule.table]
-    columns = list(dict.fromkeys([*key, rule.column]))
-    first = failing_rows.order_by(ROW).limit(limit)
-    rows = first.join(t.select(ROW, *[t[c].name(f"__{c}") for c in columns]), ROW)
-    return sorted(rows.to_pyarrow().to_pylist(), key=lambda row: row[ROW])
+def listed(built: Built, index: int, limit: int, key: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The first `limit` of a rule's failing rows in file order, with their key and the rule's column. The SQL of a rule of
+    SQL alone is compiled once, for as many rows as a report lists, and cut to `limit` here."""
+    rule, tables = built.rules[index], built.tables
+    out = built.out(index)
+
+    def query(limit: int) -> ir.Table:
+        t = tables[rule.table]
+        columns = list(dict.fromkeys([*key, rule.column]))
+        first = built.failing(index).order_by(ROW).limit(limit)
+        return first.join(t.select(ROW, *[t[c].name(f"__{c}") for c in columns]), ROW).order_by(ROW)
+
+    if isinstance(out, ir.BooleanColumn) or (isinstance(out, ir.Table) and not _in_memory(out)):
+        backend, engine = engine_of(tables[rule.table])
+        plan = remembered(("listed", engine, [rule.code, rule.table, rule.column], built.shapes, list(key)),
+                          lambda: {"sql": ibis.to_sql(query(LISTED))})
+        rows = rows_of(backend, plan["sql"])
+    else:
+        rows = query(limit).to_pyarrow().to_pylist()
+    return sorted(rows, key=lambda row: row[ROW])[:limit]
 
 
 def run(rules: list[Rule], tables: Tables, report: Report, primary_key: Any, engine: str) -> None:
@@ -286,7 +299,7 @@ def run(rules: list[Rule], tables: Tables, report: Report, primary_key: Any, eng
             continue
         key = primary_key(rule.table)
         problems: list[Problem] = []
-        for row in listed(rule, built.failing(index), tables, room, key):
+        for row in listed(built, index, room, key):
             problems.append(problem(rule.code, rule.table, listed_key(row, key), rule.column, rule.expected,
                                    (rule.found or show)(row[f"__{rule.column}"])))
         report.add(problems)
