@@ -162,6 +162,18 @@ class TableReader:
             yield Batch(offset, pa.RecordBatch.from_arrays(arrays, schema=schema))
             offset += record.num_rows
 
+    def scan_parquet(self) -> int:
+        """Read every batch of a Parquet file without keeping or converting it: its decoded size within the cap, every page
+        readable (raises as batches() does); its number of rows."""
+        assert self._parquet is not None
+        rows, decoded, cap = 0, 0, current().member_bytes
+        for record in self._parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+            decoded += sum(decoded_bytes(column) for column in record.columns)
+            if decoded > cap:
+                raise DecodedTooLarge(too_large(decoded))
+            rows += record.num_rows
+        return rows
+
     def _csv_batches(self) -> Iterator[Batch]:
         reader = pacsv.open_csv(
             self._stream(),

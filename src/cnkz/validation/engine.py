@@ -31,6 +31,7 @@ class Engine:
     """An Ibis connection and the tables loaded into it."""
 
     settings: Settings = field(default_factory=Settings)
+    readable: tuple[Path, ...] = ()  # the only files the engine may open itself (a package's Parquet files; DuckDB only)
     connection: Any = None
     tables: dict[str, Any] = field(default_factory=dict)
     untyped: dict[str, set[str]] = field(default_factory=dict)  # columns of a loaded table that came as nulls (a retyped Parquet column)
@@ -63,6 +64,8 @@ class Engine:
                 "memory_limit": self.settings.memory_limit, "temp_directory": str(spill), "threads": self.settings.threads or os.cpu_count() or 1,
                 "preserve_insertion_order": False, "autoload_known_extensions": False,
             })
+            if self.readable:  # Parquet files DuckDB reads itself, in parallel and out of core, instead of a copy from Python
+                raw.execute(f"SET allowed_paths = [{', '.join(_literal(str(p)) for p in self.readable)}]")
             raw.execute("SET enable_external_access = false")  # after temp_directory: DuckDB refuses to set that one later
             self.connection = ibis.duckdb.from_connection(raw)
         except Exception as exc:  # duckdb raises its own error types for a bad limit or folder
@@ -119,6 +122,23 @@ class Engine:
             self.connection._session.createDataFrame(whole).createOrReplaceTempView(name)
         self.tables[name] = self.connection.table(name)
 
+    def reads(self, path: Path) -> bool:
+        """Whether the engine reads the file at `path` itself (attach_parquet)."""
+        return self.settings.engine == "duckdb" and path in self.readable
+
+    def attach_parquet(self, name: str, path: Path, schema: pa.Schema, rows: int) -> bool:
+        """Make table `name` the Parquet file at `path` as DuckDB reads it (its 0-based file row as `_row`, each column of
+        `schema` cast to its type), without loading it; False when this engine cannot (then load its batches)."""
+        if not self.reads(path):
+            return False
+        types = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.date32(): "DATE"}
+        columns = ", ".join(f'CAST("{f.name}" AS {types[f.type]}) AS "{f.name}"' for f in schema)
+        self.connection.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT file_row_number AS "{ROW}", {columns} '
+                                    f"FROM read_parquet({_literal(str(path))}, file_row_number = true)")
+        self._offsets[name] = rows
+        self.tables[name] = self.connection.table(name)
+        return True
+
     def rows(self, name: str) -> int:
         """How many rows were loaded into table `name` (counted as they came: no query)."""
         return self._offsets[name]
@@ -142,3 +162,8 @@ class Engine:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"

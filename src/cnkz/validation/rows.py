@@ -8,6 +8,7 @@ column checks (cnkz.validation.columns), the rules (cnkz.validation.registry), t
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -43,7 +44,8 @@ def check_rows(package: Package) -> list[Problem]:
         return []  # no definitions to read the rows with: check_descriptor_content says to upgrade cnkz
     report = Report()
     settings = package.engine or Settings()
-    with Engine(settings) as engine:
+    readable = tuple(parquet_path(package, t) for t in model.tables if regular_file_problem(parquet_path(package, t)) is None)
+    with Engine(settings, readable) as engine:
         seeds = Seeds(package.root)
         loaded: dict[str, int] = {}  # rows of each CSV loaded whole
         # sources first: their texts are loaded beside them, for the quotes of every other table.
@@ -64,6 +66,11 @@ def check_rows(package: Package) -> list[Problem]:
             if table.name + PARQUET in engine.tables:
                 report.add(compare_formats(table, engine, loaded[table.name], report, key))
     return report.finish()
+
+
+def parquet_path(package: Package, table: Table) -> Path:
+    """A table's Parquet file, as the engine is allowed to open it (absolute, links not followed)."""
+    return (package.root / "resources" / f"{table.name}.parquet").absolute()
 
 
 def _readers(package: Package, table: Table, report: Report) -> dict[str, TableReader]:
@@ -106,12 +113,14 @@ def load_table(package: Package, table: Table, report: Report, engine: Engine, s
         engine.end(TEXTS)
     parquet = readers.get("parquet")
     if parquet is not None and parquet.readable:
-        engine.start(table.name + PARQUET, target_schema(table))
+        name, path = table.name + PARQUET, parquet_path(package, table)
         try:
-            for batch in parquet.batches():
-                engine.add(table.name + PARQUET, batch.record)
-            engine.end(table.name + PARQUET)
-            engine.untyped[table.name + PARQUET] = set(parquet.untyped)
+            if engine.reads(path):  # DuckDB reads the file itself when it compares; here it is only checked, not copied
+                typed = pa.schema([f for f in target_schema(table) if f.name not in parquet.untyped])
+                engine.attach_parquet(name, path, typed, parquet.scan_parquet())
+            else:
+                engine.load(name, (batch.record for batch in parquet.batches()), target_schema(table))
+            engine.untyped[name] = set(parquet.untyped)
         except (pa.ArrowException, OSError) as exc:  # a damaged Parquet page raises OSError
             report.add([problem("unreadable", f"{table.name}-parquet", None, "", "a readable parquet file", f"{type(exc).__name__}: {exc}")])
     return rows
