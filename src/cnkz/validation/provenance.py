@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 TEXTS = "__texts"  # the engine's table of source texts: _row (of sources), source_id, text (null when unreadable or not UTF-8)
 TEXTS_SCHEMA = pa.schema([pa.field("source_id", pa.string()), pa.field("text", pa.string())])
 SEED_THREADS = 4
+SEED_ROWS = 512  # sources whose texts are read, checked and handed to the engine together
 SEED_READERS = ThreadPoolExecutor(max_workers=SEED_THREADS, thread_name_prefix="cnkz-seeds")
 
 

@@ -26,7 +26,7 @@ from .expr import ROW
 from .locate import listed_key, row_key
 from .numbers import non_finite_cells
 from .problems import Report, by_column, capped, problem, safe_path, show
-from .provenance import TEXTS, TEXTS_SCHEMA, Seeds, check_quotes, check_sources, quote_rules
+from .provenance import SEED_ROWS, TEXTS, TEXTS_SCHEMA, Seeds, check_quotes, check_sources, quote_rules
 from .registry import rules_for
 from .runner import engine_of, rows_of, run
 from .settings import Settings
@@ -101,9 +101,11 @@ def load_table(package: Package, table: Table, report: Report, engine: Engine, s
             rows += batch.record.num_rows
             report.add(type_problems(table, batch.record, batch.offset, batch.errors, report, key))
             if table.name == "sources":
-                problems, texts = check_sources(seeds, batch.record, batch.offset, key)
-                report.add(problems)
-                engine.add(TEXTS, texts)
+                # The texts of a few hundred sources at a time: a batch of 16 MB of rows may name gigabytes of text.
+                for start in range(0, batch.record.num_rows, SEED_ROWS):
+                    problems, texts = check_sources(seeds, batch.record.slice(start, SEED_ROWS), batch.offset + start, key)
+                    report.add(problems)
+                    engine.add(TEXTS, texts)
             engine.add(table.name, batch.record)
     except (pa.ArrowException, OSError) as exc:  # a damaged file part-way
         report.add([problem("unreadable", table.name, None, "", "a readable csv file", f"{type(exc).__name__}: {exc}")])
