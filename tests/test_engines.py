@@ -126,3 +126,16 @@ def test_a_spill_folder_that_is_a_file_or_threads_below_one_is_refused_in_one_li
     result = subprocess.run([cnkz, "validate", "--no-rebuild", "--threads", "-1", ROOT], capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].endswith("argument --threads: '-1' is not a whole number of at least 1")
+
+
+def test_an_engine_out_of_memory_stops_the_run_in_one_line_that_says_what_to_set(tmp_path: Path) -> None:
+    # Out of memory is no rule the engine cannot run: nothing is reported as a problem, the run stops, and the line names the
+    # limit and both ways out (it was a traceback from the quote comparison at 10^6 rows under --memory-limit 400MB).
+    with pytest.raises(EngineError, match=r"^duckdb ran out of memory within --memory-limit 1MB \(Out of Memory Error: .*\); give a larger "
+                       r"--memory-limit \(or CNKZ_MEMORY_LIMIT\), or --spill a folder on a disk with more room$"):
+        validate(ROOT, [check_rows], engine=Settings(memory_limit="1MB", threads=1))
+    cnkz = Path(sys.executable).parent / "cnkz"
+    result = subprocess.run([cnkz, "validate", "--no-rebuild", "--memory-limit", "1MB", ROOT], capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("cnkz: error: duckdb ran out of memory within --memory-limit 1MB")

@@ -105,28 +105,27 @@ def unsupported_words(statement: str, quote: str, frame: frozenset[str] = FRAME)
     return missing
 
 
-RUN = r"[^A-Za-z'’-]+"  # what separates the runs of word characters; WORD matches once in each run, from its first letter
-
-
 @functools.lru_cache(maxsize=1 << 18)
-def _run_words(run: str) -> tuple[str, ...]:
-    return tuple(_words(run))
+def _token_words(token: str) -> tuple[str, ...]:
+    """The words of a token of text between spaces (punctuation and all): its words are the text's words in that stretch."""
+    return tuple(_words(token))
 
 
 def supported(statements: pa.Array, quotes: pa.Array, frame: frozenset[str] = FRAME) -> np.ndarray:
     """Whether each statement says no more than its quote (`unsupported_words` is empty), for a whole column at once.
 
-    Words are found in Arrow and normalised once per distinct run of letters; a statement whose every word is a quote
-    word, a function word or a frame word holds, and only the others are compared word by word (inflections, stems)."""
+    Text is split at spaces in Arrow (a plain split: a regular expression's split cost four times as much), and each distinct
+    token's words found and normalised once; a statement whose every word is a quote word, a function word or a frame word
+    holds, and only the others are compared word by word (inflections, stems)."""
     statements, quotes = statements.cast(pa.string()), quotes.cast(pa.string())
     n = len(statements)
     ids: dict[str, int] = {w: 0 for w in STOPWORDS | frame}  # word -> id; id 0: a word every statement may use
 
     def pairs(texts: pa.Array) -> np.ndarray:
-        runs = pc.split_pattern_regex(pc.fill_null(texts, ""), RUN)
+        runs = pc.split_pattern(pc.fill_null(texts, ""), " ")
         flat, rows = pc.list_flatten(runs), pc.list_parent_indices(runs).to_numpy(zero_copy_only=False)
         encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
-        words = [[ids.setdefault(w, len(ids)) for w in _run_words(run)] for run in encoded.dictionary.to_pylist()]
+        words = [[ids.setdefault(w, len(ids)) for w in _token_words(run)] for run in encoded.dictionary.to_pylist()]
         lengths = np.array([len(w) for w in words], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(words) else np.zeros(0, np.int64)
         flat_ids = np.array([i for w in words for i in w], dtype=np.int64)

@@ -26,6 +26,17 @@ class EngineError(CnkzError):
     """An engine could not be started or used: which one, and what to install or set."""
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether an engine's error says it ran out of memory (then no rule can be decided: the run stops, never a rule's problem)."""
+    return type(exc).__name__ == "OutOfMemoryException" or "java.lang.OutOfMemoryError" in str(exc)
+
+
+def memory_error(settings: Settings, exc: BaseException) -> EngineError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return EngineError(f"{settings.engine} ran out of memory within --memory-limit {settings.memory_limit} ({first}); "
+                       "give a larger --memory-limit (or CNKZ_MEMORY_LIMIT), or --spill a folder on a disk with more room")
+
+
 @dataclass
 class Engine:
     """An Ibis connection and the tables loaded into it."""

@@ -21,7 +21,7 @@ from ..safety import regular_file_problem
 from ..tables import Table
 from .columns import column_rules
 from .compiled import remembered
-from .engine import Engine
+from .engine import Engine, memory_error, out_of_memory
 from .expr import ROW
 from .locate import listed_key, row_key
 from .numbers import non_finite_cells
@@ -42,9 +42,18 @@ def check_rows(package: Package) -> list[Problem]:
     model = model_for(package.descriptor)
     if model is None:
         return []  # no definitions to read the rows with: check_descriptor_content says to upgrade cnkz
-    report = Report()
     settings = package.engine or Settings()
     readable = tuple(parquet_path(package, t) for t in model.tables if regular_file_problem(parquet_path(package, t)) is None)
+    try:
+        return _on_engine(package, model, settings, readable)
+    except Exception as exc:
+        if out_of_memory(exc):
+            raise memory_error(settings, exc) from None
+        raise
+
+
+def _on_engine(package: Package, model: Any, settings: Settings, readable: tuple[Path, ...]) -> list[Problem]:
+    report = Report()
     with Engine(settings, readable) as engine:
         seeds = Seeds(package.root)
         loaded: dict[str, int] = {}  # rows of each CSV loaded whole

@@ -1,4 +1,4 @@
-"""Rules to Problems: every rule's failing rows counted in one query, and only as many listed as the report still lists.
+"""Rules to Problems: every rule's failing rows counted in the engine, and only as many listed as the report still lists.
 
 A rule that its engine cannot run (an expression Ibis cannot compile for that backend) is reported as an `engine` problem
 naming the rule, never skipped in silence.
@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ..errors import Problem
 from .compiled import Plan, remembered
+from .engine import out_of_memory
 from .expr import ROW, Decided, Judged, failing_combinations, failing_rows
 from .locate import listed_key
 from .problems import LISTED, problem, show
@@ -67,6 +68,7 @@ class Built:
             try:
                 self.outs[index] = result(self.rules[index], self.tables)
             except Exception as exc:  # an expression this backend cannot build
+                _stop_if_out_of_memory(exc)
                 self.errors[index] = _why(exc)
         return self.outs.get(index)
 
@@ -145,17 +147,6 @@ def _one_pass(built: Built, group: list[int], t: ir.Table) -> Plan:
     return {"sql": sql, "local": list(local), "joined": joined}
 
 
-def _count_parts(built: Built, joined: list[int], positions: list[int]) -> ir.Table | None:
-    """One query counting the failing rows of the rules at `positions` of `joined`: a row `i`, `n` for each position."""
-    parts = []
-    for position in positions:
-        try:
-            parts.append(built.failing(joined[position]).aggregate(n=ibis._.count()).mutate(i=ibis.literal(position, "int64")))
-        except Exception as exc:  # an expression this backend cannot build: reported, not skipped
-            built.errors[joined[position]] = _why(exc)
-    return (ibis.union(*parts) if len(parts) > 1 else parts[0]) if parts else None
-
-
 def _in_memory(out: ir.Table) -> bool:
     """Whether a rule's result holds values fetched from the data (a table made in memory): its SQL is this package's only."""
     import ibis.expr.operations as ops
@@ -164,16 +155,22 @@ def _in_memory(out: ir.Table) -> bool:
 
 
 def _joined(built: Built, joined: list[int]) -> Plan:
-    """The SQL that counts the failing rows of every rule of more than one row whose SQL is the same for any package (one
-    query, a row `i`, `n` for each position `i` of `joined`), and those positions."""
-    pure = [p for p, index in enumerate(joined) if isinstance(out := built.out(index), ir.Table) and not _in_memory(out)]
-    query = _count_parts(built, joined, pure)
-    return {"sql": None if query is None else ibis.to_sql(query), "pure": [p for p in pure if joined[p] not in built.errors]}
+    """For each rule of more than one row whose SQL is the same for any package, the SQL that counts its failing rows (one
+    query a rule: a union of them all planned slower and held every rule's hash tables at once), by its position in `joined`."""
+    queries = []
+    for position, index in enumerate(joined):
+        if isinstance(out := built.out(index), ir.Table) and not _in_memory(out):
+            try:
+                queries.append([position, ibis.to_sql(built.failing(index).aggregate(n=ibis._.count()))])
+            except Exception as exc:  # an expression this backend cannot compile: reported, not skipped
+                _stop_if_out_of_memory(exc)
+                built.errors[index] = _why(exc)
+    return {"queries": queries}
 
 
 def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int, str], Built]:
     """How many rows fail each rule (by its index in `rules`), the rules the engine could not run with why, and the rules'
-    results. The rules of one row are counted in one pass over each table; the others in one query together; the SQL of both
+    results. The rules of one row are counted in one pass over each table; the others one query each; the SQL of both
     is compiled once (cnkz.validation.compiled)."""
     built = Built(rules, tables)
     found: dict[int, int] = {}
@@ -198,7 +195,7 @@ def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int,
         try:
             row = rows_of(backend, plan["sql"])[0]
             found.update({group[int(name[1:])]: n for name, n in row.items()})
-        except Exception:  # one check the engine cannot run spoils the pass: count them one by one to name it
+        except Exception:  # one check the engine cannot run (or more memory than one pass may have): count them one by one
             for index in local:
                 _count_alone(index, built, found)
     if joined:
@@ -210,30 +207,26 @@ def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int,
 
 
 def _count_joined(backend: Any, plan: Plan, joined: list[int], built: Built, found: dict[int, int]) -> None:
-    """Run the joined rules' plan, and the rules decided from this package's values in one query beside it."""
-    pure = set(plan["pure"])
-    queries = []
-    if plan["sql"] is not None:
-        queries.append((lambda: rows_of(backend, plan["sql"]), [joined[p] for p in pure]))
-    fresh: list[int] = []
-    for position, index in enumerate(joined):
-        out = None if position in pure else built.out(index)
+    """Count the joined rules' failing rows, one query a rule: by the plan's SQL, or, for a rule decided in Python, its verdict."""
+    planned = set()
+    for position, sql in plan["queries"]:
+        index = joined[position]
+        planned.add(index)
+        try:
+            found[index] = rows_of(backend, sql)[0]["n"]
+        except Exception as exc:  # a query this backend cannot run: reported, not skipped
+            _stop_if_out_of_memory(exc)
+            built.errors[index] = _why(exc)
+    for index in joined:
+        out = None if index in planned else built.out(index)
         if isinstance(out, Decided | Judged):
             try:
                 found[index] = built.verdict(index)[0]
             except Exception as exc:  # a query this backend cannot run: reported, not skipped
+                _stop_if_out_of_memory(exc)
                 built.errors[index] = _why(exc)
         elif out is not None:
-            fresh.append(position)
-    decided = _count_parts(built, joined, fresh)
-    if decided is not None:
-        queries.append((lambda: decided.to_pyarrow().to_pylist(), [joined[p] for p in fresh]))
-    for run_query, indexes in queries:
-        try:
-            found.update({joined[row["i"]]: row["n"] for row in run_query()})
-        except Exception:  # one rule the engine cannot run spoils the union: count them one by one to name it
-            for index in indexes:
-                _count_alone(index, built, found)
+            _count_alone(index, built, found)
 
 
 def batches_of(backend: Any, sql: str, rows: int = 65_536) -> Iterator[pa.RecordBatch]:
@@ -256,7 +249,14 @@ def _count_alone(index: int, built: Built, found: dict[int, int]) -> None:
     try:
         found[index] = built.failing(index).count().to_pyarrow().as_py()
     except Exception as exc:
+        _stop_if_out_of_memory(exc)
         built.errors[index] = _why(exc)
+
+
+def _stop_if_out_of_memory(exc: Exception) -> None:
+    """An engine out of memory is not a rule it cannot run: re-raised, for the row layer to stop the run with what to set."""
+    if out_of_memory(exc):
+        raise exc
 
 
 def _why(exc: Exception) -> str:
