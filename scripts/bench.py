@@ -425,7 +425,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--spill", help="passed to cnkz validate")
     parser.add_argument("--threads", type=int, help="passed to cnkz validate")
     parser.add_argument("--no-real", dest="real", action="store_false", help="skip the repository's own package")
-    parser.add_argument("--real-runs", type=int, default=3, help="runs of `cnkz validate --no-rebuild` on the real package (median)")
+    parser.add_argument("--real-runs", type=int, default=3, help="runs of `cnkz validate --no-rebuild` on the real package (median; 0 skips it)")
     parser.add_argument("--frictionless", action="store_true", help="also time `frictionless validate` (row by row: run up to --frictionless-max)")
     parser.add_argument("--frictionless-max", type=int, default=10_000, help="above this size, extrapolate frictionless linearly instead of running it")
     parser.add_argument("--profile", action="store_true", help="also profile the validation with cProfile")
@@ -457,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         results["sizes"].append(result)
         if not args.json:
             print(render(result), end="\n\n", flush=True)
-    if args.real:
+    if args.real and args.real_runs > 0:  # --real-runs 0: the synthetic packages only
         results["real"] = measure_real(args)
         if not args.json:
             print(render_real(results["real"]), flush=True)
