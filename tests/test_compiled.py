@@ -117,6 +117,7 @@ WARMED = list({f.check: f for f in FAULTS if f.check in {
     "vocabulary", "foreign_key", "primary_key", "day_sequence", "plover_crosswalk", "summary_supported", "quote_offsets"}}.values())
 
 
+@pytest.mark.slow  # three validations of a whole package
 def test_a_warm_cache_finds_exactly_what_a_cold_one_finds(cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     package = downloaded(tmp_path / "package")
     for fault in WARMED:
