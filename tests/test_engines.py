@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from cnkz.validate import Report, check_rows, validate
-from cnkz.validation.engine import Engine, EngineError
+from cnkz.validation.engine import Engine, EngineError, memory_error, out_of_memory
 from cnkz.validation.registry import Rule
 from cnkz.validation.runner import run
 from cnkz.validation.settings import Settings
@@ -139,3 +139,15 @@ def test_an_engine_out_of_memory_stops_the_run_in_one_line_that_says_what_to_set
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("cnkz: error: duckdb ran out of memory within --memory-limit 1MB")
+
+
+def test_spark_out_of_memory_names_the_driver_heap_not_duckdb_s_limit() -> None:
+    # As PySpark raises it (seen at 10^5 rows per table with the default 1g driver): the JVM's error is in the message.
+    class Py4JJavaError(Exception):
+        pass
+
+    exc = Py4JJavaError("An error occurred while calling o36.sql.\n: java.lang.OutOfMemoryError: Java heap space")
+    assert out_of_memory(exc) and not out_of_memory(Py4JJavaError("An error occurred while calling o36.sql.\n: ParseException"))
+    assert memory_error(Settings(engine="spark"), exc).message == (
+        "spark ran out of memory (An error occurred while calling o36.sql.): its driver's Java heap is full; start Spark with "
+        "more (PYSPARK_SUBMIT_ARGS='--driver-memory 4g pyspark-shell', or a session with spark.driver.memory set)")

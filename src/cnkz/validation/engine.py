@@ -33,6 +33,9 @@ def out_of_memory(exc: BaseException) -> bool:
 
 def memory_error(settings: Settings, exc: BaseException) -> EngineError:
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if settings.engine == "spark":  # --memory-limit is DuckDB's: Spark's driver has the heap its session was started with
+        return EngineError(f"spark ran out of memory ({first}): its driver's Java heap is full; start Spark with more "
+                           "(PYSPARK_SUBMIT_ARGS='--driver-memory 4g pyspark-shell', or a session with spark.driver.memory set)")
     return EngineError(f"{settings.engine} ran out of memory within --memory-limit {settings.memory_limit} ({first}); "
                        "give a larger --memory-limit (or CNKZ_MEMORY_LIMIT), or --spill a folder on a disk with more room")
 
