@@ -140,18 +140,15 @@ class Engine:
         """Whether the engine reads the file at `path` itself (attach_parquet)."""
         return self.settings.engine == "duckdb" and path in self.readable
 
-    def attach_parquet(self, name: str, path: Path, schema: pa.Schema, rows: int) -> bool:
+    def attach_parquet(self, name: str, path: Path, schema: pa.Schema, rows: int) -> None:
         """Make table `name` the Parquet file at `path` as DuckDB reads it (its 0-based file row as `_row`, each column of
-        `schema` cast to its type), without loading it; False when this engine cannot (then load its batches)."""
-        if not self.reads(path):
-            return False
+        `schema` cast to its type), without loading it; only for a file the engine `reads`."""
         types = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.date32(): "DATE"}
         columns = ", ".join(f'CAST("{f.name}" AS {types[f.type]}) AS "{f.name}"' for f in schema)
         self.connection.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT file_row_number AS "{ROW}", {columns} '
                                     f"FROM read_parquet({_literal(str(path))}, file_row_number = true)")
         self._offsets[name] = rows
         self.tables[name] = self.connection.table(name)
-        return True
 
     def rows(self, name: str) -> int:
         """How many rows were loaded into table `name` (counted as they came: no query)."""

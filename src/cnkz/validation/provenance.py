@@ -19,11 +19,11 @@ from ..errors import Problem
 from ..seedfiles import Confined, Seed, read_seeds
 from ..sources import QUOTE_MAX_CHARS, QUOTE_MIN_CHARS
 from ..tables import Table
-from .compiled import remembered
 from .expr import ROW, first_by
 from .locate import listed_key, row_key
 from .problems import problem, shown
 from .registry import Rule
+from .runner import compiled_sql, rows_of
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -90,17 +90,14 @@ def quote_at_offsets(t: ir.Table, texts: ir.Table) -> ir.Table:
 
 def check_quotes(table: str, tables: dict[str, Any], report: Report, key: tuple[str, ...]) -> list[Problem]:
     """Every quote of `table` is the text of its source at its offsets (counted in the engine, the first ones listed)."""
-    from .runner import engine_of, rows_of
-
     t, texts = tables[table], tables[TEXTS]
 
     def differ() -> ir.Table:
         compared = quote_at_offsets(t, texts)
         return compared.filter(compared["quote"].isnull() | (compared["found"] != compared["quote"]))
 
-    backend, engine = engine_of(t)
-    plan = remembered(("quotes", engine, table, str(t.schema()), str(texts.schema())), lambda: {"sql": ibis.to_sql(differ().aggregate(n=ibis._.count()))})
-    room = report.room("quote_offsets", table, "quote", rows_of(backend, plan["sql"])[0]["n"])
+    backend, sql = compiled_sql(t, ("quotes", table, str(t.schema()), str(texts.schema())), lambda: differ().aggregate(n=ibis._.count()))
+    room = report.room("quote_offsets", table, "quote", rows_of(backend, sql)[0]["n"])
     if not room:
         return []
     listed = differ().order_by(ROW).limit(room)

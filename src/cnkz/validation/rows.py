@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import ibis
 import pyarrow as pa
 
 from ..datamodel import model_for, primary_key
@@ -20,7 +19,6 @@ from ..reader import TableReader, target_schema
 from ..safety import regular_file_problem
 from ..tables import Table
 from .columns import column_rules
-from .compiled import remembered
 from .engine import Engine, memory_error, out_of_memory
 from .expr import ROW
 from .locate import listed_key, row_key
@@ -28,10 +26,12 @@ from .numbers import non_finite_cells
 from .problems import Report, by_column, capped, problem, safe_path, show
 from .provenance import SEED_ROWS, TEXTS, TEXTS_SCHEMA, Seeds, check_quotes, check_sources, quote_rules
 from .registry import rules_for
-from .runner import engine_of, rows_of, run
+from .runner import compiled_sql, rows_of, run
 from .settings import Settings
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from ..validate import Package
 
 PARQUET = "__parquet"  # the engine's name of a table's Parquet twin is the table's name and this
@@ -43,7 +43,7 @@ def check_rows(package: Package) -> list[Problem]:
     if model is None:
         return []  # no definitions to read the rows with: check_descriptor_content says to upgrade cnkz
     settings = package.engine or Settings()
-    readable = tuple(parquet_path(package, t) for t in model.tables if regular_file_problem(parquet_path(package, t)) is None)
+    readable = tuple(path for t in model.tables if regular_file_problem(path := parquet_path(package, t)) is None)
     try:
         return _on_engine(package, model, settings, readable)
     except Exception as exc:
@@ -157,19 +157,27 @@ def compare_formats(table: Table, engine: Engine, rows: int, report: Report, key
     columns = [f.name for f in table.fields if f.name not in engine.untyped.get(name + PARQUET, set())]
     if not columns:
         return []
-    twin = parquet.select(__p_row=parquet[ROW], **{f"__p_{c}": parquet[c] for c in columns})
-    joined = csv.join(twin, csv[ROW] == twin["__p_row"])
-    differ = {c: ~joined[c].identical_to(joined[f"__p_{c}"]) for c in columns}
-    backend, on = engine_of(csv)
-    plan = remembered(("csv against parquet", on, name, str(csv.schema()), str(parquet.schema()), columns),
-                      lambda: {"sql": ibis.to_sql(joined.aggregate(**{f"n_{c}": d.cast("int64").sum().fill_null(0) for c, d in differ.items()}))})
-    counts = rows_of(backend, plan["sql"])[0]
+
+    def joined() -> ir.Table:
+        twin = parquet.select(__p_row=parquet[ROW], **{f"__p_{c}": parquet[c] for c in columns})
+        return csv.join(twin, csv[ROW] == twin["__p_row"])
+
+    def differ(j: ir.Table, c: str) -> ir.BooleanValue:
+        return ~j[c].identical_to(j[f"__p_{c}"])
+
+    def count() -> ir.Table:
+        j = joined()
+        return j.aggregate(**{f"n_{c}": differ(j, c).cast("int64").sum().fill_null(0) for c in columns})
+
+    backend, sql = compiled_sql(csv, ("csv against parquet", name, str(csv.schema()), str(parquet.schema()), columns), count)
+    counts = rows_of(backend, sql)[0]
     problems = []
     for c in columns:
         room = report.room("csv_parquet", name, c, counts[f"n_{c}"])
         if not room:
             continue
-        listed = joined.filter(differ[c]).select(ROW, c, f"__p_{c}", *[joined[k].name(f"__{k}") for k in key])
+        j = joined()
+        listed = j.filter(differ(j, c)).select(ROW, c, f"__p_{c}", *[j[k].name(f"__{k}") for k in key])
         for row in listed.order_by(ROW).limit(room).to_pyarrow().to_pylist():
             problems.append(problem("csv_parquet", name, listed_key(row, key), c, f"{show(row[c])} (the CSV value)", f"{show(row[f'__p_{c}'])} (in Parquet)"))
     return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import ibis
@@ -68,9 +68,22 @@ class Built:
             try:
                 self.outs[index] = result(self.rules[index], self.tables)
             except Exception as exc:  # an expression this backend cannot build
-                _stop_if_out_of_memory(exc)
-                self.errors[index] = _why(exc)
+                self.unrunnable(index, exc)
         return self.outs.get(index)
+
+    def unrunnable(self, index: int, exc: Exception) -> None:
+        """The backend cannot build or run the rule: why, for the report (never skipped). Out of memory is no such thing: it
+        is raised again, for the row layer to stop the run and say what to set."""
+        if out_of_memory(exc):
+            raise exc
+        self.errors[index] = _why(exc)
+
+    def count(self, index: int, found: dict[int, int], how: Callable[[], int]) -> None:
+        """found[index] = how(), or why the backend cannot run it."""
+        try:
+            found[index] = how()
+        except Exception as exc:
+            self.unrunnable(index, exc)
 
     def failing(self, index: int) -> ir.Table:
         out = self.out(index)
@@ -96,22 +109,21 @@ class Built:
 
 def _decide(out: Decided, key: list[Any]) -> tuple[int, list[dict[str, Any]]]:
     """Each distinct combination of the rule's values counted in the engine and decided once."""
-    backend, engine = engine_of(out.rows)
-    plan = remembered(("decided", engine, *key), lambda: {"sql": ibis.to_sql(out.rows.group_by(list(out.columns)).aggregate(__n=ibis._.count()))})
-    n, bad = 0, list[dict[str, Any]]()
-    for row in rows_of(backend, plan["sql"]):
+    backend, sql = compiled_sql(out.rows, ("decided", *key), lambda: out.rows.group_by(list(out.columns)).aggregate(__n=ibis._.count()))
+    n, bad = 0, []
+    for row in rows_of(backend, sql):
         rows = row.pop("__n")
         if out.decide(**row) is False:
-            n, bad = n + rows, [*bad, row]
+            n += rows
+            bad.append(row)
     return n, bad
 
 
 def _judge(out: Judged, key: list[Any]) -> tuple[int, list[int]]:
     """Every row's values streamed from the engine in batches and judged."""
-    backend, engine = engine_of(out.rows)
-    plan = remembered(("judged", engine, *key), lambda: {"sql": ibis.to_sql(out.rows.select(ROW, *out.columns))})
+    backend, sql = compiled_sql(out.rows, ("judged", *key), lambda: out.rows.select(ROW, *out.columns))
     bad: list[int] = []
-    for batch in batches_of(backend, plan["sql"]):
+    for batch in batches_of(backend, sql):
         good = out.judge(batch.select(list(out.columns)))
         bad += [row for row, ok in zip(batch.column(ROW).to_pylist(), good) if not ok]
     return len(bad), bad
@@ -122,6 +134,13 @@ def engine_of(t: ir.Table) -> tuple[Any, list[str]]:
     backend = t._find_backend()
     module = sys.modules.get("duckdb" if backend.name == "duckdb" else "pyspark")
     return backend, [backend.name, getattr(module, "__version__", "")]
+
+
+def compiled_sql(t: ir.Table, key: tuple[Any, ...], make: Callable[[], ir.Expr]) -> tuple[Any, str]:
+    """The backend `t` is bound to, and the SQL of the expression `make()` builds, compiled once for that backend under
+    `key` (its first item names the kind of query; cnkz.validation.compiled)."""
+    backend, engine = engine_of(t)
+    return backend, remembered((key[0], engine, *key[1:]), lambda: {"sql": ibis.to_sql(make())})["sql"]
 
 
 def _identity(rules: list[Rule], indexes: list[int]) -> list[list[str]]:
@@ -163,8 +182,7 @@ def _joined(built: Built, joined: list[int]) -> Plan:
             try:
                 queries.append([position, ibis.to_sql(built.failing(index).aggregate(n=ibis._.count()))])
             except Exception as exc:  # an expression this backend cannot compile: reported, not skipped
-                _stop_if_out_of_memory(exc)
-                built.errors[index] = _why(exc)
+                built.unrunnable(index, exc)
     return {"queries": queries}
 
 
@@ -184,7 +202,7 @@ def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int,
         plan = remembered(("one pass", engine, table, str(t.schema()), _identity(rules, group)), functools.partial(_one_pass, built, group, t))
         local = [group[p] for p in plan["local"]]
         joined += [group[p] for p in plan["joined"]]
-        for index in set(group) - set(local) - set(joined):  # not buildable when the plan was made: built (and reported) again
+        for index in [i for i in group if i not in local and i not in joined]:  # not buildable when the plan was made: again
             out = built.out(index)
             if isinstance(out, ir.BooleanColumn):
                 _count_alone(index, built, found)
@@ -200,31 +218,28 @@ def counts(rules: list[Rule], tables: Tables) -> tuple[dict[int, int], dict[int,
                 _count_alone(index, built, found)
     if joined:
         backend, engine = engine_of(tables[rules[joined[0]].table])
-        shapes = sorted([name, str(t.schema())] for name, t in tables.items())
-        plan = remembered(("joined", engine, shapes, _identity(rules, joined)), lambda: _joined(built, joined))
+        plan = remembered(("joined", engine, built.shapes, _identity(rules, joined)), lambda: _joined(built, joined))
         _count_joined(backend, plan, joined, built, found)
     return found, built.errors, built
 
 
 def _count_joined(backend: Any, plan: Plan, joined: list[int], built: Built, found: dict[int, int]) -> None:
     """Count the joined rules' failing rows, one query a rule: by the plan's SQL, or, for a rule decided in Python, its verdict."""
-    planned = set()
-    for position, sql in plan["queries"]:
-        index = joined[position]
-        planned.add(index)
-        try:
-            found[index] = rows_of(backend, sql)[0]["n"]
-        except Exception as exc:  # a query this backend cannot run: reported, not skipped
-            _stop_if_out_of_memory(exc)
-            built.errors[index] = _why(exc)
+    planned = {joined[position]: sql for position, sql in plan["queries"]}
+
+    def counted(sql: str) -> int:
+        return int(rows_of(backend, sql)[0]["n"])
+
+    def decided(index: int) -> int:
+        return built.verdict(index)[0]
+
     for index in joined:
-        out = None if index in planned else built.out(index)
+        if index in planned:
+            built.count(index, found, functools.partial(counted, planned[index]))
+            continue
+        out = built.out(index)
         if isinstance(out, Decided | Judged):
-            try:
-                found[index] = built.verdict(index)[0]
-            except Exception as exc:  # a query this backend cannot run: reported, not skipped
-                _stop_if_out_of_memory(exc)
-                built.errors[index] = _why(exc)
+            built.count(index, found, functools.partial(decided, index))
         elif out is not None:
             _count_alone(index, built, found)
 
@@ -246,17 +261,7 @@ def rows_of(backend: Any, sql: str) -> list[dict[str, Any]]:
 
 
 def _count_alone(index: int, built: Built, found: dict[int, int]) -> None:
-    try:
-        found[index] = built.failing(index).count().to_pyarrow().as_py()
-    except Exception as exc:
-        _stop_if_out_of_memory(exc)
-        built.errors[index] = _why(exc)
-
-
-def _stop_if_out_of_memory(exc: Exception) -> None:
-    """An engine out of memory is not a rule it cannot run: re-raised, for the row layer to stop the run with what to set."""
-    if out_of_memory(exc):
-        raise exc
+    built.count(index, found, lambda: built.failing(index).count().to_pyarrow().as_py())
 
 
 def _why(exc: Exception) -> str:
@@ -276,10 +281,9 @@ def listed(built: Built, index: int, limit: int, key: tuple[str, ...]) -> list[d
         return first.join(t.select(ROW, *[t[c].name(f"__{c}") for c in columns]), ROW).order_by(ROW)
 
     if isinstance(out, ir.BooleanColumn) or (isinstance(out, ir.Table) and not _in_memory(out)):
-        backend, engine = engine_of(tables[rule.table])
-        plan = remembered(("listed", engine, [rule.code, rule.table, rule.column], built.shapes, list(key)),
-                          lambda: {"sql": ibis.to_sql(query(LISTED))})
-        rows = rows_of(backend, plan["sql"])
+        backend, sql = compiled_sql(tables[rule.table], ("listed", [rule.code, rule.table, rule.column], built.shapes, list(key)),
+                                    lambda: query(LISTED))
+        rows = rows_of(backend, sql)
     else:
         rows = query(limit).to_pyarrow().to_pylist()
     return sorted(rows, key=lambda row: row[ROW])[:limit]
