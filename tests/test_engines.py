@@ -151,3 +151,30 @@ def test_spark_out_of_memory_names_the_driver_heap_not_duckdb_s_limit() -> None:
     assert memory_error(Settings(engine="spark"), exc).message == (
         "spark ran out of memory (An error occurred while calling o36.sql.): its driver's Java heap is full; start Spark with "
         "more (PYSPARK_SUBMIT_ARGS='--driver-memory 4g pyspark-shell', or a session with spark.driver.memory set)")
+
+
+PHRASES = {
+    "They attended the above activities.": True,
+    "attended the activities": True,
+    "(attended the above activities)": True,
+    "Xi attended the above activities, and": True,
+    "reattended the above activities": False,
+    "attended the above activitiesX": False,
+    "attended the above activities_": False,
+    "2attended the activities": False,
+    "attended the above  activities": False,
+    "attended the other activities": False,
+    "éattended the activities": True,  # é is no ASCII letter: a boundary, as in every engine (Python's \b would say no)
+}
+
+
+def test_the_attendance_phrase_is_found_alike_by_python_and_the_engine() -> None:
+    """The rule's pattern is decided by the engine alone, so it must read the same there as in Python, boundaries included."""
+    import re
+
+    from cnkz.validation.rules.participants import ATTENDANCE
+
+    assert {text: bool(re.search(ATTENDANCE, text)) for text in PHRASES} == PHRASES
+    t = ibis.memtable({"text": list(PHRASES)})
+    found = t.mutate(hit=t["text"].re_search(ATTENDANCE)).to_pyarrow()
+    assert dict(zip(found["text"].to_pylist(), found["hit"].to_pylist())) == PHRASES
