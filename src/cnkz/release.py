@@ -169,7 +169,8 @@ Cite: see `CITATION.cff`. Licences: CC-BY-4.0 for the data (`LICENSE`), MIT for 
 
 
 def release_members(root: Path, version: str, date: str, layout: int, index: dict[str, dict[str, str]]) -> dict[str, bytes]:
-    """The archive's files for a layout; from layout 2 also the R loader, the code licence and the site."""
+    """The archive's files for a layout; from layout 2 also the R loader, the code licence and the site. Called by `release`
+    only, after it validated `root` under its lock: the site does not validate it a second time."""
     if layout < 2:
         return package_members(root, version, date)
     from .metadata import base_url
@@ -181,7 +182,7 @@ def release_members(root: Path, version: str, date: str, layout: int, index: dic
     members["LICENSE-CODE"] = (root / "LICENSE").read_bytes()
     # Only earlier releases: the site must not depend on anything published after this version.
     earlier = {v: entry for v, entry in index.items() if _key(v) < _key(version)}
-    members.update({f"site/{name}": data for name, data in site_files(root, earlier, release=True).items()})
+    members.update({f"site/{name}": data for name, data in site_files(root, earlier, release=True, validated=True).items()})
     members["SHA256SUMS"] = _sha256sums(members)
     return members
 

@@ -465,15 +465,19 @@ def check_package(root: Path) -> None:
                             "run `cnkz validate` to see them all", file=str(root))
 
 
-def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None, *, release: bool = False) -> dict[str, bytes]:
+def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None, *, release: bool = False,
+               validated: bool = False) -> dict[str, bytes]:
     """Every file of the site by its path inside the site folder, from a package that passed validation.
 
     `release`: the copy inside a release archive, for its reader. It links nothing the archive lacks (there is no
-    releases/ folder in it) and names no setting of the repository; the repository's copy links the files in releases/."""
+    releases/ folder in it) and names no setting of the repository; the repository's copy links the files in releases/.
+    `validated`: the caller has just validated `root` with every layer and holds the lock that keeps it so (a release);
+    otherwise the package is validated here first."""
     from .descriptor import project_version
 
     root = Path(root)
-    check_package(root)
+    if not validated:
+        check_package(root)
     version = json.loads((root / "datapackage.json").read_text(encoding="utf-8")).get("version") or project_version(root)
     releases = release_index(root) if releases is None else releases
     tables = {t.name: read_table(root, t.name) for t in TABLES}
