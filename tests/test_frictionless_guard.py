@@ -24,7 +24,7 @@ from cnkz import frictionless_guard
 from cnkz.errors import Problem
 from cnkz.frictionless_guard import guard
 from cnkz.tables import SLUG
-from cnkz.validate import Package, check_frictionless, validate
+from cnkz.validate import PackageUnderCheck, check_frictionless, validate
 
 from .conftest import ROOT, copy_repo, rehash, set_cell
 from .hostile import body, serve_routes
@@ -135,7 +135,7 @@ def test_frictionless_is_handed_the_guarded_descriptor_not_the_file(places: Path
     monkeypatch.setattr(frictionless, "validate", fake_validate)
     edit(places, lambda d: places_resource(d).update(extrapaths=["resources/events.csv"]))
     descriptor = json.loads((places / "datapackage.json").read_text(encoding="utf-8"))
-    assert check_frictionless(Package(places, descriptor)) == [
+    assert check_frictionless(PackageUnderCheck(places, descriptor)) == [
         guarded("extrapaths", RESOURCE_KEY, f'["resources/events.csv"]; {NOT_PASSED}')]
     assert handed == [(guard(descriptor)[0], str(places))]
     assert "extrapaths" not in handed[0][0]["resources"][0]

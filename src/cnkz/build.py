@@ -17,7 +17,7 @@ from .files import to_csv_bytes, to_parquet_bytes
 from .safety import clean_leftovers, locked, read_regular, staging, write_atomically
 from .stale import stale_problems
 from .tables import TABLES, TABLES_BY_NAME
-from .validate import LAYERS, Layer, Package, validate
+from .validate import LAYERS, Layer, PackageUnderCheck, validate
 
 PUBLISHED = ("datapackage.json", "resources")
 
@@ -185,7 +185,7 @@ def check_rebuild(root: Path, curated: tuple[Rows, list[Document]] | None = None
 
 
 # The checks that need the repository (curation/, docs), composed with validate's layers by the CLI and release.
-def check_curation(package: Package) -> list[Problem]:
+def check_curation(package: PackageUnderCheck) -> list[Problem]:
     """A fresh build equals the published files, and the coverage audit: one curation of the repository for both."""
     try:
         curated = curate(package.root)
@@ -194,7 +194,7 @@ def check_curation(package: Package) -> list[Problem]:
     return check_rebuild(package.root, curated) + check_coverage(package.root, curated[1])
 
 
-def check_documents(package: Package) -> list[Problem]:
+def check_documents(package: PackageUnderCheck) -> list[Problem]:
     """The generated documents (CITATION.cff, the codebook, CURATION.md's vocabularies, the metadata files) are what `cnkz docs`
     writes, and docs/figures what `cnkz figures` draws from the published tables (figures.check_figures)."""
     from .figures import check_figures

@@ -27,7 +27,7 @@ import pandas as pd
 from .errors import CnkzError, Problem
 from .tables import COUNTRY, ROLE
 
-FIGURES = "docs/figures"
+FIGURES_DIR = "docs/figures"
 NAMES = ("timeline", "targets")
 # The roles that make a person a principal of an event (see the role vocabulary), in the order names are listed.
 PRINCIPAL_ROLES = ("visitor", "host", "counterpart", "principal")
@@ -399,7 +399,7 @@ def write_figures(root: Path, out: Path | None = None) -> list[Path]:
     if problem:
         raise CnkzError(f"the figures are drawn with the matplotlib and Pillow pinned in pyproject.toml's docs group, so that they come "
                         f"out byte for byte the same everywhere, but {problem}; install them with: {install_hint(root)}")
-    return draw(load(root), out or root / FIGURES)
+    return draw(load(root), out or root / FIGURES_DIR)
 
 
 def recorded_sha256(svg: bytes) -> str | None:
@@ -427,17 +427,18 @@ def check_figures(root: Path) -> list[Problem]:
         with tempfile.TemporaryDirectory(prefix="cnkz-figures-") as folder:
             drawn = {path.name: path.read_bytes() for path in draw(tables, Path(folder))}
         for name, fresh in drawn.items():
-            path = root / FIGURES / name
+            path = root / FIGURES_DIR / name
             found = "no file" if not path.is_file() else "different bytes" if path.read_bytes() != fresh else None
             if found:
-                problems.append(Problem("stale_docs", f"{FIGURES}/{name}", "", "", "the bytes `cnkz figures` draws from the published tables", found, advice))
+                expect = "the bytes `cnkz figures` draws from the published tables"
+                problems.append(Problem("stale_docs", f"{FIGURES_DIR}/{name}", "", "", expect, found, advice))
         return problems
     for name in NAMES:
-        path = root / FIGURES / f"{name}.svg"
+        path = root / FIGURES_DIR / f"{name}.svg"
         expected = data_sha256(data[name])
         recorded = recorded_sha256(path.read_bytes()) if path.is_file() else None
         if recorded != expected:
             found = "no file" if not path.is_file() else f"a picture of data with sha256 {recorded}" if recorded else "a picture that records no data sha256"
             expect = f"a picture of the published tables (data sha256 {expected})"
-            problems.append(Problem("stale_docs", f"{FIGURES}/{name}.svg", "", "", expect, found, advice))
+            problems.append(Problem("stale_docs", f"{FIGURES_DIR}/{name}.svg", "", "", expect, found, advice))
     return problems

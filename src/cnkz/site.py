@@ -26,6 +26,8 @@ from typing import Any
 from .descriptor import DESCRIPTION, LICENSE, PACKAGE_NAME, TITLE
 from .docs import meaning
 from .errors import CnkzError
+from .figures import FIGURES_DIR
+from .figures import NAMES as FIGURE_NAMES
 from .files import is_package_path
 from .metadata import address, apa, base_url, bibtex, citation, dataset_jsonld, read_table, release_index
 from .tables import ROW_ID, TABLES, Field, Table
@@ -35,7 +37,6 @@ SOURCE_TABLE = "sources"
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")
 # The column that says in words what a row is, where a table has one, shown next to its quote.
 HEADLINES = ("summary", "statement", "description", "name")
-FIGURES = ("timeline", "targets")
 ASSETS = ("site.css", "site.js")
 # Markdown documents shown as pages, and where links between them point in the site.
 DOCUMENTS = (("codebook", "docs/codebook.md", "Codebook"), ("curation", "CURATION.md", "Curation guide"), ("changelog", "CHANGELOG.md", "Changelog"))
@@ -198,7 +199,7 @@ def home(root: Path, tables: dict[str, list[dict[str, str]]], releases: dict[str
     sources = "".join(f'<li><a href="sources/{e(s["source_id"])}.html">{e(s["title"])}</a> ({source_date(s)})</li>'
                       for s in tables[SOURCE_TABLE])
     pictures = "".join(f'<figure><img src="figures/{name}.svg" alt="{name} of the engagements"></figure>'
-                       for name in FIGURES if (root / "docs" / "figures" / f"{name}.svg").exists())
+                       for name in FIGURE_NAMES if (root / FIGURES_DIR / f"{name}.svg").exists())
     body = f"""<h1>{e(TITLE)}</h1>
 <p class="lead">{e(DESCRIPTION)}</p>
 <p>Version <strong>{e(version)}</strong>, released {e(cff["date-released"])}. Licence: <a href="{e(LICENSE["path"])}">{e(LICENSE["name"])}</a>.
@@ -493,8 +494,8 @@ def site_files(root: Path, releases: dict[str, dict[str, str]] | None = None, *,
     for name, path, label in DOCUMENTS:
         if (root / path).exists():
             files[f"{name}.html"] = markdown_page(name, (root / path).read_text(encoding="utf-8"), label, version)
-    for name in FIGURES:
-        figure = root / "docs" / "figures" / f"{name}.svg"
+    for name in FIGURE_NAMES:
+        figure = root / FIGURES_DIR / f"{name}.svg"
         if figure.exists():
             files[f"figures/{name}.svg"] = figure.read_bytes()
     assets = resources.files("cnkz") / "site_assets"

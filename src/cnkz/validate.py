@@ -20,14 +20,14 @@ from .validation.numbers import check_non_finite, non_finite_cells
 from .validation.problems import LISTED, Report, by_column, capped, problem, safe_path, show
 
 __all__ = [
-    "CHECKSUMS", "DESCRIPTOR", "LAYERS", "LISTED", "WITH_FRICTIONLESS", "FileScan", "Layer", "Package", "Report", "by_column",
+    "CHECKSUMS", "DESCRIPTOR", "LAYERS", "LISTED", "WITH_FRICTIONLESS", "FileScan", "Layer", "PackageUnderCheck", "Report", "by_column",
     "capped", "check_checksums", "check_descriptor_content", "check_files", "check_frictionless", "check_local_only", "check_non_finite",
     "check_profile", "check_rows", "data_model", "descriptor_shape", "load_descriptor", "non_finite_cells", "problem", "safe_path", "show", "validate",
 ]
 
 
 @dataclass
-class Package:
+class PackageUnderCheck:
     """The one object every layer is a function of: the package folder and its parsed descriptor."""
 
     root: Path
@@ -35,15 +35,15 @@ class Package:
     engine: Any = None  # where the rules run (cnkz.validation.engine.Settings); None: embedded DuckDB with the default limits
 
 
-Layer = Callable[[Package], list[Problem]]
+Layer = Callable[[PackageUnderCheck], list[Problem]]
 
 
-def data_model(package: Package) -> DataModel | None:
+def data_model(package: PackageUnderCheck) -> DataModel | None:
     """The table definitions and rules of the package's major version (cnkz.datamodel); None for one this cnkz does not know."""
     return model_for(package.descriptor)
 
 
-def check_rows(package: Package) -> list[Problem]:
+def check_rows(package: PackageUnderCheck) -> list[Problem]:
     """Typed reads of CSV and Parquet, column checks, rules, provenance, and CSV against Parquet, on the package's engine
     (cnkz.validation.rows)."""
     from .validation.rows import check_rows as on_engine
@@ -67,7 +67,7 @@ def validate(package_dir: Path, layers: Sequence[Layer] = LAYERS, progress: Any 
     descriptor, problems = load_descriptor(package_dir)
     if descriptor is None:
         return problems
-    package = Package(package_dir, descriptor, engine)
+    package = PackageUnderCheck(package_dir, descriptor, engine)
     for layer in layers:
         if progress is not None:
             progress.step(f"validating: {layer.__name__.removeprefix('check_').replace('_', ' ')}")

@@ -21,7 +21,7 @@ from ..stated import check_stated_versions
 from .problems import LISTED, problem, shown
 
 if TYPE_CHECKING:
-    from ..validate import Package
+    from ..validate import PackageUnderCheck
 
 DESCRIPTOR = "datapackage.json"
 
@@ -47,7 +47,7 @@ def profile_validator(name: str) -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads((resources.files("cnkz") / "profiles" / name).read_text(encoding="utf-8")))
 
 
-def check_profile(package: Package) -> list[Problem]:
+def check_profile(package: PackageUnderCheck) -> list[Problem]:
     """The descriptor against the official Data Package v2 JSON Schemas (bundled)."""
     return list(_profile_problems(json.dumps(package.descriptor)))
 
@@ -96,7 +96,7 @@ def _profile_problems(text: str) -> tuple[Problem, ...]:
     return tuple(problems[:LISTED])
 
 
-def check_descriptor_content(package: Package) -> list[Problem]:
+def check_descriptor_content(package: PackageUnderCheck) -> list[Problem]:
     """Names, paths, schemas and version agree with the table definitions of the package's data model and pyproject.toml."""
     package_dir, descriptor = package.root, package.descriptor
     problems = []
@@ -142,7 +142,7 @@ KNOWN_PROFILES = {
 }
 
 
-def check_local_only(package: Package) -> list[Problem]:
+def check_local_only(package: PackageUnderCheck) -> list[Problem]:
     """Nothing in the descriptor would make validation reach the network: schemas and dialects inline, profiles known."""
     descriptor = package.descriptor
     problems = []

@@ -14,13 +14,13 @@ from ..safety import read_regular, regular_file_problem
 from .problems import problem, safe_path
 
 if TYPE_CHECKING:
-    from ..validate import Package
+    from ..validate import PackageUnderCheck
 
 CHECKSUMS = "SHA256SUMS"
 CHUNK = 1 << 20  # bytes read at a time when hashing and scanning files
 
 
-def check_files(package: Package) -> list[Problem]:
+def check_files(package: PackageUnderCheck) -> list[Problem]:
     """Every resource path stays in the package, exists, and matches its declared bytes and hash."""
     problems = []
     for resource in package.descriptor.get("resources") or []:
@@ -101,7 +101,7 @@ class FileScan:
             self.csv_problems.append(("line_endings", f"line {line}", "LF line endings", "a carriage return"))
 
 
-def check_checksums(package: Package) -> list[Problem]:
+def check_checksums(package: PackageUnderCheck) -> list[Problem]:
     """With a SHA256SUMS (an unpacked release), every listed file matches and every file of the package is listed."""
     from ..load import LoadError, _parse_checksums
 

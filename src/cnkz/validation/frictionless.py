@@ -11,10 +11,10 @@ from .descriptor import DESCRIPTOR, check_local_only
 from .problems import problem, safe_path
 
 if TYPE_CHECKING:
-    from ..validate import Package
+    from ..validate import PackageUnderCheck
 
 
-def check_frictionless(package: Package) -> list[Problem]:
+def check_frictionless(package: PackageUnderCheck) -> list[Problem]:
     """Frictionless's own validation of the descriptor and every resource, CSV and Parquet: a second opinion.
 
     Not among the default layers: it reads row by row in Python (Parquet through pandas, about 500 rows/s),

@@ -16,7 +16,7 @@ from ..tables import Table
 from .problems import Report, by_column, capped, problem, safe_path
 
 if TYPE_CHECKING:
-    from ..validate import Package
+    from ..validate import PackageUnderCheck
 
 
 def non_finite_cells(table: Table, errors: list[Any], report: Report | None = None) -> list[Problem]:
@@ -38,7 +38,7 @@ def _not_finite(value: Any) -> bool:
         return False
 
 
-def check_non_finite(package: Package) -> list[Problem]:
+def check_non_finite(package: PackageUnderCheck) -> list[Problem]:
     """No infinity or NaN in a number column of the Parquet files (NaN reads as missing in CSV and not in Parquet); the CSV's
     are found as its rows stream (non_finite_cells). Only the number columns are read, a row group at a time."""
     import pyarrow.parquet as pq

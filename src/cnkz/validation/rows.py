@@ -32,12 +32,12 @@ from .settings import Settings
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from ..validate import Package
+    from ..validate import PackageUnderCheck
 
 PARQUET = "__parquet"  # the engine's name of a table's Parquet twin is the table's name and this
 
 
-def check_rows(package: Package) -> list[Problem]:
+def check_rows(package: PackageUnderCheck) -> list[Problem]:
     """Typed reads of CSV and Parquet, column checks, rules, provenance, and CSV against Parquet, on the package's engine."""
     model = model_for(package.descriptor)
     if model is None:
@@ -52,7 +52,7 @@ def check_rows(package: Package) -> list[Problem]:
         raise
 
 
-def _on_engine(package: Package, model: Any, settings: Settings, readable: tuple[Path, ...]) -> list[Problem]:
+def _on_engine(package: PackageUnderCheck, model: Any, settings: Settings, readable: tuple[Path, ...]) -> list[Problem]:
     report = Report()
     with Engine(settings, readable) as engine:
         seeds = Seeds(package.root)
@@ -77,12 +77,12 @@ def _on_engine(package: Package, model: Any, settings: Settings, readable: tuple
     return report.finish()
 
 
-def parquet_path(package: Package, table: Table) -> Path:
+def parquet_path(package: PackageUnderCheck, table: Table) -> Path:
     """A table's Parquet file, as the engine is allowed to open it (absolute, links not followed)."""
     return (package.root / "resources" / f"{table.name}.parquet").absolute()
 
 
-def _readers(package: Package, table: Table, report: Report) -> dict[str, TableReader]:
+def _readers(package: PackageUnderCheck, table: Table, report: Report) -> dict[str, TableReader]:
     readers = {}
     for fmt, name in (("csv", table.name), ("parquet", f"{table.name}-parquet")):
         path = package.root / "resources" / f"{table.name}.{fmt}"
@@ -94,7 +94,7 @@ def _readers(package: Package, table: Table, report: Report) -> dict[str, TableR
     return readers
 
 
-def load_table(package: Package, table: Table, report: Report, engine: Engine, seeds: Seeds) -> int | None:
+def load_table(package: PackageUnderCheck, table: Table, report: Report, engine: Engine, seeds: Seeds) -> int | None:
     """Stream a table's CSV into the engine (type problems and, for `sources`, the seeds checked on the way), and its Parquet
     twin beside it; the CSV's row count, or None when the CSV could not be read whole."""
     readers = _readers(package, table, report)
