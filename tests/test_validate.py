@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cnkz.build import validate_repository
 from cnkz.errors import Problem
-from cnkz.validate import WITH_FRICTIONLESS, validate
+from cnkz.validate import WITH_FRICTIONLESS, check_profile, validate
 
 from .conftest import VERSION, find, rehash, set_cell
 
@@ -35,6 +35,27 @@ def test_descriptor_profile(repo: Path) -> None:
     (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     problem = only(validate(repo), "profile", table="datapackage.json", column="licenses")
     assert str(problem) == "[profile] datapackage.json property licenses: expected a valid Data Package v2 descriptor, found 'CC-BY-4.0' is not of type 'array'"
+
+
+def test_a_field_against_the_table_schema_profile_is_one_problem_at_its_path(repo: Path) -> None:
+    descriptor = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][2]["schema"]["fields"][1]["type"] = "text"
+    (repo / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    problems = find(validate(repo, [check_profile]), "profile")
+    assert [(p.column, p.expected) for p in problems] == [("resources/2/schema/fields/1", "a valid Data Package v2 descriptor")]
+    assert problems[0].found.endswith("is not valid under any of the given schemas")
+
+
+def test_the_package_profile_holds_the_table_schema_profile_inline() -> None:
+    """Why one pass of the package profile checks every resource's schema: it carries the Table Schema profile itself."""
+    from importlib import resources
+
+    def profile(name: str) -> dict:
+        return json.loads((resources.files("cnkz") / "profiles" / name).read_text(encoding="utf-8"))
+
+    inline = profile("datapackage.json")["properties"]["resources"]["items"]["properties"]["schema"]
+    table_schema = profile("tableschema.json")
+    assert {key: inline[key] for key in ("type", "required", "properties")} == {key: table_schema[key] for key in ("type", "required", "properties")}
 
 
 def test_descriptor_schema_drift(repo: Path) -> None:
