@@ -178,3 +178,23 @@ def test_the_attendance_phrase_is_found_alike_by_python_and_the_engine() -> None
     t = ibis.memtable({"text": list(PHRASES)})
     found = t.mutate(hit=t["text"].re_search(ATTENDANCE)).to_pyarrow()
     assert dict(zip(found["text"].to_pylist(), found["hit"].to_pylist())) == PHRASES
+
+
+def test_the_tables_as_bound_without_asking_duckdb_are_the_tables_duckdb_has(tmp_path: Path) -> None:
+    """Engine tables are written from the Arrow schema they were made with (no DESCRIBE): for every type a table holds,
+    loaded from Arrow or read from Parquet, that must be exactly what DuckDB reports."""
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([pa.field("id", pa.string(), nullable=False), pa.field("n", pa.int64()), pa.field("x", pa.float64()),
+                        pa.field("ok", pa.bool_()), pa.field("day", pa.date32())])
+    rows = pa.table({"id": ["a", "b"], "n": [1, None], "x": [0.5, None], "ok": [True, None], "day": [dt.date(2024, 1, 2), None]}, schema=schema)
+    path = tmp_path / "t.parquet"
+    pq.write_table(rows, path)
+    with Engine(Settings(threads=1), (path,)) as engine:
+        engine.load("t", rows.to_batches(), schema)
+        engine.attach_parquet("t__parquet", path, schema, rows.num_rows)
+        for name in ("t", "t__parquet"):
+            assert engine.tables[name].schema() == engine.connection.table(name).schema(), name
+            assert engine.tables[name].count().execute() == 2

@@ -134,7 +134,7 @@ class Engine:
         if self.settings.engine == "spark":
             whole = pa.Table.from_batches(self._pending.pop(name), self._schemas[name])
             self.connection._session.createDataFrame(whole).createOrReplaceTempView(name)
-        self.tables[name] = self.connection.table(name)
+        self.tables[name] = self._bound(name, self._schemas[name])
 
     def reads(self, path: Path) -> bool:
         """Whether the engine reads the file at `path` itself (attach_parquet)."""
@@ -148,7 +148,19 @@ class Engine:
         self.connection.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT file_row_number AS "{ROW}", {columns} '
                                     f"FROM read_parquet({_literal(str(path))}, file_row_number = true)")
         self._offsets[name] = rows
-        self.tables[name] = self.connection.table(name)
+        self.tables[name] = self._bound(name, pa.schema([pa.field(ROW, pa.int64()), *schema]))
+
+    def _bound(self, name: str, schema: pa.Schema) -> Any:
+        """The Ibis table of engine table `name`, made in DuckDB as `schema`. On DuckDB it is written from that schema, with
+        no query: `connection.table` asks DuckDB for it (a tenth of a small package's validation), and DuckDB gives
+        back the same types, every column nullable (tests/test_engines.py holds the two equal). Spark is asked."""
+        if self.settings.engine != "duckdb":
+            return self.connection.table(name)
+        import ibis
+        import ibis.expr.operations as ops
+
+        nullable = pa.schema([f.with_nullable(True) for f in schema])
+        return ops.DatabaseTable(name, ibis.Schema.from_pyarrow(nullable), source=self.connection).to_expr()
 
     def rows(self, name: str) -> int:
         """How many rows were loaded into table `name` (counted as they came: no query)."""
