@@ -408,6 +408,22 @@ def recorded_sha256(svg: bytes) -> str | None:
     return match[1].decode() if match else None
 
 
+_DRAWN: dict[tuple[str, str], dict[str, bytes]] = {}
+
+
+def _drawn(tables: dict[str, pd.DataFrame], digests: tuple[str, str]) -> dict[str, bytes]:
+    """The files `draw` makes of `tables`, by name. Kept per process by the digests of the data each picture shows, which
+    is all that the bytes depend on (with the pinned versions): a release or a test run checks the same pictures
+    several times, and drawing them costs half a second."""
+    if digests not in _DRAWN:
+        with tempfile.TemporaryDirectory(prefix="cnkz-figures-") as folder:
+            drawn = {path.name: path.read_bytes() for path in draw(tables, Path(folder))}
+        if len(_DRAWN) >= 4:
+            _DRAWN.pop(next(iter(_DRAWN)))
+        _DRAWN[digests] = drawn
+    return _DRAWN[digests]
+
+
 def check_figures(root: Path) -> list[Problem]:
     """docs/figures are what `cnkz figures` draws from the published tables. With the pinned matplotlib and Pillow, the files
     are drawn again in a temporary folder and compared byte for byte; otherwise each SVG's recorded data sha256 is compared
@@ -424,8 +440,7 @@ def check_figures(root: Path) -> list[Problem]:
     advice = f"the pictures are drawn from the published tables: run `cnkz figures` (it needs {install_hint(root)}) and commit docs/figures"
     problems = []
     if drawing_problem(root) is None:
-        with tempfile.TemporaryDirectory(prefix="cnkz-figures-") as folder:
-            drawn = {path.name: path.read_bytes() for path in draw(tables, Path(folder))}
+        drawn = _drawn(tables, (data_sha256(data["timeline"]), data_sha256(data["targets"])))
         for name, fresh in drawn.items():
             path = root / FIGURES_DIR / name
             found = "no file" if not path.is_file() else "different bytes" if path.read_bytes() != fresh else None
