@@ -98,3 +98,13 @@ def test_a_control_character_is_refused_with_its_position(repo: Path) -> None:
     line = line_of(repo, "  language: en\n")
     edit(repo, "  language: en\n", "  language: e\x07n\n")
     assert error_for(repo) == f"{DOC}:{line}:14: invalid YAML: the character U+0007 is not allowed in YAML"
+
+
+def test_a_document_read_again_is_a_fresh_copy_of_the_first_reading() -> None:
+    text = "events:\n  - key: a\n    who: [x, y]\n"
+    data, positions = parse(text)
+    data["events"][0]["who"].append("z")
+    positions.values.clear()
+    again, positions_again = parse(text)
+    assert again == {"events": [{"key": "a", "who": ["x", "y"]}]}
+    assert positions_again.values[("events", 0, "who")] == (3, 10)

@@ -7,6 +7,7 @@ later errors can point into the file too.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass, field
@@ -189,8 +190,26 @@ class YamlSyntaxError(Exception):
         super().__init__(message)
 
 
+_PARSED: dict[str, tuple[Any, Positions]] = {}
+_PARSED_KEPT = 64  # documents; a curation folder has a dozen or two
+_PARSED_LARGEST = 200_000  # characters of a document kept (the largest curation file has ~30 000): at most ~13 MB in all
+
+
 def parse(text: str) -> tuple[Any, Positions]:
-    """The data of one YAML document and the positions of its values. Raises YamlRefused or YamlSyntaxError."""
+    """The data of one YAML document and the positions of its values. Raises YamlRefused or YamlSyntaxError.
+
+    Kept per process by the text, and handed out as a copy (the caller may change it): a build, its validation and a
+    release read the same curation files several times, and the pure-Python reader this needs costs ten times a copy."""
+    if len(text) > _PARSED_LARGEST:
+        return _parse(text)
+    if text not in _PARSED:
+        if len(_PARSED) >= _PARSED_KEPT:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[text] = _parse(text)
+    return copy.deepcopy(_PARSED[text])
+
+
+def _parse(text: str) -> tuple[Any, Positions]:
     loader: _Loader | None = None
     try:
         loader = _Loader(text)  # the reader checks every character here
