@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 
@@ -16,7 +17,7 @@ from cnkz.tables import Field
 from cnkz.validation.columns import CONTROL_CHARACTERS, field_checks
 from cnkz.validation.engine import Engine
 from cnkz.validation.expr import ROW
-from cnkz.validation.provenance import quote_at_offsets
+from cnkz.validation.provenance import quote_at_offsets, source_ids_repeat
 from cnkz.validation.runner import rows_of
 from cnkz.validation.settings import Settings
 
@@ -112,8 +113,21 @@ def test_quotes_compared_in_the_engine_agree_with_slicing_the_text(engine: Engin
     engine.load("texts", [text_batch], text_batch.schema)
     engine.load("q", [quote_batch], quote_batch.schema)
 
-    def differ() -> ibis.Table:
-        compared = quote_at_offsets(engine.tables["q"], engine.tables["texts"])
+    def differ(ids_repeat: bool) -> ibis.Table:
+        compared = quote_at_offsets(engine.tables["q"], engine.tables["texts"], ids_repeat)
         return compared.filter(compared["quote"].isnull() | (compared["found"] != compared["quote"])).select(ROW)
 
-    assert sorted(row[ROW] for row in compiled_once(engine, "quotes", differ)) == expected
+    # Each source has one text here, so the first of each (a window) and the texts as they are must agree.
+    assert not source_ids_repeat(engine.tables["texts"])
+    for ids_repeat in (True, False):
+        assert sorted(row[ROW] for row in compiled_once(engine, f"quotes {ids_repeat}", functools.partial(differ, ids_repeat))) == expected
+
+
+def test_a_repeated_source_id_s_quotes_are_compared_with_its_first_text(engine: Engine) -> None:
+    texts = pa.record_batch({"source_id": ["s", "s", "t"], "text": ["abc", "xyz", "klm"]})
+    quotes = pa.record_batch({"source_id": ["s", "s", "t"], "char_start": [0, 0, 0], "char_end": [2, 2, 2], "quote": ["ab", "xy", "kl"]})
+    engine.load("texts", [texts], texts.schema)
+    engine.load("q", [quotes], quotes.schema)
+    assert source_ids_repeat(engine.tables["texts"])
+    compared = quote_at_offsets(engine.tables["q"], engine.tables["texts"], ids_repeat=True).to_pyarrow()
+    assert sorted(zip(compared[ROW].to_pylist(), compared["found"].to_pylist())) == [(0, "ab"), (1, "ab"), (2, "kl")]
