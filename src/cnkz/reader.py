@@ -151,7 +151,7 @@ class TableReader:
         assert self._parquet is not None
         schema = target_schema(self.table)
         offset, decoded, cap = 0, 0, current().member_bytes
-        for record in self._parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+        for record in self._parquet_records():
             decoded += sum(decoded_bytes(column) for column in record.columns)
             if decoded > cap:
                 raise DecodedTooLarge(too_large(decoded))
@@ -162,12 +162,20 @@ class TableReader:
             yield Batch(offset, pa.RecordBatch.from_arrays(arrays, schema=schema))
             offset += record.num_rows
 
+    def _parquet_records(self) -> Iterator[pa.RecordBatch]:
+        """The Parquet file's batches, one row group at a time. Read in one pass, a text column read as a dictionary keeps
+        every value of the row groups before in each batch's dictionary: at a million rows the last batch of a column of
+        distinct quotes held all million (peak RSS 1.4 GB, not 0.26, for one 60 MB file, and five times as slow)."""
+        assert self._parquet is not None
+        for group in range(self._parquet.metadata.num_row_groups):
+            yield from self._parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=[group], use_threads=False)
+
     def scan_parquet(self) -> int:
         """Read every batch of a Parquet file without keeping or converting it: its decoded size within the cap, every page
         readable (raises as batches() does); its number of rows."""
         assert self._parquet is not None
         rows, decoded, cap = 0, 0, current().member_bytes
-        for record in self._parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+        for record in self._parquet_records():
             decoded += sum(decoded_bytes(column) for column in record.columns)
             if decoded > cap:
                 raise DecodedTooLarge(too_large(decoded))
