@@ -77,7 +77,7 @@ def source_ids_repeat(texts: ir.Table) -> bool:
     """Whether a source id is on more than one `sources` row (a primary key problem of its own): only then must a quote be
     compared with the first of them, which takes a window over every text."""
     ids = texts.filter(texts["source_id"].notnull())
-    backend, sql = compiled_sql(texts, ("source ids repeat", str(texts.schema())),
+    backend, sql = compiled_sql(texts, ("source ids repeat", texts.get_name(), str(texts.schema())),
                                 lambda: ids.aggregate(n=ids.count(), distinct=ids["source_id"].nunique()))
     counted = rows_of(backend, sql)[0]
     return bool(counted["n"] != counted["distinct"])
@@ -107,7 +107,8 @@ def check_quotes(table: str, tables: dict[str, Any], report: Report, key: tuple[
         compared = quote_at_offsets(t, texts, ids_repeat)
         return compared.filter(compared["quote"].isnull() | (compared["found"] != compared["quote"]))
 
-    backend, sql = compiled_sql(t, ("quotes", table, str(t.schema()), str(texts.schema()), ids_repeat), lambda: differ().aggregate(n=ibis._.count()))
+    plan = ("quotes", table, str(t.schema()), texts.get_name(), str(texts.schema()), ids_repeat)
+    backend, sql = compiled_sql(t, plan, lambda: differ().aggregate(n=ibis._.count()))
     room = report.room("quote_offsets", table, "quote", rows_of(backend, sql)[0]["n"])
     if not room:
         return []
