@@ -118,3 +118,19 @@ def test_a_parquet_file_is_read_in_the_memory_of_one_row_group(tmp_path: Path, m
     finally:
         pa.set_memory_pool(previous)
     assert pool.max_memory() < 10 << 20, pool.max_memory()
+
+
+def test_many_small_row_groups_are_read_together_in_file_order(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from cnkz.files import PARQUET_OPTIONS
+
+    figures = pq.read_table(Path(__file__).resolve().parent.parent / "resources" / "figures.parquet")
+    many = figures.take([i % figures.num_rows for i in range(3_000)])
+    path = tmp_path / "figures.parquet"
+    pq.write_table(many, path, **{**PARQUET_OPTIONS, "row_group_size": 7})
+    assert pq.ParquetFile(path).metadata.num_row_groups == 429
+    assert TableReader(path, TABLES_BY_NAME["figures"], "parquet").scan_parquet() == 3_000
+    batches = list(TableReader(path, TABLES_BY_NAME["figures"], "parquet").batches())
+    assert [b.offset for b in batches] == [0]  # 429 row groups, one batch
+    assert pa.Table.from_batches([b.record for b in batches])["figure_id"].to_pylist() == many["figure_id"].to_pylist()

@@ -191,8 +191,9 @@ class YamlSyntaxError(Exception):
 
 
 _PARSED: dict[str, tuple[Any, Positions]] = {}
-_PARSED_KEPT = 64  # documents; a curation folder has a dozen or two
-_PARSED_LARGEST = 200_000  # characters of a document kept (the largest curation file has ~30 000): at most ~13 MB in all
+# Characters of the documents kept, in all (a curation folder has ~150 000; the largest file ~30 000). A document read
+# takes about 36 bytes a character as data and positions, so the kept documents stay under ~75 MB.
+_PARSED_CHARACTERS = 2_000_000
 
 
 def parse(text: str) -> tuple[Any, Positions]:
@@ -200,12 +201,13 @@ def parse(text: str) -> tuple[Any, Positions]:
 
     Kept per process by the text, and handed out as a copy (the caller may change it): a build, its validation and a
     release read the same curation files several times, and the pure-Python reader this needs costs ten times a copy."""
-    if len(text) > _PARSED_LARGEST:
-        return _parse(text)
     if text not in _PARSED:
-        if len(_PARSED) >= _PARSED_KEPT:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[text] = _parse(text)
+        parsed = _parse(text)
+        if len(text) > _PARSED_CHARACTERS // 4:
+            return parsed
+        while _PARSED and sum(map(len, _PARSED)) + len(text) > _PARSED_CHARACTERS:
+            _PARSED.pop(next(iter(_PARSED)))  # the oldest first
+        _PARSED[text] = parsed
     return copy.deepcopy(_PARSED[text])
 
 

@@ -10,7 +10,8 @@ from ..registry import Tables, rule
 
 # The words as a whole phrase. The boundaries are spelt out as ASCII classes, not \b or \w: Python's are Unicode and
 # DuckDB's (RE2) and Spark's (Java) are ASCII, and spelt out, the pattern finds the same in all three, so the engine
-# decides it alone and its SQL is the same for every package (cnkz.validation.compiled).
+# decides it alone and its SQL is the same for every package (cnkz.validation.compiled). A letter outside ASCII written
+# against the phrase ("代表团attended the activities") is a boundary here, where Python's \b saw none: the texts are English.
 ATTENDANCE = r"(?:^|[^A-Za-z0-9_])attended the (?:above )?activities(?:[^A-Za-z0-9_]|$)"
 
 
