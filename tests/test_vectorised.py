@@ -18,7 +18,7 @@ from cnkz.validation.columns import CONTROL_CHARACTERS, field_checks
 from cnkz.validation.engine import Engine
 from cnkz.validation.expr import ROW
 from cnkz.validation.provenance import quote_at_offsets, source_ids_repeat
-from cnkz.validation.runner import rows_of
+from cnkz.validation.runner import compiled_sql, rows_of
 from cnkz.validation.settings import Settings
 
 # Letters, the characters inside words, separators, and a few non-ASCII letters and spaces.
@@ -46,15 +46,11 @@ def engine() -> Iterator[Engine]:
         yield running
 
 
-_COMPILED: dict[str, str] = {}
-
-
 def compiled_once(engine: Engine, name: str, make: Callable[[], ibis.Table]) -> list[dict]:
-    """The rows of the query `make()` builds over the engine's tables, compiled on the first example only: every example
-    reloads tables of the same names and types, so the SQL is the same (as cnkz.validation.compiled keeps it)."""
-    if name not in _COMPILED:
-        _COMPILED[name] = ibis.to_sql(make())
-    return rows_of(engine.connection, _COMPILED[name])
+    """The rows of the query `make()` builds over the engine's tables, compiled by the runner's compiled_sql on the first
+    example only: every example reloads tables of the same names and types, so the SQL is the same."""
+    backend, sql = compiled_sql(next(iter(engine.tables.values())), ("test_vectorised", name, sorted(engine.tables)), make)
+    return rows_of(backend, sql)
 
 
 def _column_check(engine: Engine, code: str, values: list[str | None]) -> list[bool | None]:
