@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from cnkz.build import validate_repository
 from cnkz.errors import Problem
 from cnkz.validate import WITH_FRICTIONLESS, check_profile, validate
+from cnkz.validation.descriptor import _profile_problems, profile_validator
+from cnkz.validation.problems import shown
 
-from .conftest import VERSION, find, rehash, set_cell
+from .conftest import ROOT, VERSION, find, rehash, set_cell
 
 
 def test_the_published_package_is_valid(repo: Path) -> None:
@@ -59,6 +64,44 @@ def test_the_package_profile_holds_the_table_schema_profile_inline() -> None:
     inline = profile("datapackage.json")["properties"]["resources"]["items"]["properties"]["schema"]
     assert rules(inline) == rules(profile("tableschema.json"))
     assert set(rules(inline)) == {"type", "required", "properties"}
+
+
+def _edit(path: str, value: object) -> Callable[[dict], None]:
+    def edit(descriptor: dict) -> None:
+        *parents, last = [int(part) if part.isdigit() else part for part in path.split("/")]
+        target = descriptor
+        for part in parents:
+            target = target[part]
+        if value is DELETE:
+            del target[last]
+        else:
+            target[last] = value
+    return edit
+
+
+DELETE = object()
+PROFILE_EDITS = {
+    "a field's type": [_edit("resources/2/schema/fields/1/type", "strin")],
+    "resources not a list": [_edit("resources", "nope")],
+    "no resources": [_edit("resources", [])],
+    "package and resource both": [_edit("licenses", "CC"), _edit("resources/0/name", 5)],
+    "a resource without a path": [_edit("resources/3/path", DELETE)],
+    "a resource not an object": [_edit("resources/4", 7)],
+    "two resources, one hash": [_edit("resources/1/hash", 12), _edit("resources/9/hash", 12)],
+}
+
+
+@pytest.mark.parametrize("edits", PROFILE_EDITS.values(), ids=list(PROFILE_EDITS))
+def test_the_profile_checked_resource_by_resource_finds_what_one_pass_finds(edits: list[Callable[[dict], None]]) -> None:
+    """check_profile checks each resource on its own (remembered by its text); the whole profile in one jsonschema pass must
+    find the same errors at the same paths."""
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    for edit in edits:
+        edit(descriptor)
+    validator = profile_validator("datapackage.json")
+    one_pass = sorted(("/".join(map(str, e.absolute_path)), shown(e.message)) for e in validator.iter_errors(descriptor))
+    split = sorted((p.column, p.found) for p in _profile_problems(json.dumps(descriptor)))
+    assert one_pass and split == one_pass
 
 
 def test_descriptor_schema_drift(repo: Path) -> None:
