@@ -7,6 +7,7 @@ import copy
 import functools
 import itertools
 import json
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,7 +78,7 @@ def descriptor_shape(descriptor: Any) -> str | None:
 def _split_profile() -> tuple[jsonschema.Draft7Validator, jsonschema.Draft7Validator]:
     """The package profile without what it asks of each resource, and the Data Resource profile it asks it of. The resource
     profile refers to nothing outside itself (no $ref), so the two passes check what the one profile checks."""
-    package = copy.deepcopy(profile_validator("datapackage.json").schema)
+    package: dict[str, Any] = copy.deepcopy(dict(profile_validator("datapackage.json").schema))  # type: ignore[arg-type]
     resource = package["properties"]["resources"].pop("items")
     return jsonschema.Draft7Validator(package), jsonschema.Draft7Validator(resource)
 
@@ -95,7 +96,7 @@ def _profile_problems(text: str) -> tuple[Problem, ...]:
     # the bundled tableschema.json). Each resource is checked on its own, remembered by its text: a package whose files were
     # rewritten differs in a hash or two, and its other resources (nine tenths of the profile's work) are not checked again.
     package, _ = _split_profile()
-    found = (("/".join(str(p) for p in error.absolute_path), error.message) for error in package.iter_errors(descriptor))
+    found: Iterator[tuple[str, str]] = (("/".join(str(p) for p in error.absolute_path), error.message) for error in package.iter_errors(descriptor))
     resources = descriptor.get("resources")
     if isinstance(resources, list):
         found = itertools.chain(found, ((f"resources/{index}" + (f"/{path}" if path else ""), message)
