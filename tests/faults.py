@@ -18,6 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cnkz.validation.catalogue import code
+
 from .conftest import NEXT_MAJOR, read_rows, set_cell, write_rows
 
 
@@ -525,3 +527,10 @@ FAULTS: list[Fault] = [
     Fault("text saved as Windows-1252", seed_saved_as_cp1252, "seed_encoding", "sources", "path"),
     Fault("quote in curation/ not in its text", misquoted_curation, "rebuild", "curation"),
 ]
+
+
+# Faults of the file itself, which a tamperer either cannot make consistent (a cell that is not of its type, a column
+# missing from one format) or defeats by design (a seed's checksum recomputed): not semantic. The semantic faults are
+# planted the tamperer's way (tests/test_tamperer.py), where only the rule itself can catch them.
+NOT_SEMANTIC = {"type", "columns", "unreadable", "csv_parquet", "parquet_type", "seed_hash", "seed_missing"}
+SEMANTIC = [f for f in FAULTS if code(f.check).layer in {"rows", "provenance"} and f.check not in NOT_SEMANTIC]

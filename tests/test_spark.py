@@ -13,9 +13,9 @@ from cnkz.validate import check_rows, validate
 from cnkz.validation.settings import Settings
 
 from .conftest import ROOT, copy_repo
-from .faults import FAULTS
+from .faults import FAULTS, SEMANTIC
 from .test_faults import damaged, expected_layer
-from .test_tamperer import SEMANTIC, tampered
+from .test_tamperer import tampered
 
 REQUIRED = os.environ.get("CNKZ_SPARK") == "1"
 pytestmark = [

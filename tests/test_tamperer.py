@@ -23,13 +23,8 @@ from cnkz.validate import LAYERS, validate
 from cnkz.validation.registry import rules_for
 
 from .conftest import ROOT, rehash
-from .faults import FAULTS, Fault, write_checksums
-from .test_faults import expected_layer, located
-
-# Faults of the file itself, which a tamperer either cannot make consistent (a cell that is not of its type, a column
-# missing from one format) or defeats by design (a seed's checksum recomputed): not semantic, so not in this mode.
-NOT_SEMANTIC = {"type", "columns", "unreadable", "csv_parquet", "parquet_type", "seed_hash", "seed_missing"}
-SEMANTIC = [f for f in FAULTS if expected_layer(f.check) in {"rows", "provenance"} and f.check not in NOT_SEMANTIC]
+from .faults import FAULTS, SEMANTIC, Fault, write_checksums
+from .test_faults import located
 
 
 def downloaded(target: Path) -> Path:
