@@ -13,7 +13,30 @@ from .conftest import set_cell
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it, in a process of its own: its exit status, standard output and error."""
     return subprocess.run([sys.executable, "-m", "cnkz.cli", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def run_main(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """What `run` gives, from main() in this process (a new process imports pandas, Ibis and DuckDB again, about a second)
+    for the tests of what the command says; the tests that use `run` hold the process's own exit statuses."""
+    import contextlib
+    import io
+    import os
+
+    from cnkz.cli import main
+
+    out, err, before = io.StringIO(), io.StringIO(), Path.cwd()
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit:  # argparse's usage errors
+                code = int(exit.code or 0)
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["cnkz", *args], code, out.getvalue(), err.getvalue())
 
 
 def test_validate_exit_codes_and_report(repo: Path) -> None:
@@ -160,10 +183,10 @@ def test_validate_with_no_package_found_says_where_it_looked(tmp_path: Path, mon
 def test_validate_takes_the_package_as_its_datapackage_json_or_with_root(tmp_path: Path) -> None:
     release = unpacked_release(tmp_path)
     for args in ([str(release / "datapackage.json")], ["--root", str(release)], [str(release), "--root", str(release)]):
-        result = run("validate", "--quiet", *args, cwd=tmp_path)
+        result = run_main("validate", "--quiet", *args, cwd=tmp_path)
         assert result.returncode == 0, (args, result.stderr)
         assert result.stdout.startswith(f"{release}: valid"), args
-    both = run("validate", str(release), "--root", str(tmp_path), cwd=tmp_path)
+    both = run_main("validate", str(release), "--root", str(tmp_path), cwd=tmp_path)
     assert (both.returncode, both.stderr) == (
         2, f"cnkz: error: two packages given, {release} and --root {tmp_path}; pass one (DIRECTORY and --root mean the same)\n")
 
@@ -178,7 +201,7 @@ def test_a_folder_that_is_not_a_package_could_not_be_validated_like_a_missing_pa
                       "(holding datapackage.json), its datapackage.json or a .zip",
     }
     for what, path in {"empty": tmp_path, "missing": tmp_path / "nowhere", "other file": tmp_path / "notes.json"}.items():
-        result = run("validate", str(path), cwd=tmp_path)
+        result = run_main("validate", str(path), cwd=tmp_path)
         assert (result.returncode, result.stdout, result.stderr) == (2, "", f"cnkz: error: {expected[what]}\n"), what
 
 
