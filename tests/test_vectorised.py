@@ -17,7 +17,7 @@ from cnkz.tables import Field
 from cnkz.validation.columns import CONTROL_CHARACTERS, field_checks
 from cnkz.validation.engine import Engine
 from cnkz.validation.expr import ROW
-from cnkz.validation.provenance import quote_at_offsets, source_ids_repeat
+from cnkz.validation.provenance import differing_quotes, quote_at_offsets, source_ids_repeat
 from cnkz.validation.runner import compiled_sql, rows_of
 from cnkz.validation.settings import Settings
 
@@ -127,3 +127,21 @@ def test_a_repeated_source_id_s_quotes_are_compared_with_its_first_text(engine: 
     assert source_ids_repeat(engine.tables["texts"])
     compared = quote_at_offsets(engine.tables["q"], engine.tables["texts"], ids_repeat=True).to_pyarrow()
     assert sorted(zip(compared[ROW].to_pylist(), compared["found"].to_pylist())) == [(0, "ab"), (1, "ab"), (2, "kl")]
+
+
+def test_the_quotes_of_several_tables_counted_together_are_counted_for_each(engine: Engine) -> None:
+    """differing_quotes joins every table's quotes with the texts in one query: each table gets its own count, and a table
+    whose quotes all agree gets 0."""
+    texts = pa.record_batch({"source_id": ["s", "t"], "text": ["abcdef", "klmnop"]})
+    engine.load("texts", [texts], texts.schema)
+    quotes = {
+        "a": {"source_id": ["s", "s", "t"], "char_start": [0, 1, 0], "char_end": [2, 3, 2], "quote": ["ab", "xx", "kl"]},  # one differs
+        "b": {"source_id": ["t", "t", "s"], "char_start": [0, 2, 0], "char_end": [3, 4, 1], "quote": ["klm", "zz", None]},  # two
+        "c": {"source_id": ["s"], "char_start": [2], "char_end": [4], "quote": ["cd"]},  # none
+    }
+    for name, columns in quotes.items():
+        batch = pa.record_batch(columns, schema=pa.schema([("source_id", pa.string()), ("char_start", pa.int64()), ("char_end", pa.int64()),
+                                                          ("quote", pa.string())]))
+        engine.load(name, [batch], batch.schema)
+    for ids_repeat in (True, False):
+        assert differing_quotes({n: engine.tables[n] for n in quotes}, engine.tables["texts"], ids_repeat) == {"a": 1, "b": 2, "c": 0}

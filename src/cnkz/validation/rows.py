@@ -25,7 +25,7 @@ from .expr import ROW
 from .locate import listed_key, row_key
 from .numbers import non_finite_cells
 from .problems import Report, by_column, capped, problem, safe_path, show
-from .provenance import SEED_ROWS, TEXTS, TEXTS_SCHEMA, Seeds, check_quotes, check_sources, quote_rules, source_ids_repeat
+from .provenance import SEED_ROWS, TEXTS, TEXTS_SCHEMA, Seeds, check_quotes, check_sources, differing_quotes, quote_rules, source_ids_repeat
 from .registry import rules_for
 from .runner import compiled_sql, rows_of, run
 from .settings import Settings
@@ -69,12 +69,14 @@ def _on_engine(package: PackageUnderCheck, model: Any, settings: Settings, reada
         rules = [r for table in model.tables if table.name in loaded for r in [*column_rules(table), *quote_rules(table), *rules_for(model, table)]]
         run(rules, tables, report, primary_key, settings.engine)
         ids_repeat = TEXTS in engine.tables and source_ids_repeat(engine.tables[TEXTS])
+        quoted = {t.name: tables[t.name] for t in model.tables if t.name in loaded and "quote" in t.columns}
+        differing = differing_quotes(quoted, engine.tables[TEXTS], ids_repeat) if quoted and TEXTS in engine.tables else {}
         for table in model.tables:
             if table.name not in loaded:
                 continue
             key = primary_key(table.name)
-            if "quote" in table.columns and TEXTS in engine.tables:
-                report.add(check_quotes(table.name, {**tables, TEXTS: engine.tables[TEXTS]}, report, key, ids_repeat))
+            if differing.get(table.name):
+                report.add(check_quotes(table.name, {**tables, TEXTS: engine.tables[TEXTS]}, report, key, differing[table.name], ids_repeat))
             if table.name + PARQUET in engine.tables:
                 report.add(compare_formats(table, engine, loaded[table.name], report, key))
     return report.finish()
