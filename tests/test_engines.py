@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import ibis
@@ -13,11 +14,12 @@ import pytest
 
 from cnkz.validate import Report, check_rows, validate
 from cnkz.validation.engine import Engine, EngineError, memory_error, out_of_memory
+from cnkz.validation.expr import ROW
 from cnkz.validation.registry import Rule
 from cnkz.validation.runner import run
 from cnkz.validation.settings import Settings
 
-from .conftest import ROOT
+from .conftest import ROOT, rehash
 
 ROWS = pa.record_batch({"id": ["a", "b", "c"], "day": ["2024-01-02", "not a day", "2024-01-03"]})
 
@@ -198,3 +200,35 @@ def test_the_tables_as_bound_without_asking_duckdb_are_the_tables_duckdb_has(tmp
         for name in ("t", "t__parquet"):
             assert engine.tables[name].schema() == engine.connection.table(name).schema(), name
             assert engine.tables[name].count().execute() == 2
+
+
+def test_a_table_loaded_from_a_stream_is_read_in_the_caller_s_context_and_typed_as_declared() -> None:
+    """DuckDB pulls a loaded stream on threads of its own: each batch is still made where the caps the caller set are the
+    ones in force, and a batch of other types is cast to the declared schema rather than read as if it were of it."""
+    from cnkz.limits import Limits, current, using
+
+    caps_seen: list[int] = []
+    narrow = pa.record_batch({"n": pa.array([7, 8, 9], pa.int32())})
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        caps_seen.append(current().member_bytes)
+        yield narrow
+
+    with Engine(Settings(threads=2)) as engine, using(Limits(member_bytes=12_345)):
+        engine.load("t", batches(), pa.schema([("n", pa.int64())]))
+        assert engine.tables["t"].order_by(ROW).to_pyarrow()["n"].to_pylist() == [7, 8, 9]
+    assert caps_seen == [12_345]
+
+
+@pytest.mark.parametrize("table", ["events", "sources"])
+def test_a_csv_broken_part_way_leaves_its_table_out_of_every_check(repo: Path, table: str) -> None:
+    """The rows read before the break are no table: nothing is checked against them (for sources, no quote against part
+    of the texts), and the file is one `unreadable` problem."""
+    path = repo / "resources" / f"{table}.csv"
+    lines = path.read_bytes().splitlines(keepends=True)
+    cut = len(lines) // 2
+    path.write_bytes(b"".join(lines[:cut]) + b"\xff\xfe not UTF-8\n" + b"".join(lines[cut:]))
+    rehash(repo)
+    problems = validate(repo, [check_rows])
+    assert [(p.check, p.table) for p in problems] == [("unreadable", table)], [str(p) for p in problems]
+    assert "UTF-8" in problems[0].found or "utf8" in problems[0].found.lower(), problems[0].found

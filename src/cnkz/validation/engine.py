@@ -7,6 +7,7 @@ Tables are loaded from the typed record batches the row pass reads anyway, each 
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import tempfile
@@ -181,10 +182,15 @@ class Engine:
         self._offsets[name] = 0
 
         raised: list[Exception] = []
+        # DuckDB pulls the stream on threads of its own, where the caller's context variables (the caps of
+        # cnkz.limits.using) would be unset: each batch is made in the caller's context.
+        context, pending = contextvars.copy_context(), iter(batches)
 
         def numbered() -> Iterator[pa.RecordBatch]:
             try:
-                for batch in batches:
+                while (batch := context.run(next, pending, None)) is not None:
+                    if batch.schema != schema:  # the stream is read as declared, so a batch of other types must be cast first
+                        batch = pa.RecordBatch.from_arrays([column.cast(f.type) for column, f in zip(batch.columns, schema)], schema=schema)
                     offset = self._offsets[name]
                     self._offsets[name] = offset + batch.num_rows
                     yield batch.add_column(0, pa.field(ROW, pa.int64()), pa.array(range(offset, offset + batch.num_rows), pa.int64()))
@@ -197,7 +203,8 @@ class Engine:
             raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __stream')
         finally:
             raw.unregister("__stream")
-        if raised:
+        if raised:  # the part read is dropped, as a table that never came whole
+            raw.execute(f'DROP TABLE "{name}"')
             raise raised[0]
         raw.execute("CHECKPOINT")
         self.tables[name] = self._bound(name, self._schemas[name])

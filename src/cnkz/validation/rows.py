@@ -107,39 +107,35 @@ def load_table(package: PackageUnderCheck, table: Table, report: Report, engine:
     if csv is None or not csv.readable:
         return None
     key = primary_key(table.name)
-    rows, broken = 0, []
+    rows = 0
 
     def checked() -> Iterator[pa.RecordBatch]:
         """The CSV's batches, each checked on the way (its cells' types; for `sources`, the seeds it names, whose texts go
-        to the engine beside it). A file that breaks part-way ends the stream, and why is kept for after it."""
+        to the engine beside it)."""
         nonlocal rows
-        try:
-            for batch in csv.batches():
-                rows += batch.record.num_rows
-                report.add(type_problems(table, batch.record, batch.offset, batch.errors, report, key))
-                if table.name == "sources":
-                    # The texts of a few hundred sources at a time: a batch of 16 MB of rows may name gigabytes of text.
-                    for start in range(0, batch.record.num_rows, SEED_ROWS):
-                        problems, texts = check_sources(seeds, batch.record.slice(start, SEED_ROWS), batch.offset + start, key)
-                        report.add(problems)
-                        engine.add(TEXTS, texts)
-                yield batch.record
-        except (pa.ArrowException, OSError) as exc:  # a damaged file part-way
-            broken.append(exc)
+        for batch in csv.batches():
+            rows += batch.record.num_rows
+            report.add(type_problems(table, batch.record, batch.offset, batch.errors, report, key))
+            if table.name == "sources":
+                # The texts of a few hundred sources at a time: a batch of 16 MB of rows may name gigabytes of text.
+                for start in range(0, batch.record.num_rows, SEED_ROWS):
+                    problems, texts = check_sources(seeds, batch.record.slice(start, SEED_ROWS), batch.offset + start, key)
+                    report.add(problems)
+                    engine.add(TEXTS, texts)
+            yield batch.record
 
-    if table.name == "sources":
-        # The texts go in as the rows are read, so the rows are appended alongside, not streamed by one statement.
-        engine.start(TEXTS, TEXTS_SCHEMA)
-        engine.start(table.name, target_schema(table))
-        for record in checked():
-            engine.add(table.name, record)
-        if not broken:  # texts of part of the sources would make every other quote look wrong: none are checked
+    try:
+        if table.name == "sources":
+            # The texts go in as the rows are read, so the rows are appended alongside, not streamed by one statement.
+            engine.start(TEXTS, TEXTS_SCHEMA)
+            engine.start(table.name, target_schema(table))
+            for record in checked():
+                engine.add(table.name, record)
             engine.end(table.name)
             engine.end(TEXTS)
-    else:
-        engine.load(table.name, checked(), target_schema(table))
-    if broken:
-        exc = broken[0]
+        else:
+            engine.load(table.name, checked(), target_schema(table))
+    except (pa.ArrowException, OSError) as exc:  # a damaged file part-way: the table (and the texts) never come whole
         report.add([problem("unreadable", table.name, None, "", "a readable csv file", f"{type(exc).__name__}: {exc}")])
         return None
     parquet = readers.get("parquet")
