@@ -6,6 +6,8 @@ naming the rule, never skipped in silence.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -31,6 +33,8 @@ Out: TypeAlias = "ir.BooleanColumn | ir.Table | Decided | Judged"
 # Rows of a batch judged in Python: texts, a kilobyte or so a row, and the word check's arrays over them. At 65,536 rows a
 # batch, this was the run's peak at 10^6 rows a table (1.02 GB under a 400 MB DuckDB limit).
 JUDGED_ROWS = 8_192
+JUDGING_THREADS = 2
+JUDGES = concurrent.futures.ThreadPoolExecutor(max_workers=JUDGING_THREADS, thread_name_prefix="cnkz-judge")
 
 
 def result(rule: Rule, tables: Tables) -> Out:
@@ -123,12 +127,22 @@ def _decide(out: Decided, key: list[Any]) -> tuple[int, list[dict[str, Any]]]:
 
 
 def _judge(out: Judged, key: list[Any]) -> tuple[int, list[int]]:
-    """Every row's values streamed from the engine in batches and judged."""
+    """Every row's values streamed from the engine in batches and judged, JUDGING_THREADS batches at a time (the word check
+    spends most of its time in Arrow's kernels, which let go of the GIL), at most twice as many batches held at once."""
     backend, sql = compiled_sql(out.rows, ("judged", *key), lambda: out.rows.select(ROW, *out.columns))
-    bad: list[int] = []
-    for batch in batches_of(backend, sql, JUDGED_ROWS):
+
+    def failing_in(batch: pa.RecordBatch) -> list[int]:
         good = out.judge(batch.select(list(out.columns)))
-        bad += [row for row, ok in zip(batch.column(ROW).to_pylist(), good) if not ok]
+        return [row for row, ok in zip(batch.column(ROW).to_pylist(), good) if not ok]
+
+    bad: list[int] = []
+    pending: collections.deque[concurrent.futures.Future[list[int]]] = collections.deque()
+    for batch in batches_of(backend, sql, JUDGED_ROWS):
+        pending.append(JUDGES.submit(failing_in, batch))
+        if len(pending) >= 2 * JUDGING_THREADS:
+            bad += pending.popleft().result()
+    while pending:
+        bad += pending.popleft().result()
     return len(bad), bad
 
 
