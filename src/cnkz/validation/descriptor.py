@@ -98,7 +98,7 @@ def _profile_problems(text: str) -> tuple[Problem, ...]:
     # the bundled tableschema.json). Each resource is checked on its own, remembered by its text: a package whose files were
     # rewritten differs in a hash or two, and its other resources (nine tenths of the profile's work) are not checked again.
     package, _ = _split_profile()
-    found: Iterator[tuple[str, str]] = (("/".join(str(p) for p in error.absolute_path), error.message) for error in package.iter_errors(descriptor))
+    found: Iterator[tuple[str, str]] = ((_where(error), error.message) for error in package.iter_errors(descriptor))
     resources = descriptor.get("resources")
     if isinstance(resources, list):
         found = itertools.chain(found, ((f"resources/{index}" + (f"/{path}" if path else ""), message)
@@ -112,7 +112,12 @@ def _resource_errors(text: str) -> tuple[tuple[str, str], ...]:
     """One resource against the Data Resource profile: each error's path within the resource and message (at most LISTED)."""
     _, resource = _split_profile()
     errors = resource.iter_errors(json.loads(text))
-    return tuple(("/".join(str(p) for p in error.absolute_path), error.message) for error in itertools.islice(errors, LISTED))
+    return tuple((_where(error), error.message) for error in itertools.islice(errors, LISTED))
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    """Where in the checked document a profile error is, as a slash-separated path."""
+    return "/".join(str(p) for p in error.absolute_path)
 
 
 def check_descriptor_content(package: PackageUnderCheck) -> list[Problem]:

@@ -107,8 +107,7 @@ class Engine:
 
     def start(self, name: str, schema: pa.Schema) -> None:
         """Begin loading table `name` of Arrow `schema`; its rows follow in file order through `add`."""
-        self._schemas[name] = schema.insert(0, pa.field(ROW, pa.int64()))
-        self._offsets[name] = 0
+        self._begin(name, schema)
         if self.settings.engine == "duckdb":
             raw = self.connection.con
             raw.register("__empty", pa.Table.from_batches([], self._schemas[name]))
@@ -119,9 +118,7 @@ class Engine:
 
     def add(self, name: str, batch: pa.RecordBatch) -> None:
         """Append a batch of typed rows (numbered in `_row` after the rows before it)."""
-        offset = self._offsets[name]
-        numbered = batch.add_column(0, pa.field(ROW, pa.int64()), pa.array(range(offset, offset + batch.num_rows), pa.int64()))
-        self._offsets[name] = offset + batch.num_rows
+        numbered = self._numbered(name, batch)
         if self.settings.engine == "duckdb":
             raw = self.connection.con
             raw.register("__batch", numbered)
@@ -136,6 +133,16 @@ class Engine:
             whole = pa.Table.from_batches(self._pending.pop(name), self._schemas[name])
             self.connection._session.createDataFrame(whole).createOrReplaceTempView(name)
         self.tables[name] = self._bound(name, self._schemas[name])
+
+    def _begin(self, name: str, schema: pa.Schema) -> None:
+        self._schemas[name] = schema.insert(0, pa.field(ROW, pa.int64()))
+        self._offsets[name] = 0
+
+    def _numbered(self, name: str, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """`batch` with its rows' 0-based file rows as `_row`, counted on from the rows of `name` before it."""
+        offset = self._offsets[name]
+        self._offsets[name] = offset + batch.num_rows
+        return batch.add_column(0, pa.field(ROW, pa.int64()), pa.array(range(offset, offset + batch.num_rows), pa.int64()))
 
     def reads(self, path: Path) -> bool:
         """Whether the engine reads the file at `path` itself (attach_parquet)."""
@@ -178,9 +185,7 @@ class Engine:
                 self.add(name, batch)
             self.end(name)
             return
-        self._schemas[name] = schema.insert(0, pa.field(ROW, pa.int64()))
-        self._offsets[name] = 0
-
+        self._begin(name, schema)
         raised: list[Exception] = []
         # DuckDB pulls the stream on threads of its own, where the caller's context variables (the caps of
         # cnkz.limits.using) would be unset: each batch is made in the caller's context.
@@ -191,9 +196,7 @@ class Engine:
                 while (batch := context.run(next, pending, None)) is not None:
                     if batch.schema != schema:  # the stream is read as declared, so a batch of other types must be cast first
                         batch = pa.RecordBatch.from_arrays([column.cast(f.type) for column, f in zip(batch.columns, schema)], schema=schema)
-                    offset = self._offsets[name]
-                    self._offsets[name] = offset + batch.num_rows
-                    yield batch.add_column(0, pa.field(ROW, pa.int64()), pa.array(range(offset, offset + batch.num_rows), pa.int64()))
+                    yield self._numbered(name, batch)
             except Exception as exc:  # DuckDB would raise its own error in its place, saying only that the stream failed
                 raised.append(exc)
 
