@@ -237,12 +237,19 @@ def test_a_csv_broken_part_way_leaves_its_table_out_of_every_check(repo: Path, t
 def test_rows_judged_in_python_by_a_pool_of_threads_are_each_found_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of a judged rule go to a pool of threads, a few at a time: every failing row is still found, and once."""
     import cnkz.validation.runner as runner
+    from cnkz.limits import Limits, current, using
     from cnkz.validation.expr import Judged
 
     monkeypatch.setattr(runner, "JUDGED_ROWS", 3)
     words = pa.record_batch({"word": [f"w{i}" if i % 7 else "bad" for i in range(100)]})
-    with Engine(Settings(threads=2)) as engine:
+    caps_seen: set[int] = set()
+
+    def judge(batch: pa.RecordBatch) -> list[bool]:
+        caps_seen.add(current().member_bytes)  # judged in the caller's context, as a stream is loaded
+        return [w != "bad" for w in batch.column("word").to_pylist()]
+
+    with Engine(Settings(threads=2)) as engine, using(Limits(member_bytes=12_345)):
         engine.load("t", [words], words.schema)
-        rule = Judged(engine.tables["t"], ("word",), lambda batch: [w != "bad" for w in batch.column("word").to_pylist()])
-        n, rows = runner._judge(rule, ["judged_test", "t", "word", ["word"], []])
+        n, rows = runner._judge(Judged(engine.tables["t"], ("word",), judge), ["judged_test", "t", "word", ["word"], []])
     assert sorted(rows) == list(range(0, 100, 7)) and n == len(rows)
+    assert caps_seen == {12_345}

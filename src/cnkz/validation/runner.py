@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextvars
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -138,7 +139,7 @@ def _judge(out: Judged, key: list[Any]) -> tuple[int, list[int]]:
     bad: list[int] = []
     pending: collections.deque[concurrent.futures.Future[list[int]]] = collections.deque()
     for batch in batches_of(backend, sql, JUDGED_ROWS):
-        pending.append(JUDGES.submit(failing_in, batch))
+        pending.append(JUDGES.submit(contextvars.copy_context().run, failing_in, batch))  # in the caller's context, as Engine.load
         if len(pending) >= 2 * JUDGING_THREADS:
             bad += pending.popleft().result()
     while pending:
