@@ -253,3 +253,27 @@ def test_rows_judged_in_python_by_a_pool_of_threads_are_each_found_once(monkeypa
         n, rows = runner._judge(Judged(engine.tables["t"], ("word",), judge), ["judged_test", "t", "word", ["word"], []])
     assert sorted(rows) == list(range(0, 100, 7)) and n == len(rows)
     assert caps_seen == {12_345}
+
+
+@pytest.mark.parametrize(("asked", "small_bytes", "runs_on"), [
+    (None, 16 << 20, 1),  # the real package (74 kB) is small: one thread
+    (None, 0, "every core"),  # a package over the size: DuckDB's default, a thread a core
+    (2, 16 << 20, 2),  # --threads is kept whatever the size
+])
+def test_a_small_package_runs_duckdb_on_one_thread_unless_told(monkeypatch: pytest.MonkeyPatch, asked: int | None, small_bytes: int,
+                                                                runs_on: int | str) -> None:
+    import os
+
+    import cnkz.validation.rows as rows
+
+    seen: list[int] = []
+    connect = Engine._connect_duckdb
+
+    def spy(self: Engine) -> None:
+        connect(self)
+        seen.append(self.connection.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+
+    monkeypatch.setattr(Engine, "_connect_duckdb", spy)
+    monkeypatch.setattr(rows, "SMALL_BYTES", small_bytes)
+    assert validate(ROOT, [check_rows], engine=Settings(threads=asked)) == []
+    assert seen == [os.cpu_count() if runs_on == "every core" else runs_on]

@@ -335,7 +335,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--memory-limit", default=MEMORY_LIMIT, metavar="SIZE",
                    help=f"DuckDB's memory limit, past which it spills to disk (default {MEMORY_LIMIT}; CNKZ_MEMORY_LIMIT sets the default)")
     v.add_argument("--spill", metavar="FOLDER", help="where DuckDB spills past its memory limit (default: a private temporary folder)")
-    v.add_argument("--threads", type=_positive, metavar="N", help="DuckDB's threads (default: one per core)")
+    v.add_argument("--threads", type=_positive, metavar="N", help="DuckDB's threads (default: one per core; one for a package of under 16 MB of CSV)")
     v.set_defaults(func=cmd_validate)
     d = _command(
         sub, "docs", "regenerate the codebook and the generated parts of CURATION.md",

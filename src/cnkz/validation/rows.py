@@ -8,6 +8,7 @@ column checks (cnkz.validation.columns), the rules (cnkz.validation.registry), t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
     from ..validate import PackageUnderCheck
 
 PARQUET = "__parquet"  # the engine's name of a table's Parquet twin is the table's name and this
+# A package of CSV files this small runs DuckDB on one thread unless --threads says otherwise: on tables this small its
+# parallelism costs more than it saves (the real package, 74 kB: 0.43 s on two threads, 0.39 s on one; a synthetic package
+# of 18 MB, 10^4 rows a table: 1.41 s and 1.24-1.33 s).
+SMALL_BYTES = 16 << 20
 
 
 def check_rows(package: PackageUnderCheck) -> list[Problem]:
@@ -44,6 +49,8 @@ def check_rows(package: PackageUnderCheck) -> list[Problem]:
     if model is None:
         return []  # no definitions to read the rows with: check_descriptor_content says to upgrade cnkz
     settings = package.engine or Settings()
+    if settings.threads is None and _csv_bytes(package, model) <= SMALL_BYTES:
+        settings = dataclasses.replace(settings, threads=1)
     readable = tuple(path for t in model.tables if regular_file_problem(path := parquet_path(package, t)) is None)
     try:
         return _on_engine(package, model, settings, readable)
@@ -51,6 +58,12 @@ def check_rows(package: PackageUnderCheck) -> list[Problem]:
         if out_of_memory(exc):
             raise memory_error(settings, exc) from None
         raise
+
+
+def _csv_bytes(package: PackageUnderCheck, model: Any) -> int:
+    """The size of the package's CSV files (those that are regular files of the package; the others are not read)."""
+    paths = [package.root / "resources" / f"{t.name}.csv" for t in model.tables]
+    return sum(path.stat().st_size for path in paths if regular_file_problem(path) is None)
 
 
 def _on_engine(package: PackageUnderCheck, model: Any, settings: Settings, readable: tuple[Path, ...]) -> list[Problem]:
