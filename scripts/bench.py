@@ -9,7 +9,8 @@ seed texts), then times, each in a fresh process of its own:
   (a) the whole `cnkz validate DIR` command as people run it (interpreter start, imports, every layer, provenance),
       on DuckDB, and on Spark beside it with --engine spark; its peak resident memory;
   (c) a bare pyarrow read of every CSV and Parquet file (default options: every core, type inference);
-  (d) every seed text read and hashed once (coreutils' sha256sum on every core).
+  (d) every seed text read and hashed once (coreutils' sha256sum on every core);
+  (e) for comparison, outside the floor: DuckDB's own CSV reader making a table of every CSV (every column as text).
 The floor is (c) + (d): what the command cannot do without. Targets (issue #19), as PASS/MISS:
   10^6 rows per table: (a) <= 2.0 x floor and peak < 1 GiB;  10^7: (a) <= 2.5 x floor and peak < 1.5 GiB;
   the real package: `cnkz validate --no-rebuild` within 2.5 s (wall time, median of --real-runs runs).
@@ -54,6 +55,7 @@ STEP_TITLES = {
     "frictionless": "(b) frictionless validate",
     "pyarrow": "(c) pyarrow read, CSV+Parquet",
     "seeds": "(d) read+hash every seed text",
+    "engine_read": "(e) DuckDB reads every CSV into tables",
 }
 
 
@@ -216,6 +218,27 @@ def step_seeds(package: Path, options: list[str]) -> dict[str, Any]:
             "seed_files": len(files), "child_peak_mb": children_peak_mb()}
 
 
+def step_engine_read(package: Path, options: list[str]) -> dict[str, Any]:
+    """(e), for comparison, not in the floor: DuckDB's own CSV reader making a table of every CSV, every column as text, under
+    the validation's memory limit. No validator that checks the rows on this engine can hold them for less."""
+    import duckdb
+
+    from cnkz.validation.settings import MEMORY_LIMIT
+
+    with tempfile.TemporaryDirectory(prefix="cnkz-bench-spill-") as spill:
+        connection = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill, "preserve_insertion_order": False})
+        started = time.perf_counter()
+        rows = 0
+        for number, path in enumerate(sorted((package / "resources").glob("*.csv"))):
+            literal = "'" + str(path).replace("'", "''") + "'"
+            connection.execute(f"CREATE TABLE t{number} AS SELECT * FROM read_csv({literal}, all_varchar = true, header = true)")
+            rows += connection.execute(f"SELECT count(*) FROM t{number}").fetchall()[0][0]
+        seconds = time.perf_counter() - started
+        connection.close()
+    return {"method": f"duckdb {duckdb.__version__} read_csv(all_varchar) into tables, memory limit {MEMORY_LIMIT}", "seconds": seconds,
+            "problems": 0, "first": [], "rows_read": rows}
+
+
 def step_profile(package: Path, options: list[str]) -> dict[str, Any]:
     """The whole validation under cProfile (slower than the timed run), in this process."""
     from cnkz import validate
@@ -232,7 +255,7 @@ def step_profile(package: Path, options: list[str]) -> dict[str, Any]:
 
 
 STEPS = {"validate": step_validate, "real": step_real, "generate": step_generate, "frictionless": step_frictionless,
-         "pyarrow": step_pyarrow, "seeds": step_seeds, "profile": step_profile}
+         "pyarrow": step_pyarrow, "seeds": step_seeds, "engine_read": step_engine_read, "profile": step_profile}
 
 
 def child(step: str, package: Path, options: list[str]) -> int:
@@ -292,6 +315,7 @@ def measure(size: int, args: argparse.Namespace, frictionless_known: dict[str, A
                 require_valid(f"cnkz validate --engine {engine}", step)
         result["steps"]["pyarrow"] = run_step("pyarrow", package)
         result["steps"]["seeds"] = run_step("seeds", package)
+        result["steps"]["engine_read"] = run_step("engine_read", package)
         if args.frictionless:
             if size <= args.frictionless_max:
                 result["steps"]["frictionless"] = run_step("frictionless", package)
@@ -381,6 +405,8 @@ def render(result: dict[str, Any]) -> str:
         f"seed texts {result['seeds_mb']:,.0f} MiB of text); {made}",
         f"  floor = (c) {steps['pyarrow']['seconds']:.2f} s pyarrow read + (d) {steps['seeds']['seconds']:.2f} s seed texts "
         f"({steps['seeds']['seed_files']:,} files) = {result['floor_seconds']:.2f} s",
+        f"  for comparison, (e) {steps['engine_read']['seconds']:.2f} s: DuckDB's own reader making a table of every CSV (all text), "
+        "what a validator on this engine needs before any check",
         f"  {'engine':8} {'rows/table':>11} {'sources':>9} {'disk MiB':>9} {'floor s':>8} {'validate s':>11} {'ratio':>7} {'target':>7} "
         f"{'peak MiB':>9} {'target':>9}  verdict",
     ]

@@ -170,6 +170,7 @@ def test_the_benchmark_measures_the_whole_command_against_the_floor(package: Pat
     assert duckdb["problems"] == 0 and "valid" in duckdb["output"]
     assert steps["pyarrow"]["rows_read"] == 2 * sum(rows(package).values())  # every row read twice: CSV and Parquet
     assert steps["seeds"]["seed_files"] == measured["sources"] == ROWS // PER_SOURCE
+    assert steps["engine_read"]["rows_read"] == sum(rows(package).values())  # the engine's read, beside the floor: every CSV row once
     assert measured["floor_seconds"] == pytest.approx(steps["pyarrow"]["seconds"] + steps["seeds"]["seconds"])
     ratio = measured["targets"]["duckdb"]["floor_ratio"]
     assert ratio["value"] == pytest.approx(duckdb["seconds"] / measured["floor_seconds"])
