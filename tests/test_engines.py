@@ -277,3 +277,24 @@ def test_a_small_package_runs_duckdb_on_one_thread_unless_told(monkeypatch: pyte
     monkeypatch.setattr(rows, "SMALL_BYTES", small_bytes)
     assert validate(ROOT, [check_rows], engine=Settings(threads=asked)) == []
     assert seen == [os.cpu_count() if runs_on == "every core" else runs_on]
+
+
+def test_a_csv_removed_while_the_package_is_sized_is_left_out_not_a_traceback(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another process removes events.csv just after it was found a regular file: the size counts the files still there.
+    import cnkz.validation.rows as rows
+    from cnkz.datamodel import model_for
+    from cnkz.validate import PackageUnderCheck, load_descriptor
+
+    real = rows.regular_file_problem
+
+    def racing(path: Path) -> str | None:
+        why = real(path)
+        if path.name == "events.csv":
+            path.unlink()
+        return why
+
+    descriptor, _ = load_descriptor(repo)
+    model = model_for(descriptor)
+    others = sum((repo / "resources" / f"{t.name}.csv").stat().st_size for t in model.tables if t.name != "events")
+    monkeypatch.setattr(rows, "regular_file_problem", racing)
+    assert rows._csv_bytes(PackageUnderCheck(repo, descriptor), model) == others > 0
